@@ -1,0 +1,43 @@
+# Two commands set everything up on a fresh machine:
+#   make build   installs the generator in .venv and builds the sample catalogue into output/
+#   make test    installs the test tools (and Chromium, for the browser tests) and runs the whole suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+BASE_URL ?=
+BUILD_FLAGS ?=
+
+.PHONY: build check test serve-output browser clean
+
+build: $(VENV)/.installed
+	$(BIN)/catalogue build $(if $(BASE_URL),--base-url $(BASE_URL)) $(BUILD_FLAGS)
+
+check: $(VENV)/.installed
+	$(BIN)/catalogue check
+
+test: $(VENV)/.test-installed browser
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test-installed: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+# Debian's Chromium, driven by Playwright (Playwright's own browser download is not used).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Chromium for the browser tests (Debian package 'chromium')"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+# Preview the built site at http://127.0.0.1:8000/
+serve-output:
+	$(BIN)/python -m http.server --bind 127.0.0.1 --directory output 8000
+
+clean:
+	rm -rf output $(VENV) .pytest_cache

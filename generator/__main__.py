@@ -1,0 +1,4 @@
+"""`python -m generator` runs the `catalogue` command."""
+from .cli import main
+
+raise SystemExit(main())

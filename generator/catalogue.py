@@ -1,0 +1,204 @@
+"""Catalogue: turn read files into validated records, then check what spans files and index them.
+
+`parse_*` work on one file each and return a record or diagnostics; `index` sees every record at once
+(institutions exist, ids are unique) and arranges them for the pages.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Config
+from .content import ID_RE, Discovery, SourceFile, read_course, read_yaml_file
+from .diagnostics import ERROR, WARNING, Diagnostic
+from .markup import MarkdownRenderer, image_lines
+from .model import Course, Institution
+from .schema import COURSE_FIELDS, INSTITUTION_FIELDS, Checker, check_course_rules
+
+log = logging.getLogger(__name__)
+
+MAX_LOGO_BYTES = 512 * 1024
+_SVG_DANGER = re.compile(rb"<script|<foreignObject|\bon[a-z]+\s*=|javascript:|<!ENTITY|xlink:href\s*=\s*[\"']\s*(?!#)"
+                         rb"|\bhref\s*=\s*[\"']\s*(?!#)", re.IGNORECASE)
+STATUS_ORDER = {"open": 0, "upcoming": 1, "closed": 2, "archived": 3}
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Everything the pages show, checked and arranged."""
+
+    config: Config
+    institutions: tuple[Institution, ...]
+    courses: tuple[Course, ...]  # every course, archived ones included, in listing order
+    listed: tuple[Course, ...]   # what listings, feeds and search show
+    by_institution: dict[str, tuple[Course, ...]]
+    institutions_by_id: dict[str, Institution]
+
+
+def parse_course(source: SourceFile, renderer: MarkdownRenderer) -> tuple[Course | None, list[Diagnostic]]:
+    """Read, validate and render one course file."""
+    path = source.path
+    institution_id, slug = path.parent.name, path.stem
+    diags = _id_problems(source, institution_id, slug)
+    doc, read_diags = read_course(source)
+    diags += read_diags
+    if doc is None:
+        return None, diags
+    checker = Checker(doc, COURSE_FIELDS, "course")
+    clean = checker.check()
+    check_course_rules(checker, clean)
+    diags += checker.diagnostics
+    diags += _body_problems(source, doc.body, doc.body_line)
+    if any(d.is_error for d in diags):
+        return None, diags
+    course = Course(id=f"{institution_id}/{slug}", institution_id=institution_id, slug=slug, source=source.display,
+                    body_html=renderer.render(doc.body), **clean)
+    return course, diags
+
+
+def _id_problems(source: SourceFile, institution_id: str, slug: str) -> list[Diagnostic]:
+    diags = []
+    if not ID_RE.match(slug):
+        diags.append(Diagnostic(source.display, severity=ERROR, code="bad-id",
+                                message=f"the file name '{source.path.name}' cannot be used as a course id: use "
+                                        "lowercase letters a-z, digits and single hyphens",
+                                hint=f"rename it, e.g. to {_suggest_id(slug)}.md"))
+    if not ID_RE.match(institution_id):
+        diags.append(Diagnostic(source.display, severity=ERROR, code="bad-id",
+                                message=f"the folder name '{institution_id}' cannot be used as an institution id: "
+                                        "use lowercase letters a-z, digits and single hyphens"))
+    return diags
+
+
+def _suggest_id(name: str) -> str:
+    import unicodedata
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-") or "my-course"
+
+
+def _body_problems(source: SourceFile, body: str, body_line: int) -> list[Diagnostic]:
+    if not body.strip():
+        return [Diagnostic(source.display, max(body_line - 1, 1), 1, ERROR, code="empty-body",
+                           message="the course description is missing: write it below the closing --- line",
+                           hint="describe the course structure, schedule and lecturers in a few paragraphs")]
+    return [Diagnostic(source.display, body_line + line, 1, ERROR, code="image",
+                       message="images cannot be shown in course descriptions",
+                       hint="remove the image; the catalogue loads nothing from other sites")
+            for line in image_lines(body)]
+
+
+def parse_institution(source: SourceFile) -> tuple[Institution | None, list[Diagnostic]]:
+    """Read and validate one institution file, and check its logo."""
+    institution_id = source.path.stem
+    diags: list[Diagnostic] = []
+    if not ID_RE.match(institution_id):
+        diags.append(Diagnostic(source.display, severity=ERROR, code="bad-id",
+                                message=f"the file name '{source.path.name}' cannot be used as an institution id: "
+                                        "use lowercase letters a-z, digits and single hyphens"))
+    doc, read_diags = read_yaml_file(source)
+    diags += read_diags
+    if doc is None:
+        return None, diags
+    checker = Checker(doc, INSTITUTION_FIELDS, "institution")
+    clean = checker.check()
+    diags += checker.diagnostics
+    if clean.get("logo"):
+        diags += _logo_problems(source, clean["logo"], doc.values["logo"].line, doc.values["logo"].col)
+    if any(d.is_error for d in diags):
+        return None, diags
+    return Institution(id=institution_id, source=source.display, **clean), diags
+
+
+def _logo_problems(source: SourceFile, name: str, line: int, col: int) -> list[Diagnostic]:
+    path = source.path.parent / name
+    def problem(message: str, hint: str = "") -> list[Diagnostic]:
+        return [Diagnostic(source.display, line, col, ERROR, message, hint, "logo")]
+    if path.suffix.lower() not in (".svg", ".png", ".jpg", ".jpeg", ".webp"):
+        return problem(f"'logo' must be an .svg, .png, .jpg or .webp image, not '{name}'")
+    if not path.is_file() or path.is_symlink():
+        return problem(f"'logo' names the file '{name}', which is not in {source.path.parent.name}/",
+                       "put the image beside this file, or check the spelling (capitals count)")
+    if path.stat().st_size > MAX_LOGO_BYTES:
+        return problem(f"the logo '{name}' is too large (the limit is {MAX_LOGO_BYTES // 1024} KiB)")
+    if path.suffix.lower() == ".svg" and _SVG_DANGER.search(path.read_bytes()):
+        return problem(f"the logo '{name}' contains scripts, links or external references, which are not allowed",
+                       "export the logo again as a plain SVG, or use a PNG")
+    return []
+
+
+def parse_all(found: Discovery) -> tuple[list[Institution], list[Course], list[Diagnostic]]:
+    """Parse every institution and course file, collecting every diagnostic."""
+    diags = list(found.diagnostics)
+    institutions, courses = [], []
+    for source in found.institutions:
+        institution, problems = parse_institution(source)
+        diags += problems
+        if institution:
+            institutions.append(institution)
+    renderer = MarkdownRenderer()
+    for source in found.courses:
+        course, problems = parse_course(source, renderer)
+        diags += problems
+        if course:
+            courses.append(course)
+    return institutions, courses, diags
+
+
+def cross_check(found: Discovery, institutions: list[Institution], courses: list[Course]) -> list[Diagnostic]:
+    """Checks that need every file: each course's institution exists, ids and titles are unique."""
+    diags: list[Diagnostic] = []
+    institution_files = {s.path.stem for s in found.institutions}
+    for source in found.courses:
+        institution_id = source.path.parent.name
+        if institution_id not in institution_files:
+            known = ", ".join(sorted(institution_files)) or "none yet"
+            diags.append(Diagnostic(source.display, severity=ERROR, code="unknown-institution",
+                                    message=f"the folder '{institution_id}' is not a known institution: there is no "
+                                            f"content/institutions/{institution_id}.yaml",
+                                    hint=f"known institutions: {known}"))
+    seen: dict[str, str] = {}
+    for source in found.courses:
+        key = f"{source.path.parent.name}/{source.path.stem}".casefold()
+        if key in seen:
+            diags.append(Diagnostic(source.display, severity=ERROR, code="duplicate-id",
+                                    message=f"this course has the same id as {seen[key]}",
+                                    hint="give one of the files another name"))
+        else:
+            seen[key] = source.display
+    titles: dict[tuple[str, str], Course] = {}
+    for course in sorted(courses, key=lambda c: c.id):
+        key = (course.institution_id, course.title.casefold())
+        if key in titles:
+            diags.append(Diagnostic(course.source, severity=WARNING, code="duplicate-title",
+                                    message=f"another course of this institution has the same title: "
+                                            f"{titles[key].source}",
+                                    hint="make the titles tell the courses apart"))
+        else:
+            titles[key] = course
+    return diags
+
+
+def listing_key(course: Course) -> tuple:
+    """Open courses first, then upcoming, then closed; soonest start first; then by title."""
+    return (STATUS_ORDER[course.status], course.start_date is None, course.start_date or 0,
+            course.title.casefold(), course.id)
+
+
+def index(config: Config, institutions: list[Institution], courses: list[Course]) -> Catalogue:
+    """Arrange checked records for the pages."""
+    ordered = tuple(sorted(courses, key=listing_key))
+    listed = tuple(c for c in ordered if c.listed)
+    by_institution: dict[str, list[Course]] = defaultdict(list)
+    for course in listed:
+        by_institution[course.institution_id].append(course)
+    return Catalogue(
+        config=config,
+        institutions=tuple(sorted(institutions, key=lambda i: (i.name.casefold(), i.id))),
+        courses=ordered,
+        listed=listed,
+        by_institution={i.id: tuple(by_institution.get(i.id, ())) for i in institutions},
+        institutions_by_id={i.id: i for i in institutions},
+    )

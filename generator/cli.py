@@ -1,0 +1,88 @@
+"""The `catalogue` command: build the site, or check its content."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from . import __version__
+from .build import build, check
+from .diagnostics import (ContentError, GithubReporter, JsonReporter, Reporter, TextReporter, UsageError,
+                          display_path, has_errors)
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="catalogue", description="Build and check the micro-credentials catalogue.")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    b = sub.add_parser("build", help="check the content and build the static site")
+    b.add_argument("--source", type=Path, default=Path("."), help="site folder holding content/ (default: .)")
+    b.add_argument("--out", type=Path, help="output folder (default: SOURCE/output)")
+    b.add_argument("--base-url", help="address the site is published at, like https://example.org/catalogue/")
+    b.add_argument("--strict", action="store_true", help="fail on warnings too")
+    b.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+
+    c = sub.add_parser("check", help="report every problem in the content, without building")
+    c.add_argument("files", nargs="*", type=Path, help="report only on these files (all files are still read)")
+    c.add_argument("--source", type=Path, default=Path("."), help="site folder holding content/ (default: .)")
+    c.add_argument("--strict", action="store_true", help="fail on warnings too")
+    c.add_argument("--format", choices=("text", "github", "json"), default="text",
+                   help="text for people (default), github for pull-request annotations, json for tools")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command; returns the exit code (0 clean, 1 content errors, 2 usage errors)."""
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING if getattr(args, "quiet", False) else logging.INFO,
+                        format="%(message)s", stream=sys.stderr)
+    try:
+        if args.command == "check":
+            return run_check(args)
+        return run_build(args)
+    except UsageError as exc:
+        print(f"catalogue: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("catalogue: interrupted; the previous output is unchanged", file=sys.stderr)
+        return 130
+
+
+def _fails(diagnostics: list, strict: bool) -> bool:
+    return has_errors(diagnostics) or (strict and bool(diagnostics))
+
+
+def run_check(args: argparse.Namespace) -> int:
+    diagnostics = check(args.source)
+    if args.files:
+        wanted = {display_path(f) for f in args.files}
+        diagnostics = [d for d in diagnostics if d.path in wanted]
+    reporter: Reporter = {"text": TextReporter(), "github": GithubReporter(), "json": JsonReporter()}[args.format]
+    reporter.report(diagnostics)
+    failed = _fails(diagnostics, args.strict)
+    if args.format == "text" and not diagnostics:
+        print("No problems found.", file=sys.stderr)
+    return EXIT_CONTENT if failed else EXIT_OK
+
+
+def run_build(args: argparse.Namespace) -> int:
+    out = args.out or args.source / "output"
+    try:
+        result = build(args.source, out, args.base_url, args.strict)
+    except ContentError as exc:
+        TextReporter().report(exc.diagnostics)
+        print(f"Build stopped: nothing was written; {display_path(out)} is unchanged.", file=sys.stderr)
+        return EXIT_CONTENT
+    TextReporter().report(result.diagnostics)
+    catalogue = result.catalogue
+    log.info("Built %d courses (%d listed) from %d institutions: %d files in %s",
+             len(catalogue.courses), len(catalogue.listed), len(catalogue.institutions), result.files,
+             display_path(out))
+    log.info("Stages: %s", result.timings.summary())
+    return EXIT_OK

@@ -1,0 +1,82 @@
+"""Config: the optional site file (site.yaml), with defaults for everything in it."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .content import SourceFile, read_yaml_file
+from .diagnostics import Diagnostic, UsageError, display_path
+from .schema import SITE_FIELDS, Checker, normalise_base_url
+
+log = logging.getLogger(__name__)
+
+CONFIG_NAME = "site.yaml"
+PACKAGE_THEMES = Path(__file__).resolve().parent.parent / "themes"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings of one site build."""
+
+    source: Path
+    title: str
+    description: str
+    base_url: str
+    theme_dir: Path
+    page_size: int
+    language: str
+
+    @property
+    def base_path(self) -> str:
+        """The path part of the base URL, like `/catalogue/`: every link in the site starts with it."""
+        return urlsplit(self.base_url).path or "/"
+
+    @property
+    def absolute(self) -> bool:
+        """True when the base URL names a host, so sitemaps and canonical links can be absolute."""
+        return bool(urlsplit(self.base_url).netloc)
+
+
+def load_config(source: Path, base_url: str | None = None) -> tuple[Config | None, list[Diagnostic]]:
+    """Read site.yaml if there is one, apply command-line overrides, and find the theme."""
+    if not source.is_dir():
+        raise UsageError(f"the site folder {display_path(source)} does not exist")
+    values: dict = {spec.name: spec.default for spec in SITE_FIELDS}
+    diags: list[Diagnostic] = []
+    path = source / CONFIG_NAME
+    theme_place = (CONFIG_NAME, 0, 0)
+    if path.is_file():
+        shown = display_path(path)
+        doc, diags = read_yaml_file(SourceFile(path, shown))
+        if doc is not None:
+            checker = Checker(doc, SITE_FIELDS, "site")
+            values = checker.check()
+            diags += checker.diagnostics
+            if "theme" in doc.values:
+                theme_place = (shown, doc.values["theme"].line, doc.values["theme"].col)
+    if base_url is not None:
+        def fail(message: str) -> None:
+            raise UsageError(f"--base-url: {message}")
+        values["base_url"] = normalise_base_url(base_url, fail)
+    if any(d.is_error for d in diags):
+        return None, diags
+    theme_dir = find_theme(source, values["theme"])
+    if theme_dir is None:
+        diags.append(Diagnostic(theme_place[0], theme_place[1], theme_place[2], message=f"there is no theme "
+                                f"'{values['theme']}'", hint="themes are folders under themes/"))
+        return None, diags
+    return Config(source=source, title=values["title"], description=values["description"],
+                  base_url=values["base_url"], theme_dir=theme_dir, page_size=values["page_size"],
+                  language=values["language"][0]), diags
+
+
+def find_theme(source: Path, name: str) -> Path | None:
+    """The site's own themes/<name>, else the theme shipped with the generator."""
+    if "/" in name or "\\" in name or name.startswith("."):
+        return None
+    for base in (source / "themes", PACKAGE_THEMES):
+        if (base / name / "templates").is_dir():
+            return (base / name).resolve()
+    return None

@@ -1,0 +1,307 @@
+"""Content: find the site's files, read them safely, and split a course file into front matter and body.
+
+The front matter is composed into YAML nodes first so that every value keeps its line and column in the
+file; values are then built one field at a time, so one bad value never hides the others.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .diagnostics import ERROR, WARNING, Diagnostic, UsageError, display_path
+
+log = logging.getLogger(__name__)
+
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is ten times faster when present
+
+MAX_FILE_BYTES = 1024 * 1024
+MAX_DEPTH = 16
+MAX_NODES = 20_000
+ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+FENCE_RE = re.compile(r"^(---|\.\.\.)[ \t]*$")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".svg")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file of the site: where it is on disk and how it is shown to people."""
+
+    path: Path
+    display: str
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """Every course and institution file found under content/."""
+
+    courses: tuple[SourceFile, ...]
+    institutions: tuple[SourceFile, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+@dataclass(frozen=True)
+class Value:
+    """One front matter value with its place: `line`/`col` of the value, `key_line`/`key_col` of its key."""
+
+    key: str
+    value: Any
+    line: int
+    col: int
+    key_line: int
+    key_col: int
+    raw: str | None = None
+    items: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Document:
+    """A read file: its front matter values in file order, and (for courses) the Markdown body."""
+
+    source: SourceFile
+    values: dict[str, Value]
+    body: str
+    body_line: int
+
+
+def discover(source: Path) -> Discovery:
+    """List course and institution files, reporting misplaced and misnamed ones."""
+    content = source / "content"
+    if not content.is_dir():
+        raise UsageError(f"no content/ folder in {display_path(source)}: is --source the site folder?")
+    diags: list[Diagnostic] = []
+    courses = _find(content, content / "courses", 2, ".md", diags)
+    institutions = _find(content, content / "institutions", 1, ".yaml", diags, extra=IMAGE_SUFFIXES)
+    return Discovery(tuple(courses), tuple(institutions), tuple(diags))
+
+
+def _find(content: Path, top: Path, depth: int, suffix: str, diags: list[Diagnostic],
+          extra: tuple[str, ...] = ()) -> list[SourceFile]:
+    found: list[SourceFile] = []
+    if not top.is_dir():
+        return found
+    root = content.resolve()
+    for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        here = Path(dirpath)
+        level = len(here.relative_to(top).parts) + 1
+        for name in sorted(filenames):
+            path = here / name
+            shown = display_path(path)
+            if name.startswith("."):
+                continue
+            if path.is_symlink() and not _inside(path, root):
+                diags.append(Diagnostic(shown, severity=ERROR, code="symlink",
+                                        message="this is a link to a file outside the content folder",
+                                        hint="copy the file in instead of linking to it"))
+                continue
+            lowered = name.lower()
+            if lowered.endswith(extra):
+                continue
+            if not name.endswith(suffix):
+                stem = name.rsplit(".", 1)[0]
+                diags.append(Diagnostic(shown, severity=WARNING, code="ignored-file",
+                                        message=f"this file is ignored: only {suffix} files are read here",
+                                        hint=f"rename it to {stem}{suffix} if it is meant to be read"))
+                continue
+            if level != depth:
+                where = ("content/courses/<institution-id>/<course-id>.md" if depth == 2
+                         else "content/institutions/<institution-id>.yaml")
+                diags.append(Diagnostic(shown, severity=ERROR, code="misplaced-file",
+                                        message=f"this file is in the wrong folder: it belongs in {where}"))
+                continue
+            found.append(SourceFile(path, shown))
+    return found
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root)
+        return True
+    except (ValueError, OSError):
+        return False
+
+
+def read_text(source: SourceFile) -> tuple[str | None, list[Diagnostic]]:
+    """The file's text with a BOM removed and line endings normalised, or diagnostics saying why not."""
+    try:
+        size = source.path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, [Diagnostic(source.display, 1, 1, ERROR, code="too-large",
+                                     message=f"the file is too large ({size // 1024} KiB; the limit is "
+                                             f"{MAX_FILE_BYTES // 1024} KiB)")]
+        data = source.path.read_bytes()
+    except OSError as exc:
+        return None, [Diagnostic(source.display, severity=ERROR, code="unreadable",
+                                 message=f"the file cannot be read: {exc.strerror or exc}")]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, [Diagnostic(source.display, line, col, ERROR, code="not-utf8",
+                                 message=f"the file is not UTF-8 text: byte 0x{data[exc.start]:02X} here "
+                                         "cannot be read",
+                                 hint="save the file with the UTF-8 encoding")]
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        return None, [Diagnostic(source.display, line, 1, ERROR, code="not-text",
+                                 message="the file contains a NUL byte: it is not a text file")]
+    return text, []
+
+
+def read_course(source: SourceFile) -> tuple[Document | None, list[Diagnostic]]:
+    """Split a course file into front matter values and Markdown body."""
+    text, diags = read_text(source)
+    if text is None:
+        return None, diags
+    lines = text.split("\n")
+    if not lines or not FENCE_RE.match(lines[0]) or lines[0].startswith("..."):
+        return None, [Diagnostic(source.display, 1, 1, ERROR, code="no-front-matter",
+                                 message="the file must start with a line of three dashes (---) that opens "
+                                         "the front matter",
+                                 hint="put the course fields between two --- lines at the top of the file")]
+    end = next((i for i in range(1, len(lines)) if FENCE_RE.match(lines[i])), None)
+    if end is None:
+        return None, [Diagnostic(source.display, 1, 1, ERROR, code="unclosed-front-matter",
+                                 message="the front matter opened on line 1 is never closed",
+                                 hint="add a line of three dashes (---) after the last field")]
+    yaml_text = "\n".join(lines[1:end]) + "\n"
+    values, diags = parse_mapping(source, yaml_text, line_offset=1)
+    if values is None:
+        return None, diags  # the fields cannot be read: checking them would only add noise
+    body = "\n".join(lines[end + 1:])
+    return Document(source, values, body, end + 2), diags
+
+
+def read_yaml_file(source: SourceFile) -> tuple[Document | None, list[Diagnostic]]:
+    """Read a whole YAML file (an institution or the site config) as a mapping of values."""
+    text, diags = read_text(source)
+    if text is None:
+        return None, diags
+    values, diags = parse_mapping(source, text, line_offset=0)
+    if values is None:
+        return None, diags
+    return Document(source, values, "", 0), diags
+
+
+def parse_mapping(source: SourceFile, text: str, line_offset: int) -> tuple[dict[str, Value] | None, list[Diagnostic]]:
+    """Parse YAML text that must be a mapping; `line_offset` is the file line before the text's first line."""
+    diags: list[Diagnostic] = []
+    loader = Loader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            return None, [_yaml_error(source, exc, line_offset)]
+        except yaml.YAMLError as exc:
+            return None, [Diagnostic(source.display, line_offset + 1, 1, ERROR, code="yaml",
+                                     message=f"the fields cannot be read: {exc}")]
+        if node is None:
+            return {}, []
+        if not isinstance(node, yaml.MappingNode):
+            line, col = _place(node, line_offset)
+            return None, [Diagnostic(source.display, line, col, ERROR, code="not-mapping",
+                                     message="the fields must be written as `name: value` lines")]
+        problem = _check_shape(node)
+        if problem:
+            bad, message = problem
+            line, col = _place(bad, line_offset)
+            return None, [Diagnostic(source.display, line, col, ERROR, code="yaml-shape", message=message)]
+        values: dict[str, Value] = {}
+        for key_node, value_node in node.value:
+            kline, kcol = _place(key_node, line_offset)
+            if not isinstance(key_node, yaml.ScalarNode):
+                diags.append(Diagnostic(source.display, kline, kcol, ERROR, code="bad-key",
+                                        message="a field name must be a plain word"))
+                continue
+            key = key_node.value
+            if key in values:
+                first = values[key].key_line
+                diags.append(Diagnostic(source.display, kline, kcol, ERROR, code="duplicate-key",
+                                        message=f"'{key}' is given twice (first on line {first})",
+                                        hint="keep only one of them"))
+                continue
+            vline, vcol = _place(value_node, line_offset)
+            if value_node.tag == "tag:yaml.org,2002:null" and value_node.start_mark.index == value_node.end_mark.index:
+                vline, vcol = kline, kcol  # an empty value has no place of its own: point at its key
+            try:
+                value = loader.construct_object(value_node, deep=True)
+            except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
+                diags.append(Diagnostic(source.display, vline, vcol, ERROR, code="bad-value",
+                                        message=f"'{key}' cannot be read: {_construct_problem(exc)}"))
+                continue
+            raw = value_node.value if isinstance(value_node, yaml.ScalarNode) and not value_node.style else None
+            items = tuple(_place(n, line_offset) for n in value_node.value) if isinstance(value_node, yaml.SequenceNode) else ()
+            values[key] = Value(key, value, vline, vcol, kline, kcol, raw, items)
+        return values, diags
+    finally:
+        loader.dispose()
+
+
+def _place(node: yaml.Node, line_offset: int) -> tuple[int, int]:
+    return node.start_mark.line + 1 + line_offset, node.start_mark.column + 1
+
+
+def _check_shape(root: yaml.Node) -> tuple[yaml.Node, str] | None:
+    """Refuse aliases, deep nesting and huge documents before building any value (YAML bombs)."""
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, int]] = [(root, 0)]
+    count = 0
+    while stack:
+        node, depth = stack.pop()
+        if id(node) in seen:
+            return node, "anchors and aliases (& and *) are not allowed: write each value out in full"
+        seen.add(id(node))
+        count += 1
+        if depth > MAX_DEPTH:
+            return node, f"the values are nested too deeply (more than {MAX_DEPTH} levels)"
+        if count > MAX_NODES:
+            return node, f"the front matter has too many values (more than {MAX_NODES})"
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                stack.append((k, depth + 1))
+                stack.append((v, depth + 1))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in node.value)
+    return None
+
+
+_PLAIN_YAML_PROBLEMS = {
+    "mapping values are not allowed": "a colon followed by a space inside a value; put the whole value in quotes",
+    "found character '\\t' that cannot start any token": "a tab character; indent with spaces only",
+    "could not find expected ':'": "a line that is not `name: value`; check for a missing colon or an unclosed quote",
+    "found unexpected end of stream": "a quote that is opened but never closed",
+    "found undefined alias": "anchors and aliases (& and *) are not allowed; if the value starts with * or &, put it in quotes",
+    "expected <block end>, but found '<block mapping start>'": "the indentation of this line does not match the lines above",
+    "expected <block end>, but found '-'": "a list item whose indentation does not match the items above",
+    "did not find expected key": "a line whose indentation does not match the lines above, or an unclosed quote",
+    "did not find expected '-' indicator": "a list item whose indentation does not match the items above",
+    "found character '@' that cannot start any token": "a value that starts with @; put it in quotes",
+    "found character '`' that cannot start any token": "a value that starts with `; put it in quotes",
+    "found character '%' that cannot start any token": "a value that starts with %; put it in quotes",
+}
+
+
+def _yaml_error(source: SourceFile, exc: yaml.MarkedYAMLError, line_offset: int) -> Diagnostic:
+    mark = exc.problem_mark or exc.context_mark
+    line = (mark.line + 1 + line_offset) if mark else line_offset + 1
+    col = (mark.column + 1) if mark else 1
+    problem = (exc.problem or "").strip()
+    plain = next((v for k, v in _PLAIN_YAML_PROBLEMS.items() if problem.startswith(k)), None)
+    message = "the fields cannot be read (YAML syntax error): " + (plain or problem or "unknown problem")
+    return Diagnostic(source.display, line, col, ERROR, code="yaml-syntax", message=message,
+                      hint="" if plain else "check quotes, colons and indentation on this line and the one above")
+
+
+def _construct_problem(exc: Exception) -> str:
+    text = str(exc).split("\n")[0]
+    if "out of range" in text or "must be in" in text:
+        return f"this date does not exist ({text})"
+    return text

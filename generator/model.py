@@ -1,0 +1,80 @@
+"""The records the build passes between stages: plain, frozen data."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Institution:
+    """A partner institution, from content/institutions/<id>.yaml."""
+
+    id: str
+    name: str
+    country: str
+    website: str
+    short_name: str | None
+    description: str | None
+    logo: str | None  # file name beside the institution file
+    source: str
+
+    @property
+    def url(self) -> str:
+        return f"institutions/{self.id}/"
+
+    @property
+    def label(self) -> str:
+        return self.short_name or self.name
+
+
+@dataclass(frozen=True)
+class Course:
+    """A micro-credential, from content/courses/<institution>/<slug>.md, validated and rendered."""
+
+    id: str
+    institution_id: str
+    slug: str
+    source: str
+    title: str
+    summary: str
+    credits: float
+    eqf_level: int
+    audience: tuple[str, ...]
+    language: tuple[str, ...]
+    mode: str
+    admission: str
+    learning_outcomes: tuple[str, ...]
+    assessment: str
+    quality_assurance: str
+    body_html: str
+    workload_hours: int | None = None
+    prerequisites: str | None = None
+    topics: tuple[str, ...] = ()
+    isced_f: str | None = None
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    application_deadline: dt.date | None = None
+    duration: str | None = None
+    fee: float | None = None
+    currency: str = "EUR"
+    enrol_url: str | None = None
+    contact: str | None = None
+    supervision: str | None = None
+    stackability: str | None = None
+    stackable_towards: str | None = None
+    europass: bool | None = None
+    status: str = "open"
+    updated: dt.date | None = None
+
+    @property
+    def url(self) -> str:
+        return f"courses/{self.institution_id}/{self.slug}/"
+
+    @property
+    def listed(self) -> bool:
+        """Archived courses keep their page but are left out of listings, feeds and search."""
+        return self.status != "archived"
+
+    @property
+    def body_lang(self) -> str:
+        return self.language[0]

@@ -1,0 +1,248 @@
+"""Render: the theme's Jinja templates and static files turned into the site's files, in memory.
+
+Templates see plain records and a few helpers; every page gets only what it shows (no page walks the
+whole catalogue, except the sitemap and the data files whose job that is).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import jinja2
+
+from . import __version__, words
+from .catalogue import Catalogue
+from .config import PACKAGE_THEMES, Config
+from .diagnostics import ContentError, Diagnostic, display_path
+from .model import Course
+
+log = logging.getLogger(__name__)
+
+DEFAULT_THEME = PACKAGE_THEMES / "default"
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A theme's templates and its static files, with content-hashed output names."""
+
+    dir: Path
+    env: jinja2.Environment
+    assets: dict[str, str]         # name in static/ → path in the site
+    static: dict[str, bytes]       # path in the site → bytes
+
+
+@dataclass(frozen=True)
+class Page:
+    """One file to render: where it goes, with which template and values."""
+
+    path: str
+    template: str
+    values: dict[str, Any]
+
+
+def load_theme(config: Config) -> Theme:
+    """Read the theme's static files and set up its Jinja environment (strict: a typo fails the build).
+
+    A site's own theme only needs the templates and files it changes: the rest come from the default theme.
+    """
+    layers = [config.theme_dir] + ([DEFAULT_THEME] if config.theme_dir != DEFAULT_THEME else [])
+    assets, static = {}, {}
+    for layer in reversed(layers):
+        static_dir = layer / "static"
+        if not static_dir.is_dir():
+            continue
+        for path in sorted(p for p in static_dir.rglob("*") if p.is_file() and not p.name.startswith(".")):
+            name = path.relative_to(static_dir).as_posix()
+            static.pop(assets.get(name, ""), None)
+            assets[name] = _hashed_name(name, path.read_bytes())
+            static[assets[name]] = path.read_bytes()
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(layer / "templates") for layer in layers]),
+        autoescape=jinja2.select_autoescape(["html", "xml"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(words.FILTERS)
+    env.filters["json"] = _json_for_html
+    base = config.base_path
+
+    def asset(name: str) -> str:
+        if name not in assets:
+            raise KeyError(f"the theme has no static file '{name}'")
+        return base + assets[name]
+
+    env.globals.update(
+        site=config,
+        url=lambda path="": base + path,
+        absolute_url=lambda path="": config.base_url + path,
+        asset=asset,
+        generator_version=__version__,
+    )
+    return Theme(config.theme_dir, env, assets, static)
+
+
+def _hashed_name(name: str, data: bytes) -> str:
+    """`css/site.css` → `assets/css/site.<hash>.css`: a new name whenever the bytes change, so it can be cached forever."""
+    digest = hashlib.sha256(data).hexdigest()[:10]
+    folder, _, filename = name.rpartition("/")
+    stem, dot, suffix = filename.rpartition(".")
+    hashed = f"{stem}.{digest}.{suffix}" if dot else f"{filename}.{digest}"
+    return "assets/" + (f"{folder}/" if folder else "") + hashed
+
+
+def _json_for_html(value: Any) -> str:
+    """JSON that is safe inside a <script> element or an attribute."""
+    from markupsafe import Markup
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def pages(catalogue: Catalogue) -> Iterator[Page]:
+    """Every page of the site, in a fixed order."""
+    config = catalogue.config
+    listed = catalogue.listed
+    total_pages = max(1, math.ceil(len(listed) / config.page_size))
+    for number in range(1, total_pages + 1):
+        chunk = listed[(number - 1) * config.page_size: number * config.page_size]
+        yield Page(listing_path(number), "index.html", {
+            "courses": chunk, "total": len(listed), "page": _pagination(number, total_pages),
+            "first_index": (number - 1) * config.page_size + 1,
+            "institutions_by_id": catalogue.institutions_by_id,
+        })
+    for course in catalogue.courses:
+        yield Page(course.url + "index.html", "course.html", {
+            "course": course, "institution": catalogue.institutions_by_id[course.institution_id],
+        })
+    yield Page("institutions/index.html", "institutions.html", {
+        "institutions": catalogue.institutions,
+        "counts": {i.id: len(catalogue.by_institution[i.id]) for i in catalogue.institutions},
+    })
+    for institution in catalogue.institutions:
+        yield Page(institution.url + "index.html", "institution.html", {
+            "institution": institution, "courses": catalogue.by_institution[institution.id],
+            "logo": logo_path(institution),
+        })
+    yield Page("404.html", "404.html", {})
+    yield Page("sitemap.xml", "sitemap.xml", {
+        "listing_pages": [listing_path(n).removesuffix("index.html") for n in range(1, total_pages + 1)],
+        "courses": listed, "institutions": catalogue.institutions,
+    })
+    yield Page("robots.txt", "robots.txt", {})
+
+
+def listing_path(number: int) -> str:
+    """Page 1 of the listing is the home page; page n is /page/n/."""
+    return "index.html" if number == 1 else f"page/{number}/index.html"
+
+
+def _pagination(number: int, total: int) -> dict[str, Any]:
+    def link(n: int) -> str:
+        return listing_path(n).removesuffix("index.html")
+    return {
+        "number": number, "total": total,
+        "previous": link(number - 1) if number > 1 else None,
+        "next": link(number + 1) if number < total else None,
+        "links": [(n, link(n)) for n in range(1, total + 1)],
+    }
+
+
+def logo_path(institution: Any) -> str | None:
+    """Where an institution's logo is published."""
+    if not institution.logo:
+        return None
+    return f"{institution.url}{institution.logo.lower()}"
+
+
+def render(catalogue: Catalogue, theme: Theme) -> dict[str, bytes]:
+    """Every file of the site, as bytes keyed by its path in the site. Template errors become diagnostics."""
+    files: dict[str, bytes] = dict(theme.static)
+    problems: dict[tuple, Diagnostic] = {}
+    for page in pages(catalogue):
+        try:
+            files[page.path] = theme.env.get_template(page.template).render(page.values).encode("utf-8")
+        except jinja2.TemplateSyntaxError as exc:
+            d = _template_problem(theme, exc.filename or exc.name or page.template, exc.lineno, exc.message or "")
+            problems[(d.path, d.line, d.message)] = d
+        except jinja2.TemplateNotFound as exc:
+            d = Diagnostic(display_path(theme.dir / "templates"), message=f"the theme has no template '{exc.name}'",
+                           code="template")
+            problems[(d.path, d.line, d.message)] = d
+        except Exception as exc:  # noqa: BLE001 — any error inside a template is reported at its template line
+            name, line = _template_frame(theme, exc)
+            d = _template_problem(theme, name or page.template, line, f"{type(exc).__name__}: {exc}")
+            problems[(d.path, d.line, d.message)] = d
+    if problems:
+        raise ContentError(problems.values())
+    for institution in catalogue.institutions:
+        if institution.logo:
+            files[logo_path(institution)] = (Path(catalogue.config.source) / "content" / "institutions"
+                                             / institution.logo).read_bytes()
+    files["courses.json"] = courses_json(catalogue)
+    return files
+
+
+def _template_problem(theme: Theme, name: str, line: int | None, message: str) -> Diagnostic:
+    path = Path(name)
+    if not path.is_absolute():
+        layers = [theme.dir, DEFAULT_THEME]
+        path = next((l / "templates" / name for l in layers if (l / "templates" / name).exists()),
+                    theme.dir / "templates" / name)
+    return Diagnostic(display_path(path), line or 0, 0, message=f"template error: {message}", code="template")
+
+
+def _template_frame(theme: Theme, exc: BaseException) -> tuple[str | None, int | None]:
+    """The innermost template file and line in the traceback of an error raised while rendering."""
+    roots = (str(theme.dir / "templates"), str(DEFAULT_THEME / "templates"))
+    found: tuple[str | None, int | None] = (None, None)
+    for frame in traceback.extract_tb(exc.__traceback__ or sys.exc_info()[2]):
+        if frame.filename.startswith(roots):
+            found = (frame.filename, frame.lineno)
+    return found
+
+
+COURSES_JSON_FIELDS = (
+    "title", "summary", "credits", "workload_hours", "eqf_level", "audience", "language", "mode", "admission",
+    "prerequisites", "learning_outcomes", "assessment", "quality_assurance", "topics", "isced_f", "start_date",
+    "end_date", "application_deadline", "duration", "fee", "currency", "enrol_url", "contact", "supervision",
+    "stackability", "stackable_towards", "europass", "status", "updated",
+)
+
+
+def course_record(course: Course, catalogue: Catalogue) -> dict[str, Any]:
+    """One course as published in courses.json (documented in docs/courses-json.md)."""
+    institution = catalogue.institutions_by_id[course.institution_id]
+    record: dict[str, Any] = {
+        "id": course.id,
+        "url": catalogue.config.base_url + course.url,
+        "institution": {"id": institution.id, "name": institution.name, "country": institution.country},
+    }
+    for name in COURSES_JSON_FIELDS:
+        value = getattr(course, name)
+        if hasattr(value, "isoformat"):
+            value = value.isoformat()
+        elif isinstance(value, tuple):
+            value = list(value)
+        elif name == "credits" and float(value).is_integer():
+            value = int(value)
+        record[name] = value
+    return record
+
+
+def courses_json(catalogue: Catalogue) -> bytes:
+    """Every listed course's fields and URL, for re-use."""
+    data = {
+        "title": catalogue.config.title,
+        "count": len(catalogue.listed),
+        "courses": [course_record(c, catalogue) for c in sorted(catalogue.listed, key=lambda c: c.id)],
+    }
+    return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode("utf-8")

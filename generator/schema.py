@@ -1,0 +1,704 @@
+"""The course format: one definition of every field, which validates course files and documents them.
+
+`COURSE_FIELDS` is the public contract partners write to. The validator below, the field reference in
+the partners' guide and the published JSON Schema are all derived from it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+import pycountry
+
+from .content import Document, Value
+from .diagnostics import ERROR, WARNING, Diagnostic
+
+MAX_TEXT = 5000  # any single text value; longer is surely a mistake (or an attack)
+MAX_LIST = 50
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One allowed value of an enumeration, with its label and what it means."""
+
+    value: Any
+    label: str
+    meaning: str = ""
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of a file format: its name, kind, limits and meaning."""
+
+    name: str
+    kind: str
+    meaning: str
+    required: bool = False
+    choices: tuple[Choice, ...] = ()
+    max_length: int = 0
+    minimum: float | None = None
+    maximum: float | None = None
+    step: float | None = None
+    default: Any = None
+    warn_if_missing: str = ""
+    example: str = ""
+
+    def allowed(self) -> str:
+        """The allowed values in words, as the guide and error messages show them."""
+        if self.choices:
+            return ", ".join(str(c.value) for c in self.choices)
+        return KIND_WORDS.get(self.kind, self.kind)
+
+
+KIND_WORDS = {
+    "text": "text",
+    "plain_text": "plain text on one line",
+    "credits": "a number",
+    "integer": "a whole number",
+    "money": "a number",
+    "date": "a date written YYYY-MM-DD",
+    "url": "a web address starting with https://",
+    "email": "an e-mail address",
+    "bool": "true or false",
+    "enum": "one of the allowed values",
+    "enum_list": "a list of allowed values",
+    "text_list": "a list of texts",
+    "languages": "an ISO 639-1 language code (like en or cs), or a list of them",
+    "country": "an ISO 3166-1 two-letter country code (like CZ)",
+    "currency": "an ISO 4217 currency code (like EUR)",
+    "isced": "an ISCED-F 2013 field code of 2 to 4 digits, in quotes (like \"0511\")",
+    "file": "the name of an image file beside this file",
+}
+
+EQF_LEVELS = (
+    Choice(1, "EQF level 1 (basic general knowledge)"),
+    Choice(2, "EQF level 2 (basic factual knowledge)"),
+    Choice(3, "EQF level 3 (general concepts in a field)"),
+    Choice(4, "EQF level 4 (upper secondary level)"),
+    Choice(5, "EQF level 5 (short-cycle tertiary level)"),
+    Choice(6, "EQF level 6 (bachelor's level)"),
+    Choice(7, "EQF level 7 (master's level)"),
+    Choice(8, "EQF level 8 (doctoral level)"),
+)
+AUDIENCES = (
+    Choice("doctoral-candidates", "Doctoral candidates", "people working towards a doctorate"),
+    Choice("recent-graduates", "Recent graduates", "people who finished a degree in the last few years"),
+    Choice("professionals", "Professionals", "people in work who want to update or widen their skills"),
+    Choice("research-managers", "Research managers", "research-management and support staff: grants, projects, "
+                                                     "technology transfer, core facilities"),
+    Choice("anyone", "Anyone", "open to everyone"),
+)
+MODES = (
+    Choice("online", "Online", "taught and assessed remotely"),
+    Choice("on-site", "On site", "taught in person at the institution"),
+    Choice("blended", "Blended", "partly online, partly in person"),
+)
+ADMISSIONS = (
+    Choice("none", "No formal education required", "open without any prior degree"),
+    Choice("secondary", "Secondary education", "a secondary-school leaving certificate"),
+    Choice("bachelor", "Bachelor's degree", "a bachelor's degree or equivalent"),
+    Choice("master", "Master's degree", "a master's degree or equivalent"),
+    Choice("doctorate", "Doctorate", "a doctoral degree"),
+)
+SUPERVISION = (
+    Choice("unsupervised", "Unsupervised assessment", "no supervision during assessment"),
+    Choice("supervised", "Supervised assessment", "supervised, without identity verification"),
+    Choice("supervised-with-id-check", "Supervised assessment with identity check",
+           "supervised, with the learner's identity verified"),
+)
+STACKABILITY = (
+    Choice("stand-alone", "Stand-alone", "a complete credential on its own"),
+    Choice("stackable", "Stackable", "can be combined with others towards a larger credential"),
+)
+STATUSES = (
+    Choice("open", "Open for applications", "applications are open (the default)"),
+    Choice("upcoming", "Upcoming", "announced; applications not open yet"),
+    Choice("closed", "Closed", "applications are closed"),
+    Choice("archived", "Archived", "no longer offered: the page stays so links never break, but the course is "
+                                   "left out of listings and search"),
+)
+
+COURSE_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("title", "plain_text", "Title of the micro-credential", True, max_length=150,
+              example='"Research Data Management for Life Scientists"'),
+    FieldSpec("summary", "plain_text", "One or two sentences shown on cards, in search results and as the page "
+              "description", True, max_length=300),
+    FieldSpec("credits", "credits", "Notional workload in ECTS credits (one credit is 25 to 30 hours of work)",
+              True, minimum=1, maximum=60, step=0.5, example="2"),
+    FieldSpec("eqf_level", "integer", "Level on the European Qualifications Framework", True,
+              choices=EQF_LEVELS, minimum=1, maximum=8, example="7"),
+    FieldSpec("audience", "enum_list", "Target groups", True, choices=AUDIENCES, example="[doctoral-candidates]"),
+    FieldSpec("language", "languages", "Language(s) of instruction", True, example="en"),
+    FieldSpec("mode", "enum", "Form of participation", True, choices=MODES, example="online"),
+    FieldSpec("admission", "enum", "Minimum prior education needed to enrol", True, choices=ADMISSIONS,
+              example="master"),
+    FieldSpec("learning_outcomes", "text_list", "What a learner can do after the course", True, max_length=500),
+    FieldSpec("assessment", "text", "Type of assessment and what is needed to complete the course", True,
+              max_length=1000),
+    FieldSpec("quality_assurance", "text", "How the course is quality-assured (e.g. internal approval)", True,
+              max_length=1000),
+    FieldSpec("workload_hours", "integer", "Total hours of work; expected to be 25 to 30 hours per credit",
+              minimum=1, maximum=2400),
+    FieldSpec("prerequisites", "text", "Other admission criteria", max_length=1000),
+    FieldSpec("topics", "text_list", "Subject tags", max_length=60),
+    FieldSpec("isced_f", "isced", "Field of education (ISCED-F 2013)"),
+    FieldSpec("start_date", "date", "First day of the next run"),
+    FieldSpec("end_date", "date", "Last day of the next run (not before the start date)"),
+    FieldSpec("application_deadline", "date", "Last day to apply (not after the start date)"),
+    FieldSpec("duration", "plain_text", "Duration in words (\"2 days\", \"one semester\")", max_length=100),
+    FieldSpec("fee", "money", "Fee; 0 means free", minimum=0, maximum=1_000_000),
+    FieldSpec("currency", "currency", "Currency of the fee", default="EUR"),
+    FieldSpec("enrol_url", "url", "Where to apply", warn_if_missing="add enrol_url so that learners know where "
+              "to apply"),
+    FieldSpec("contact", "email", "Contact e-mail address"),
+    FieldSpec("supervision", "enum", "Supervision and identity verification during assessment",
+              choices=SUPERVISION),
+    FieldSpec("stackability", "enum", "Whether the credential can be combined with others", choices=STACKABILITY),
+    FieldSpec("stackable_towards", "text", "What the credential stacks towards", max_length=500),
+    FieldSpec("europass", "bool", "The certificate is issued as a Europass digital credential"),
+    FieldSpec("status", "enum", "Whether the course takes applications", choices=STATUSES, default="open"),
+    FieldSpec("updated", "date", "Date of the last substantive change"),
+)
+
+INSTITUTION_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("name", "plain_text", "Full name of the institution", True, max_length=200),
+    FieldSpec("country", "country", "Country (ISO 3166-1 alpha-2 code)", True),
+    FieldSpec("website", "url", "Home page", True),
+    FieldSpec("short_name", "plain_text", "Short name or acronym", max_length=40),
+    FieldSpec("description", "text", "A few sentences about the institution", max_length=2000),
+    FieldSpec("logo", "file", "Logo: an image file (.svg, .png, .jpg or .webp) beside this file"),
+)
+
+# Names people often write for a field; they get a precise "did you mean".
+ALIASES = {
+    "ects": "credits", "credit": "credits", "ects_credits": "credits", "level": "eqf_level", "eqf": "eqf_level",
+    "lang": "language", "languages": "language", "outcomes": "learning_outcomes",
+    "learning_outcome": "learning_outcomes", "description": "summary", "price": "fee", "cost": "fee",
+    "url": "enrol_url", "link": "enrol_url", "enroll_url": "enrol_url", "enrolment_url": "enrol_url",
+    "email": "contact", "e-mail": "contact", "tags": "topics", "keywords": "topics", "topic": "topics",
+    "deadline": "application_deadline", "hours": "workload_hours", "workload": "workload_hours",
+    "format": "mode", "delivery": "mode", "target_group": "audience", "target_groups": "audience",
+    "start": "start_date", "end": "end_date", "requirements": "prerequisites", "isced": "isced_f",
+    "qa": "quality_assurance", "name": "title",
+}
+
+_EMAIL_RE = re.compile(r"^[^@\s<>\"(),;:]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+
+@lru_cache(maxsize=1)
+def isced_fields() -> dict[str, str]:
+    """ISCED-F 2013 field codes and their names."""
+    return json.loads(resources.files("generator").joinpath("data/isced_f.json").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=None)
+def language_name(code: str) -> str | None:
+    """English name of an ISO 639-1 language code, or None for an unknown code."""
+    lang = pycountry.languages.get(alpha_2=code)
+    return lang.name if lang else None
+
+
+@lru_cache(maxsize=None)
+def country_name(code: str) -> str | None:
+    """Common English name of an ISO 3166-1 alpha-2 country code, or None for an unknown code."""
+    country = pycountry.countries.get(alpha_2=code)
+    return (getattr(country, "common_name", None) or country.name) if country else None
+
+
+@lru_cache(maxsize=None)
+def is_currency(code: str) -> bool:
+    """True for an ISO 4217 currency code."""
+    return pycountry.currencies.get(alpha_3=code) is not None
+
+
+class Checker:
+    """Validates one document against a list of field specs, collecting every problem."""
+
+    def __init__(self, doc: Document, fields: tuple[FieldSpec, ...], what: str) -> None:
+        self.doc = doc
+        self.fields = {f.name: f for f in fields}
+        self.order = fields
+        self.what = what
+        self.diagnostics: list[Diagnostic] = []
+
+    def problem(self, at: Value | None, message: str, hint: str = "", severity: str = ERROR,
+                code: str = "", place: tuple[int, int] | None = None) -> None:
+        """Record a problem at a value (or at the top of the file when there is none)."""
+        if place is None:
+            place = (at.line, at.col) if at else (1, 1)
+        self.diagnostics.append(Diagnostic(self.doc.source.display, place[0], place[1], severity, message,
+                                           hint, code))
+
+    def check(self) -> dict[str, Any]:
+        """Every field's clean value (absent optional fields get their default)."""
+        clean: dict[str, Any] = {}
+        for key, value in self.doc.values.items():
+            if key not in self.fields:
+                self.unknown(value)
+        for spec in self.order:
+            value = self.doc.values.get(spec.name)
+            if value is None or value.value is None:
+                if spec.required:
+                    self.missing(spec, value)
+                clean[spec.name] = spec.default
+                continue
+            clean[spec.name] = CHECKS[spec.kind](self, spec, value)
+        return clean
+
+    def unknown(self, value: Value) -> None:
+        name = value.key
+        guess = ALIASES.get(name.lower()) if ALIASES.get(name.lower()) in self.fields else None
+        if guess is None:
+            close = difflib.get_close_matches(name.lower(), list(self.fields), n=1, cutoff=0.6)
+            guess = close[0] if close else None
+        hint = f"did you mean '{guess}'?" if guess else f"the {self.what} fields are: {', '.join(self.fields)}"
+        self.problem(value, f"unknown field '{name}'", hint, code="unknown-field",
+                     place=(value.key_line, value.key_col))
+
+    def missing(self, spec: FieldSpec, value: Value | None) -> None:
+        if value is not None:
+            self.problem(value, f"'{spec.name}' is empty", f"write {spec.allowed()} after '{spec.name}:'",
+                         code="empty-field", place=(value.key_line, value.key_col))
+        else:
+            self.problem(None, f"the required field '{spec.name}' is missing",
+                         f"add a line '{spec.name}: …' with {spec.allowed()}", code="missing-field", place=(1, 1))
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"'{str(value).lower()}' (yes/no)"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, dt.datetime):
+        return "a date and time"
+    if isinstance(value, dt.date):
+        return f"the date {value.isoformat()}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a group of fields"
+    if isinstance(value, str):
+        return f"'{_short(value)}'"
+    return "something else"
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _wrong_type(c: Checker, spec: FieldSpec, v: Value, expected: str) -> None:
+    hint = ""
+    if isinstance(v.value, (bool, int, float, dt.date)) and expected.startswith("text"):
+        hint = "put the value in quotes"
+    elif isinstance(v.value, bool):
+        hint = f"YAML reads {v.raw or 'this'} as yes/no: put the value in quotes"
+    c.problem(v, f"'{spec.name}' must be {expected}, but it is {_type_name(v.value)}", hint, code="wrong-type")
+
+
+def _text(c: Checker, spec: FieldSpec, v: Value, value: Any = None, place: tuple[int, int] | None = None,
+          one_line: bool = False) -> str | None:
+    value = v.value if value is None else value
+    if not isinstance(value, str):
+        if place is None:
+            _wrong_type(c, spec, v, "text")
+        else:
+            c.problem(v, f"each item of '{spec.name}' must be text, but one is {_type_name(value)}",
+                      "put the item in quotes" if isinstance(value, (bool, int, float, dt.date)) else "",
+                      code="wrong-type", place=place)
+        return None
+    text = value.strip()
+    if not text:
+        c.problem(v, f"'{spec.name}' is empty" if place is None else f"an item of '{spec.name}' is empty",
+                  code="empty-field", place=place)
+        return None
+    limit = spec.max_length or MAX_TEXT
+    if len(text) > limit:
+        c.problem(v, f"'{spec.name}' is too long: {len(text)} characters, at most {limit} are allowed",
+                  "shorten it", code="too-long", place=place)
+        return None
+    bad = _CONTROL_RE.search(text)
+    if bad:
+        c.problem(v, f"'{spec.name}' contains an invisible control character (U+{ord(bad.group()):04X})",
+                  "delete it and retype the text around it", code="control-character", place=place)
+        return None
+    if one_line:
+        text = " ".join(text.split())
+    return text
+
+
+def check_plain_text(c: Checker, spec: FieldSpec, v: Value) -> str | None:
+    return _text(c, spec, v, one_line=True)
+
+
+def check_text(c: Checker, spec: FieldSpec, v: Value) -> str | None:
+    return _text(c, spec, v)
+
+
+def _number(c: Checker, spec: FieldSpec, v: Value, whole: bool) -> float | int | None:
+    value = v.value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        hint = ""
+        if isinstance(value, str):
+            cleaned = value.strip().replace(",", ".")
+            if re.fullmatch(r"-?\d+(\.\d+)?", cleaned):
+                hint = f"write it without quotes: {spec.name}: {cleaned}"
+            else:
+                hint = "write only the number, without units or words"
+        c.problem(v, f"'{spec.name}' must be {'a whole number' if whole else 'a number'}, but it is "
+                     f"{_type_name(value)}", hint, code="wrong-type")
+        return None
+    if whole and isinstance(value, float):
+        if not value.is_integer():
+            c.problem(v, f"'{spec.name}' must be a whole number, but it is {value}", code="not-whole")
+            return None
+        value = int(value)
+    if value != value or value in (float("inf"), float("-inf")):
+        c.problem(v, f"'{spec.name}' must be a number", code="wrong-type")
+        return None
+    if (spec.minimum is not None and value < spec.minimum) or (spec.maximum is not None and value > spec.maximum):
+        rng = (f"from {_num(spec.minimum)} to {_num(spec.maximum)}" if spec.maximum is not None
+               else f"{_num(spec.minimum)} or more")
+        c.problem(v, f"'{spec.name}' is {_num(value)}, but it must be {rng}", code="out-of-range")
+        return None
+    return value
+
+
+def _num(x: float | int | None) -> str:
+    if isinstance(x, float) and x.is_integer():
+        return str(int(x))
+    return f"{x:,}".replace(",", " ") if isinstance(x, int) and x >= 10000 else str(x)
+
+
+def check_credits(c: Checker, spec: FieldSpec, v: Value) -> float | None:
+    value = _number(c, spec, v, whole=False)
+    if value is None:
+        return None
+    if spec.step and not float(value / spec.step).is_integer():
+        c.problem(v, f"'{spec.name}' is {value}, but credits go in steps of {spec.step} (like 2 or 2.5)",
+                  code="bad-step")
+        return None
+    return float(value)
+
+
+def check_integer(c: Checker, spec: FieldSpec, v: Value) -> int | None:
+    value = _number(c, spec, v, whole=True)
+    return None if value is None else int(value)
+
+
+def check_money(c: Checker, spec: FieldSpec, v: Value) -> float | None:
+    value = _number(c, spec, v, whole=False)
+    if value is None:
+        return None
+    if round(value, 2) != value:
+        c.problem(v, f"'{spec.name}' has more than two decimal places", code="bad-money")
+        return None
+    return float(value)
+
+
+def check_date(c: Checker, spec: FieldSpec, v: Value) -> dt.date | None:
+    value = v.value
+    if isinstance(value, dt.datetime):
+        c.problem(v, f"'{spec.name}' must be a date without a time", f"write it as {value.date().isoformat()}",
+                  code="bad-date")
+        return None
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            c.problem(v, f"'{spec.name}' is '{value.strip()}', which is not a real date", code="bad-date")
+            return None
+    c.problem(v, f"'{spec.name}' must be a date, but it is {_type_name(value)}",
+              "write it as YYYY-MM-DD, like 2027-03-15", code="bad-date")
+    return None
+
+
+def check_url(c: Checker, spec: FieldSpec, v: Value) -> str | None:
+    value = v.value
+    if not isinstance(value, str):
+        _wrong_type(c, spec, v, "a web address")
+        return None
+    url = value.strip()
+    parts = urlsplit(url) if not any(ch.isspace() for ch in url) else None
+    if parts is None or parts.scheme.lower() not in ("https", "http") or not parts.hostname or "." not in parts.hostname:
+        c.problem(v, f"'{spec.name}' is '{_short(url)}', which is not a web address",
+                  "write the full address, starting with https://", code="bad-url")
+        return None
+    if parts.scheme.lower() != "https":
+        c.problem(v, f"'{spec.name}' must be a secure address starting with https://", code="insecure-url")
+        return None
+    return url
+
+
+def check_email(c: Checker, spec: FieldSpec, v: Value) -> str | None:
+    value = v.value
+    if not isinstance(value, str):
+        _wrong_type(c, spec, v, "an e-mail address")
+        return None
+    address = value.strip().removeprefix("mailto:")
+    if len(address) > 254 or not _EMAIL_RE.match(address):
+        c.problem(v, f"'{spec.name}' is '{_short(address)}', which is not an e-mail address",
+                  "write one address, like name@example.org", code="bad-email")
+        return None
+    return address
+
+
+def check_bool(c: Checker, spec: FieldSpec, v: Value) -> bool | None:
+    if isinstance(v.value, bool):
+        return v.value
+    c.problem(v, f"'{spec.name}' must be true or false, but it is {_type_name(v.value)}",
+              "write true or false, without quotes", code="wrong-type")
+    return None
+
+
+def _choice(c: Checker, spec: FieldSpec, v: Value, value: Any, place: tuple[int, int] | None = None) -> Any:
+    allowed = [ch.value for ch in spec.choices]
+    if isinstance(value, str):
+        value = value.strip()
+    if value in allowed and not isinstance(value, bool):
+        return value
+    text = value if isinstance(value, str) else str(value)
+    close = difflib.get_close_matches(text.lower().replace("_", "-").replace(" ", "-"),
+                                      [str(a) for a in allowed], n=1, cutoff=0.6)
+    hint = (f"did you mean '{close[0]}'? " if close else "") + f"allowed values: {', '.join(map(str, allowed))}"
+    shown = f"'{_short(text)}'" if isinstance(value, str) else _type_name(value)
+    c.problem(v, f"'{spec.name}' cannot be {shown}", hint, code="not-allowed", place=place)
+    return None
+
+
+def check_enum(c: Checker, spec: FieldSpec, v: Value) -> Any:
+    if isinstance(v.value, (list, dict)):
+        _wrong_type(c, spec, v, f"one of: {spec.allowed()}")
+        return None
+    return _choice(c, spec, v, v.value)
+
+
+def _items(c: Checker, spec: FieldSpec, v: Value, allow_single: bool) -> list[tuple[Any, tuple[int, int]]] | None:
+    value = v.value
+    if isinstance(value, list):
+        if not value:
+            c.problem(v, f"'{spec.name}' is an empty list", "give at least one item", code="empty-field")
+            return None
+        if len(value) > MAX_LIST:
+            c.problem(v, f"'{spec.name}' has {len(value)} items, at most {MAX_LIST} are allowed", code="too-long")
+            return None
+        return list(zip(value, v.items))
+    if allow_single and not isinstance(value, dict):
+        return [(value, (v.line, v.col))]
+    c.problem(v, f"'{spec.name}' must be a list, but it is {_type_name(value)}",
+              "write each item on its own line, starting with '- '", code="wrong-type")
+    return None
+
+
+def check_enum_list(c: Checker, spec: FieldSpec, v: Value) -> tuple[str, ...] | None:
+    items = _items(c, spec, v, allow_single=True)
+    if items is None:
+        return None
+    chosen = [_choice(c, spec, v, item, place) for item, place in items]
+    if any(x is None for x in chosen):
+        return None
+    return _unique(c, spec, v, chosen)
+
+
+def _unique(c: Checker, spec: FieldSpec, v: Value, values: list[Any]) -> tuple[Any, ...]:
+    seen: list[Any] = []
+    for x in values:
+        if x in seen:
+            c.problem(v, f"'{spec.name}' lists '{x}' twice", "keep it once", WARNING, "duplicate-item")
+        else:
+            seen.append(x)
+    return tuple(seen)
+
+
+def check_text_list(c: Checker, spec: FieldSpec, v: Value) -> tuple[str, ...] | None:
+    items = _items(c, spec, v, allow_single=False)
+    if items is None:
+        return None
+    texts = [_text(c, spec, v, item, place, one_line=True) for item, place in items]
+    if any(t is None for t in texts):
+        return None
+    return _unique(c, spec, v, texts)
+
+
+def check_languages(c: Checker, spec: FieldSpec, v: Value) -> tuple[str, ...] | None:
+    items = _items(c, spec, v, allow_single=True)
+    if items is None:
+        return None
+    codes: list[str] = []
+    for item, place in items:
+        if isinstance(item, bool):
+            c.problem(v, f"'{spec.name}' cannot be {_type_name(item)}",
+                      "YAML reads no, yes, on and off as yes/no: put the code in quotes, like \"no\"",
+                      code="wrong-type", place=place)
+            continue
+        code = item.strip() if isinstance(item, str) else None
+        if code and code.lower() != code and language_name(code.lower()):
+            c.problem(v, f"'{spec.name}' codes are written in lower case", f"write {code.lower()}",
+                      code="not-allowed", place=place)
+            continue
+        if not code or len(code) != 2 or not language_name(code):
+            shown = f"'{_short(code)}'" if code else _type_name(item)
+            hint = "use the two-letter ISO 639-1 code, like en, cs, pl, hu"
+            by_name = _language_by_name(code or "")
+            if by_name:
+                hint = f"did you mean '{by_name}'? " + hint
+            c.problem(v, f"'{spec.name}' cannot be {shown}: it is not an ISO 639-1 language code", hint,
+                      code="not-allowed", place=place)
+            continue
+        codes.append(code)
+    if len(codes) != len(items):
+        return None
+    return _unique(c, spec, v, codes)
+
+
+def _language_by_name(name: str) -> str | None:
+    try:
+        lang = pycountry.languages.lookup(name)
+    except LookupError:
+        return None
+    return getattr(lang, "alpha_2", None)
+
+
+def check_country(c: Checker, spec: FieldSpec, v: Value) -> str | None:
+    value = v.value
+    if isinstance(value, bool):
+        c.problem(v, f"'{spec.name}' cannot be {_type_name(value)}",
+                  "YAML reads NO (Norway) as no: put the code in quotes, like \"NO\"", code="wrong-type")
+        return None
+    code = value.strip() if isinstance(value, str) else ""
+    if len(code) == 2 and country_name(code.upper()):
+        if code != code.upper():
+            c.problem(v, f"'{spec.name}' codes are written in capitals", f"write {code.upper()}", code="not-allowed")
+            return None
+        return code
+    c.problem(v, f"'{spec.name}' cannot be {_type_name(value)}: it is not an ISO 3166-1 country code",
+              "use the two-letter code, like CZ, PL, HU", code="not-allowed")
+    return None
+
+
+def check_currency(c: Checker, spec: FieldSpec, v: Value) -> str | None:
+    code = v.value.strip() if isinstance(v.value, str) else ""
+    if len(code) == 3 and code.isalpha() and is_currency(code.upper()):
+        if code != code.upper():
+            c.problem(v, f"'{spec.name}' codes are written in capitals", f"write {code.upper()}", code="not-allowed")
+            return None
+        return code
+    c.problem(v, f"'{spec.name}' cannot be {_type_name(v.value)}: it is not an ISO 4217 currency code",
+              "use the three-letter code, like EUR, CZK, PLN, HUF", code="not-allowed")
+    return None
+
+
+def check_isced(c: Checker, spec: FieldSpec, v: Value) -> str | None:
+    value = v.value
+    if isinstance(value, int) and not isinstance(value, bool):
+        # YAML reads 0511 as an octal number: take the digits as written.
+        value = v.raw if v.raw and v.raw.isdigit() else str(value)
+    code = value.strip() if isinstance(value, str) else ""
+    if re.fullmatch(r"\d{2,4}", code) and code in isced_fields():
+        return code
+    hint = "use a code from the ISCED-F 2013 list, like \"0511\" for biology, in quotes"
+    c.problem(v, f"'{spec.name}' cannot be {_type_name(value)}: it is not an ISCED-F 2013 field code", hint,
+              code="not-allowed")
+    return None
+
+
+def check_file(c: Checker, spec: FieldSpec, v: Value) -> str | None:
+    value = v.value
+    if not isinstance(value, str) or not value.strip():
+        _wrong_type(c, spec, v, "a file name")
+        return None
+    name = value.strip()
+    if "/" in name or "\\" in name or name.startswith("."):
+        c.problem(v, f"'{spec.name}' must be the name of a file beside this one, without folders",
+                  code="bad-file")
+        return None
+    return name
+
+
+CHECKS: dict[str, Callable[[Checker, FieldSpec, Value], Any]] = {
+    "text": check_text, "plain_text": check_plain_text, "credits": check_credits, "integer": check_integer,
+    "money": check_money, "date": check_date, "url": check_url, "email": check_email, "bool": check_bool,
+    "enum": check_enum, "enum_list": check_enum_list, "text_list": check_text_list,
+    "languages": check_languages, "country": check_country, "currency": check_currency, "isced": check_isced,
+    "file": check_file,
+}
+
+
+def check_course_rules(c: Checker, clean: dict[str, Any]) -> None:
+    """Rules between fields of one course."""
+    values = c.doc.values
+    for spec in c.order:
+        # nobody can apply to an archived course: its missing enrol_url is no problem
+        given = values.get(spec.name)
+        if spec.warn_if_missing and (given is None or given.value is None) and clean.get("status") != "archived":
+            c.problem(None, f"'{spec.name}' is missing", spec.warn_if_missing, WARNING, "missing-field", place=(1, 1))
+    credits, hours = clean.get("credits"), clean.get("workload_hours")
+    if credits and hours and not (credits * 25 <= hours <= credits * 30):
+        c.problem(values["workload_hours"],
+                  f"'workload_hours' is {hours}, but {_num(credits)} credits mean {_num(credits * 25)} to "
+                  f"{_num(credits * 30)} hours (25 to 30 hours per credit)",
+                  "check the credits and the hours", WARNING, "workload")
+    start, end, deadline = clean.get("start_date"), clean.get("end_date"), clean.get("application_deadline")
+    if start and end and end < start:
+        c.problem(values["end_date"], f"'end_date' ({end.isoformat()}) is before 'start_date' "
+                                      f"({start.isoformat()})", code="date-order")
+    if start and deadline and deadline > start:
+        c.problem(values["application_deadline"], f"'application_deadline' ({deadline.isoformat()}) is after "
+                                                  f"'start_date' ({start.isoformat()})", code="date-order")
+    if end and not start:
+        c.problem(values["end_date"], "'end_date' is given without 'start_date'", "add the start date",
+                  WARNING, "date-order")
+    if clean.get("stackable_towards") and clean.get("stackability") != "stackable":
+        c.problem(values["stackable_towards"], "'stackable_towards' is given, but 'stackability' is not "
+                                               "'stackable'", "add 'stackability: stackable'", WARNING,
+                  "stackability")
+    if "currency" in values and clean.get("fee") is None and values["currency"].value is not None:
+        c.problem(values["currency"], "'currency' is given without a 'fee'", "add the fee, or 0 if it is free",
+                  WARNING, "currency")
+
+
+def check_base_url(c: Checker, spec: FieldSpec, v: Value) -> str | None:
+    """A site's base URL: an absolute http(s) URL or a path, always ending with a slash."""
+    value = v.value
+    if not isinstance(value, str) or not value.strip():
+        _wrong_type(c, spec, v, "a web address or a path")
+        return None
+    return normalise_base_url(value.strip(), lambda message: c.problem(v, message, code="bad-url"))
+
+
+def normalise_base_url(url: str, fail: Callable[[str], None]) -> str | None:
+    """`https://host/sub` → `https://host/sub/`; a bare path must start with /."""
+    parts = urlsplit(url)
+    if parts.scheme:
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+            fail(f"the base URL '{url}' must be like https://example.org/catalogue/")
+            return None
+    elif not url.startswith("/") or parts.query or parts.fragment:
+        fail(f"the base URL '{url}' must be a full address like https://example.org/catalogue/, or a path "
+             "starting with /")
+        return None
+    return url if url.endswith("/") else url + "/"
+
+
+CHECKS["base_url"] = check_base_url
+
+SITE_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("title", "plain_text", "Name of the catalogue, shown in every page's header",
+              default="Micro-credentials catalogue", max_length=120),
+    FieldSpec("description", "plain_text", "One sentence describing the catalogue",
+              default="Short, accredited courses from research institutions.", max_length=300),
+    FieldSpec("base_url", "base_url", "Address the site is published at; --base-url overrides it", default="/"),
+    FieldSpec("theme", "plain_text", "Theme folder name, under themes/", default="default", max_length=60),
+    FieldSpec("page_size", "integer", "Courses per page of the listing", default=24, minimum=1, maximum=500),
+    FieldSpec("language", "languages", "Language of the site's own text", default=("en",)),
+)

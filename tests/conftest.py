@@ -1,0 +1,179 @@
+"""Shared fixtures: scratch sites, fixture sites on disk, a local HTTP server and a headless browser."""
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import textwrap
+import threading
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+
+from generator.build import BuildResult, build
+
+ROOT = Path(__file__).resolve().parent.parent
+SITES = Path(__file__).resolve().parent / "sites"
+CHROMIUM = os.environ.get("CATALOGUE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+INSTITUTION = """\
+name: Test Institute
+country: CZ
+website: https://test.example.org
+"""
+
+COURSE = """\
+---
+title: A Test Course
+summary: A course used in the tests.
+credits: 2
+eqf_level: 7
+audience: [doctoral-candidates]
+language: en
+mode: online
+admission: master
+learning_outcomes:
+  - Do a thing well.
+assessment: A written test.
+quality_assurance: Internal approval.
+enrol_url: https://test.example.org/apply
+---
+
+The course body.
+"""
+
+
+def write_files(root: Path, files: dict[str, str | bytes]) -> Path:
+    """Write dedented text files (or raw bytes) under root."""
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content), encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def make_site(tmp_path: Path) -> Callable[..., Path]:
+    """make_site({path: text}) writes a scratch site; with base=True it starts from one valid course."""
+    def make(files: dict[str, str | bytes] | None = None, base: bool = True) -> Path:
+        site = tmp_path / "site"
+        if base:
+            write_files(site, {"content/institutions/test-institute.yaml": INSTITUTION,
+                               "content/courses/test-institute/test-course.md": COURSE})
+        return write_files(site, files or {})
+    return make
+
+
+@pytest.fixture
+def chdir_to(monkeypatch: pytest.MonkeyPatch) -> Callable[[Path], None]:
+    """Run with the working directory in a site, as partners do (diagnostic paths are relative to it)."""
+    return monkeypatch.chdir
+
+
+def copy_site(name: str, dest: Path) -> Path:
+    """A fresh copy of a fixture site from tests/sites/."""
+    shutil.copytree(SITES / name, dest, ignore=shutil.ignore_patterns("output"))
+    return dest
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResult]:
+    """The project's sample catalogue (content/ at the top of the repo), built once."""
+    out = tmp_path_factory.mktemp("sample") / "output"
+    return out, build(ROOT, out)
+
+
+@pytest.fixture(scope="session")
+def basic_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResult]:
+    """tests/sites/basic built once."""
+    out = tmp_path_factory.mktemp("basic") / "output"
+    return out, build(SITES / "basic", out)
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    """Serves a built site under a path prefix, like a static host would, with its 404 page."""
+
+    prefix = "/"
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def send_head(self):  # noqa: ANN201 — http.server's own signature
+        path = self.path.split("?", 1)[0].split("#", 1)[0]
+        if not path.startswith(self.prefix):
+            return self._not_found()
+        self.path = "/" + self.path[len(self.prefix):]
+        target = Path(self.translate_path(self.path))
+        if target.is_dir() and not (target / "index.html").exists():
+            return self._not_found()
+        if not target.exists():
+            return self._not_found()
+        return super().send_head()
+
+    def _not_found(self):  # noqa: ANN202
+        page = Path(self.directory) / "404.html"
+        body = page.read_bytes() if page.exists() else b"not found"
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        return None
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., str]]:
+    """serve(folder, prefix='/') starts an HTTP server on 127.0.0.1 and returns its base URL."""
+    servers = []
+
+    def start(folder: Path, prefix: str = "/") -> str:
+        handler = type("Handler", (_Handler,), {"prefix": prefix})
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}{prefix}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium through Playwright. Skips where it is missing, except in CI, where it fails."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CATALOGUE_REQUIRE_BROWSER") or os.environ.get("CI"):
+            pytest.fail(f"Chromium is required for the browser tests but {CHROMIUM} is missing")
+        pytest.skip(f"no Chromium at {CHROMIUM} (make test installs it)")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser page that fails the test on any request to another host or any console error."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.external_requests = []
+    page.console_errors = []
+
+    def on_request(request) -> None:
+        if not request.url.startswith(("http://127.0.0.1", "data:", "about:")):
+            page.external_requests.append(request.url)
+
+    page.on("request", on_request)
+    page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+    yield page
+    context.close()

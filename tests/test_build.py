@@ -1,0 +1,274 @@
+"""Whole builds of fixture sites and of the sample catalogue: pages, links, data files, determinism."""
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+
+from generator.build import build
+from generator.diagnostics import ContentError
+
+from .conftest import COURSE, ROOT, SITES, copy_site
+
+
+class Links(HTMLParser):
+    """Collects every href/src and every element's attributes, to check links and scripts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+        self.tags: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        attrs = dict(attrs)
+        self.tags.append((tag, attrs))
+        for name in ("href", "src"):
+            if attrs.get(name):
+                self.urls.append(attrs[name])
+
+
+def parse(path: Path) -> Links:
+    links = Links()
+    links.feed(path.read_text(encoding="utf-8"))
+    return links
+
+
+def html_files(out: Path) -> list[Path]:
+    return sorted(out.rglob("*.html"))
+
+
+def tree(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def test_basic_site_pages(basic_build):
+    out, result = basic_build
+    assert result.diagnostics == ()
+    expected = {
+        "index.html", "page/2/index.html", "404.html", "sitemap.xml", "robots.txt", "courses.json",
+        "courses/alpha-institute/data-stewardship/index.html", "courses/alpha-institute/kurz-biostatistiky/index.html",
+        "courses/beta-centre/good-clinical-practice/index.html", "courses/beta-centre/old-workshop/index.html",
+        "institutions/index.html", "institutions/alpha-institute/index.html", "institutions/beta-centre/index.html",
+        "institutions/alpha-institute/alpha-institute.svg", ".catalogue-output",
+    }
+    files = set(tree(out))
+    assert expected <= files
+    assert {f for f in files if f.startswith("assets/")} and all(
+        re.search(r"\.[0-9a-f]{10}\.\w+$", f) for f in files if f.startswith("assets/"))
+
+
+def test_course_page_shows_every_field_in_words(basic_build):
+    out, _ = basic_build
+    html = (out / "courses/alpha-institute/data-stewardship/index.html").read_text()
+    for words in ["Data Stewardship in the Life Sciences", "EQF level 8 (doctoral level)", "2 ECTS credits · 55 hours",
+                  "Free", "Doctoral candidates, Research managers", "Online", "English", "Master&#39;s degree",
+                  "Write a data management plan for a funded project.", "A data management plan, reviewed by a data steward.",
+                  "Approved by the institute&#39;s doctoral board.", "Research Data Management, Open Science",
+                  "Biology (ISCED-F 0511)", "1–26 March 2027", "15 February 2027", "Supervised assessment",
+                  "Stackable", "The institute&#39;s certificate in research management", "Europass digital credential",
+                  "courses@alpha.example.org", "1 November 2026", "Alpha Institute of Molecular Biology", "Czechia",
+                  'href="https://alpha.example.org/apply/data-stewardship"']:
+        assert words in html, words
+    assert "<table>" in html and "<strong>FAIR data</strong>" in html
+    assert 'rel="noopener noreferrer"' in html
+
+
+def test_human_words_for_ranges_and_fees(basic_build):
+    out, _ = basic_build
+    cs = (out / "courses/alpha-institute/kurz-biostatistiky/index.html").read_text()
+    assert "2.5 ECTS credits · 62.5–75 hours" in cs
+    assert "3,500 CZK" in cs and "Czech, English" in cs and "Upcoming" in cs
+    assert '<div class="prose" lang="cs">' in cs and '<h1 lang="cs">' in cs
+    gcp = (out / "courses/beta-centre/good-clinical-practice/index.html").read_text()
+    assert "1 ECTS credit · 25–30 hours" in gcp and "€450" in gcp and "20–21 January 2027" in gcp
+    assert "<h3>Programme</h3>" in gcp and gcp.count("<h1") == 1  # body headings sit below the page's
+
+
+def test_archived_course_has_a_page_but_is_not_listed(basic_build):
+    out, _ = basic_build
+    page = (out / "courses/beta-centre/old-workshop/index.html").read_text()
+    assert "no longer offered" in page and 'name="robots" content="noindex"' in page
+    listing = (out / "index.html").read_text() + (out / "page/2/index.html").read_text()
+    assert "old-workshop" not in listing
+    assert "old-workshop" not in (out / "sitemap.xml").read_text()
+    assert "old-workshop" not in (out / "institutions/beta-centre/index.html").read_text()
+    assert all(c["id"] != "beta-centre/old-workshop" for c in json.loads((out / "courses.json").read_text())["courses"])
+
+
+def test_listing_is_paginated_and_complete_without_javascript(basic_build):
+    out, _ = basic_build
+    first, second = (out / "index.html").read_text(), (out / "page/2/index.html").read_text()
+    assert "3 courses; showing 1–2." in first and 'href="/page/2/"' in first and 'rel="next"' in second[:0] + first
+    assert "3 courses; showing 3–3." in second and 'rel="prev"' in second
+    ids = re.findall(r'href="/courses/([^"]+)/"', first + second)
+    assert sorted(set(ids)) == ["alpha-institute/data-stewardship", "alpha-institute/kurz-biostatistiky",
+                                "beta-centre/good-clinical-practice"]
+    assert "<script" not in first + second
+
+
+def test_courses_json_matches_the_content_files(basic_build):
+    out, _ = basic_build
+    data = json.loads((out / "courses.json").read_text())
+    assert data["count"] == 3 and len(data["courses"]) == 3
+    by_id = {c["id"]: c for c in data["courses"]}
+    for course_id, record in by_id.items():
+        text = (SITES / "basic/content/courses" / f"{course_id}.md").read_text()
+        front = yaml.safe_load(text.split("---\n")[1])
+        for key, value in front.items():
+            if key in ("language", "audience") and isinstance(value, str):
+                value = [value]
+            if isinstance(value, list):
+                assert record[key] == value, key
+            elif hasattr(value, "isoformat"):
+                assert record[key] == value.isoformat(), key
+            else:
+                assert record[key] == value, key
+        assert record["url"] == f"https://courses.example.org/courses/{course_id}/"
+    assert by_id["alpha-institute/kurz-biostatistiky"]["language"] == ["cs", "en"]
+    assert by_id["alpha-institute/kurz-biostatistiky"]["audience"] == ["recent-graduates"]
+    assert by_id["beta-centre/good-clinical-practice"]["currency"] == "EUR"
+
+
+def test_sitemap_and_robots(basic_build):
+    out, _ = basic_build
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    locs = [e.text for e in ET.parse(out / "sitemap.xml").getroot().findall("s:url/s:loc", ns)]
+    assert "https://courses.example.org/" in locs and len(locs) == len(set(locs)) == 8
+    assert "Sitemap: https://courses.example.org/sitemap.xml" in (out / "robots.txt").read_text()
+
+
+def test_every_internal_link_resolves(basic_build):
+    out, _ = basic_build
+    for page in html_files(out):
+        for url in parse(page).urls:
+            if url.startswith(("https://", "mailto:", "#")):
+                continue
+            assert url.startswith("/"), (page, url)
+            target = out / url.lstrip("/").split("#")[0]
+            assert target.is_file() or (target / "index.html").is_file(), (page, url)
+
+
+def test_no_request_to_another_host(basic_build):
+    out, _ = basic_build
+    for page in html_files(out):
+        for tag, attrs in parse(page).tags:
+            if tag in ("link", "img", "script", "iframe", "source", "video", "audio") and attrs.get("rel") != "canonical":
+                url = attrs.get("href") or attrs.get("src") or ""
+                assert url.startswith("/"), (page, tag, url)
+
+
+def test_sub_path_base_url(tmp_path):
+    out = tmp_path / "out"
+    build(SITES / "basic", out, base_url="https://example.org/catalogue")
+    for page in html_files(out):
+        for url in parse(page).urls:
+            if not url.startswith(("https://", "mailto:", "#")):
+                assert url.startswith("/catalogue/"), (page, url)
+    assert '<link rel="canonical" href="https://example.org/catalogue/">' in (out / "index.html").read_text()
+    assert "https://example.org/catalogue/courses/" in (out / "sitemap.xml").read_text()
+    assert 'href="/catalogue/"' in (out / "404.html").read_text()
+
+
+def test_same_input_builds_byte_identical_output(tmp_path):
+    site = copy_site("basic", tmp_path / "site")
+    first, second = tmp_path / "one", tmp_path / "two"
+    build(site, first)
+    (site / "content/courses/alpha-institute/data-stewardship.md").touch()
+    build(site, second)
+    assert tree(first) == tree(second)
+
+
+def test_failed_build_leaves_previous_output_unchanged(tmp_path):
+    site = copy_site("basic", tmp_path / "site")
+    out = tmp_path / "out"
+    build(site, out)
+    before = tree(out)
+    path = site / "content/courses/beta-centre/good-clinical-practice.md"
+    path.write_text(path.read_text().replace("credits: 1", "credits: lots"))
+    with pytest.raises(ContentError) as err:
+        build(site, out)
+    assert any("'credits' must be a number" in d.message for d in err.value.diagnostics)
+    assert tree(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "site"]  # no staging folders left behind
+
+
+def test_markdown_bodies_cannot_run_script(make_site, tmp_path):
+    hostile = COURSE.replace("The course body.", """\
+<script>alert(1)</script>
+<img src=x onerror="alert(2)">
+<a href="javascript:alert(3)">click</a> <a href="JaVaScRiPt:alert(4)">x</a>
+[md link](javascript:alert(5)) <iframe src="https://evil.example"></iframe>
+<div onclick="alert(6)" style="background:url(x)">styled</div>
+<svg><script>alert(7)</script></svg> <form action="https://evil.example"><input></form>
+""").replace("title: A Test Course", 'title: "</title><script>alert(8)</script>"')
+    site = make_site({"content/courses/test-institute/test-course.md": hostile})
+    # the <img> is reported as an image; without it the rest must build and be harmless
+    with pytest.raises(ContentError):
+        build(site, tmp_path / "out")
+    path = site / "content/courses/test-institute/test-course.md"
+    path.write_text(path.read_text().replace('<img src=x onerror="alert(2)">', ""))
+    build(site, tmp_path / "out")
+    html = (tmp_path / "out/courses/test-institute/test-course/index.html").read_text()
+    lowered = html.lower()
+    assert "<script" not in lowered and "javascript:" not in lowered and "<iframe" not in lowered
+    assert "onclick" not in lowered and "onerror" not in lowered and "<form" not in lowered and "style=" not in lowered
+    assert "&lt;/title&gt;&lt;script&gt;alert(8)&lt;/script&gt;" in html
+
+
+def test_template_error_is_reported_at_its_line(make_site, tmp_path, chdir_to):
+    site = make_site({"themes/broken/templates/base.html": "<p>\n{{ site.titel }}\n</p>\n",
+                      "themes/broken/templates/index.html": "{% extends 'base.html' %}",
+                      "site.yaml": "theme: broken\n"})
+    chdir_to(site)
+    with pytest.raises(ContentError) as err:
+        build(site, tmp_path / "out")
+    assert [(d.path, d.line) for d in err.value.diagnostics][0] == ("themes/broken/templates/base.html", 2)
+    assert "titel" in err.value.diagnostics[0].message
+    assert not (tmp_path / "out").exists()
+
+
+def test_template_syntax_error_is_reported_at_its_line(make_site, tmp_path, chdir_to):
+    site = make_site({"themes/broken/templates/index.html": "ok\n{% if %}\n",
+                      "site.yaml": "theme: broken\n"})
+    chdir_to(site)
+    with pytest.raises(ContentError) as err:
+        build(site, tmp_path / "out")
+    first = err.value.diagnostics[0]
+    assert (first.path, first.line) == ("themes/broken/templates/index.html", 2)
+
+
+def test_sample_catalogue_builds_cleanly(sample_build):
+    out, result = sample_build
+    catalogue = result.catalogue
+    assert not any(d.is_error for d in result.diagnostics)
+    assert len(catalogue.institutions) >= 8 and len(catalogue.courses) >= 30
+    assert len({lang for c in catalogue.courses for lang in c.language}) > 1
+    for course in catalogue.courses:
+        assert (out / course.url / "index.html").is_file()
+    listed = json.loads((out / "courses.json").read_text())["courses"]
+    assert len(listed) == len(catalogue.listed) == sum(c.status != "archived" for c in catalogue.courses)
+
+
+def test_sample_catalogue_uses_every_field_and_value(sample_build):
+    from generator.schema import COURSE_FIELDS
+    _, result = sample_build
+    courses = result.catalogue.courses
+    for spec in COURSE_FIELDS:
+        used = [getattr(c, spec.name) for c in courses]
+        assert any(u not in (None, (), spec.default) for u in used) or spec.name in ("currency", "status"), spec.name
+        for choice in spec.choices:
+            values = {v for u in used for v in (u if isinstance(u, tuple) else (u,))}
+            if spec.name != "eqf_level" or choice.value >= 4:
+                assert choice.value in values, (spec.name, choice.value)
+
+
+def test_sample_site_is_the_default_source(tmp_path, chdir_to):
+    from generator.cli import main
+    chdir_to(ROOT)
+    assert main(["build", "--out", str(tmp_path / "out"), "-q"]) == 0
+    assert (tmp_path / "out/index.html").is_file()

@@ -1,0 +1,220 @@
+"""Unit tests of single stages: reading files, checking values, Markdown, words, output, the CLI."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from generator import words
+from generator.cli import main
+from generator.content import SourceFile, read_course, read_yaml_file
+from generator.diagnostics import Diagnostic, GithubReporter, JsonReporter, TextReporter, UsageError
+from generator.markup import MarkdownRenderer, image_lines, sanitise
+from generator.output import MARKER, check_destination, recover, write_site
+
+from .conftest import COURSE
+
+
+def source(tmp_path: Path, text: str | bytes, name: str = "c.md") -> SourceFile:
+    path = tmp_path / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    return SourceFile(path, name)
+
+
+# --- content: splitting front matter, with places -------------------------------------------------
+
+def test_values_keep_their_line_and_column_in_the_file(tmp_path):
+    doc, diags = read_course(source(tmp_path, "---\ntitle: T\ncredits:   2\naudience:\n  - a\n  - b\n---\nBody\n"))
+    assert diags == []
+    assert (doc.values["title"].line, doc.values["title"].col) == (2, 8)
+    assert (doc.values["credits"].line, doc.values["credits"].col, doc.values["credits"].key_col) == (3, 12, 1)
+    assert doc.values["audience"].items == ((5, 5), (6, 5))
+    assert doc.body == "Body\n" and doc.body_line == 8
+
+
+def test_bom_and_crlf_are_accepted(tmp_path):
+    doc, diags = read_course(source(tmp_path, "\ufeff---\r\ntitle: T\r\n---\r\nBody\r\n".encode("utf-8")))
+    assert diags == [] and doc.values["title"].value == "T" and doc.body == "Body\n"
+
+
+@pytest.mark.parametrize("text, line, col, words_", [
+    ("---\ntitle: a: b\n---\n", 2, 9, "put the whole value in quotes"),
+    ("---\ntitle: T\n\tcredits: 2\n---\n", 3, 1, "tab"),
+    ("---\ntitle: \"T\ncredits: 2\n---\nx\n", 4, 1, "quote"),
+    ("title: T\n", 1, 1, "three dashes"),
+    ("---\ntitle: T\n", 1, 1, "never closed"),
+    ("---\ntitle: T\ntitle: U\n---\n", 3, 1, "given twice (first on line 2)"),
+    ("---\n- a\n- b\n---\n", 2, 1, "`name: value`"),
+    ("---\nstart_date: 2027-02-30\n---\n", 2, 13, "date does not exist"),
+])
+def test_broken_front_matter_is_a_diagnostic_at_its_place(tmp_path, text, line, col, words_):
+    _, diags = read_course(source(tmp_path, text))
+    assert len(diags) == 1
+    assert (diags[0].line, diags[0].col) == (line, col), diags[0]
+    assert words_ in diags[0].text()
+
+
+def test_non_utf8_file_names_the_line_and_byte(tmp_path):
+    doc, diags = read_course(source(tmp_path, "---\ntitle: Caf\u00e9\n---\n".encode("latin-1")))
+    assert doc is None and (diags[0].line, diags[0].col) == (2, 11) and "0xE9" in diags[0].message
+
+
+def test_yaml_alias_bomb_is_refused_quickly(tmp_path):
+    bomb = "---\na: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)) + "---\nbody\n"
+    doc, diags = read_course(source(tmp_path, bomb))
+    assert doc is None and "aliases" in diags[0].message
+
+
+def test_deep_nesting_and_huge_files_are_refused(tmp_path):
+    _, diags = read_course(source(tmp_path, "---\ntitle: " + "[" * 40 + "]" * 40 + "\n---\nx\n"))
+    assert "nested too deeply" in diags[0].message
+    _, diags = read_course(source(tmp_path, "---\ntitle: T\n---\n" + "x" * (1024 * 1024 + 1)))
+    assert "too large" in diags[0].message
+
+
+def test_empty_yaml_file_is_an_empty_mapping(tmp_path):
+    doc, diags = read_yaml_file(source(tmp_path, "# nothing\n", "i.yaml"))
+    assert doc.values == {} and diags == []
+
+
+# --- markup ----------------------------------------------------------------------------------------
+
+def test_markdown_keeps_formatting_tables_and_links():
+    html = MarkdownRenderer().render("# Top\n\n**b** *i* `c`\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+                                     "[x](https://example.org) [m](mailto:a@example.org)\n\n> q\n\n1. one\n")
+    for part in ["<h3>Top</h3>", "<strong>b</strong>", "<em>i</em>", "<code>c</code>", "<table>", "<td>1</td>",
+                 '<a href="https://example.org" rel="noopener noreferrer">x</a>', "mailto:a@example.org",
+                 "<blockquote>", "<ol>"]:
+        assert part in html, part
+
+
+@pytest.mark.parametrize("attack", [
+    "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", '<a href="javascript:alert(1)">x</a>',
+    "[x](javascript:alert(1))", '<a href="data:text/html,<script>alert(1)</script>">x</a>',
+    "<iframe src=//evil.example></iframe>", "<style>body{}</style>", '<p style="x" onmouseover="alert(1)">p</p>',
+    "<svg onload=alert(1)>", "<object data=x></object>", "<form><button formaction=javascript:alert(1)>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>", '<a href="  jav&#x09;ascript:alert(1)">x</a>',
+])
+def test_sanitiser_removes_every_way_to_run_script(attack):
+    html = MarkdownRenderer().render(attack).lower()
+    for bad in ("<script", "javascript:", "onerror", "onload", "onmouseover", "<iframe", "<style", "<svg",
+                "<object", "<form", "style=", "data:text"):
+        assert bad not in html, (attack, html)
+
+
+def test_sanitiser_adds_rel_to_links():
+    assert sanitise('<a href="https://x.example">x</a>') == \
+        '<a href="https://x.example" rel="noopener noreferrer">x</a>'
+
+
+def test_images_are_found_outside_code_only():
+    assert image_lines("text\n![a](b.png)\n```\n![no](x)\n```\n<img src=y>\n") == [1, 5]
+
+
+# --- words -------------------------------------------------------------------------------------------
+
+def test_words():
+    assert words.number(2.0) == "2" and words.number(2.5) == "2.5" and words.number(12000) == "12,000"
+    assert words.level(7) == "EQF level 7 (master's level)"
+    assert words.label("on-site", "mode") == "On site"
+    assert words.languages(("cs", "en")) == "Czech, English"
+    assert words.country("CZ") == "Czechia" and words.isced("0511") == "Biology"
+    assert words.date(dt.date(2027, 3, 5)) == "5 March 2027"
+    assert words.date_range(dt.date(2027, 3, 30), dt.date(2027, 4, 2)) == "30 March – 2 April 2027"
+    assert words.date_range(dt.date(2026, 12, 30), dt.date(2027, 1, 2)) == "30 December 2026 – 2 January 2027"
+
+
+# --- diagnostics ---------------------------------------------------------------------------------------
+
+def test_reporters(capsys):
+    ds = [Diagnostic("b.md", 3, 1, "warning", "w"), Diagnostic("a.md", 2, 5, "error", "e, with: 50%", "h", "code")]
+    TextReporter().report(ds)
+    assert capsys.readouterr().err == "a.md:2:5: error: e, with: 50% (h)\nb.md:3:1: warning: w\n1 error, 1 warning\n"
+    GithubReporter().report(ds)
+    assert capsys.readouterr().out.splitlines() == [
+        "::error file=a.md,line=2,col=5,title=code::e, with: 50%25 (h)",
+        "::warning file=b.md,line=3,col=1,title=catalogue check::w"]
+    JsonReporter().report(ds)
+    assert [d["path"] for d in json.loads(capsys.readouterr().out)] == ["a.md", "b.md"]
+
+
+# --- output --------------------------------------------------------------------------------------------
+
+def test_write_site_replaces_the_old_output_whole(tmp_path):
+    out = tmp_path / "out"
+    write_site(out, {"a/index.html": b"1", "b.txt": b"2"})
+    write_site(out, {"a/index.html": b"3"})
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [MARKER, "a/index.html"]
+    assert (out / "a/index.html").read_bytes() == b"3"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_write_site_refuses_paths_outside_the_output(tmp_path):
+    with pytest.raises(ValueError):
+        write_site(tmp_path / "out", {"../evil": b"x"})
+    assert not (tmp_path / "evil").exists() and not (tmp_path / "out").exists()
+
+
+def test_an_interrupted_swap_is_undone(tmp_path):
+    out = tmp_path / "out"
+    write_site(out, {"index.html": b"old"})
+    out.rename(tmp_path / ".out.old-123")           # killed between the two renames of a swap
+    (tmp_path / ".out.new-abc").mkdir()              # and a half-written new build
+    recover(out)
+    assert (out / "index.html").read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_output_never_replaces_a_foreign_folder(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs/keep.txt").write_text("precious")
+    with pytest.raises(UsageError):
+        check_destination(tmp_path / "docs", tmp_path / "site")
+    with pytest.raises(UsageError):
+        check_destination(tmp_path, tmp_path)
+
+
+# --- cli -------------------------------------------------------------------------------------------------
+
+def test_cli_exit_codes(make_site, tmp_path, chdir_to, capsys):
+    site = make_site()
+    chdir_to(site)
+    assert main(["check"]) == 0
+    assert "No problems found." in capsys.readouterr().err
+    assert main(["build", "-q"]) == 0 and (site / "output/index.html").is_file()
+    assert main(["build", "-q"]) == 0  # rebuilding over its own output is fine
+    (site / "content/courses/test-institute/test-course.md").write_text(COURSE.replace("enrol_url: https://test.example.org/apply\n", ""))
+    assert main(["check"]) == 0
+    assert main(["check", "--strict"]) == 1
+    assert main(["build", "--strict", "-q"]) == 1
+    (site / "content/courses/test-institute/test-course.md").write_text(COURSE.replace("mode: online", "mode: onsite"))
+    assert main(["check"]) == 1
+    err = capsys.readouterr().err
+    assert "content/courses/test-institute/test-course.md:8:7: error: 'mode' cannot be 'onsite' (did you mean 'on-site'?" in err
+    assert main(["build"]) == 1
+    assert "nothing was written" in capsys.readouterr().err
+    assert main(["check", "--source", str(tmp_path / "nowhere")]) == 2
+    assert main(["build", "--base-url", "ftp://x"]) == 2
+    with pytest.raises(SystemExit) as exit_:
+        main(["frobnicate"])
+    assert exit_.value.code == 2
+
+
+def test_check_can_be_limited_to_files(make_site, chdir_to, capsys):
+    site = make_site({"content/courses/test-institute/other.md": COURSE.replace("credits: 2", "credits: 99")})
+    chdir_to(site)
+    assert main(["check", "content/courses/test-institute/test-course.md"]) == 0
+    assert main(["check", "content/courses/test-institute/other.md"]) == 1
+    assert "'credits' is 99" in capsys.readouterr().err
+
+
+def test_python_dash_m_runs_the_cli(make_site):
+    import subprocess
+    import sys
+    site = make_site()
+    done = subprocess.run([sys.executable, "-m", "generator", "check", "--source", str(site)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and "No problems found." in done.stderr
