@@ -75,6 +75,7 @@ KIND_WORDS = {
     "currency": "an ISO 4217 currency code (like EUR)",
     "isced": "an ISCED-F 2013 field code of 2 to 4 digits, in quotes (like \"0511\")",
     "file": "the name of an image file beside this file",
+    "base_url": "a web address like https://example.org/catalogue/, or a path like /",
 }
 
 EQF_LEVELS = (
@@ -118,7 +119,7 @@ STACKABILITY = (
     Choice("stackable", "Stackable", "can be combined with others towards a larger credential"),
 )
 STATUSES = (
-    Choice("open", "Open for applications", "applications are open (the default)"),
+    Choice("open", "Open for applications", "applications are open; the default"),
     Choice("upcoming", "Upcoming", "announced; applications not open yet"),
     Choice("closed", "Closed", "applications are closed"),
     Choice("archived", "Archived", "no longer offered: the page stays so links never break, but the course is "
@@ -702,3 +703,39 @@ SITE_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("page_size", "integer", "Courses per page of the listing", default=24, minimum=1, maximum=500),
     FieldSpec("language", "languages", "Language of the site's own text", default=("en",)),
 )
+
+
+def reference_table(fields: tuple[FieldSpec, ...] = COURSE_FIELDS) -> str:
+    """The field reference as a Markdown table, for the partners' guide (a test keeps the guide in step)."""
+    rows = ["| field | required | value | meaning |", "|---|---|---|---|"]
+    for spec in fields:
+        value = KIND_WORDS[spec.kind]
+        if spec.choices and spec.kind != "integer":
+            value = ("one or more of " if spec.kind == "enum_list" else "one of ") + ", ".join(
+                f"`{c.value}`" for c in spec.choices)
+        limits = []
+        if spec.max_length and spec.kind in ("text", "plain_text", "text_list"):
+            limits.append(f"at most {spec.max_length} characters" + (" each" if spec.kind == "text_list" else ""))
+        if spec.minimum is not None and spec.maximum is not None:
+            limits.append(f"from {_num(spec.minimum)} to {_num(spec.maximum)}")
+        elif spec.minimum is not None:
+            limits.append(f"{_num(spec.minimum)} or more")
+        if spec.step:
+            limits.append(f"in steps of {spec.step}")
+        if spec.default is not None:
+            default = ", ".join(spec.default) if isinstance(spec.default, tuple) else spec.default
+            limits.append(f"default {default}")
+        required = "yes" if spec.required else ("no (warning when missing)" if spec.warn_if_missing else "no")
+        rows.append(f"| `{spec.name}` | {required} | {'; '.join([value] + limits)} | {spec.meaning} |")
+    return "\n".join(rows) + "\n"
+
+
+def choices_table(fields: tuple[FieldSpec, ...] = COURSE_FIELDS) -> str:
+    """Every allowed value of every enumeration, with its meaning, as Markdown."""
+    parts = []
+    for spec in fields:
+        if spec.choices:
+            parts.append(f"`{spec.name}`:\n")
+            parts += [f"- `{c.value}`: {c.label}" + (f" ({c.meaning})" if c.meaning else "") for c in spec.choices]
+            parts.append("")
+    return "\n".join(parts)

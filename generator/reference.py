@@ -1,0 +1,41 @@
+"""Reference: keep the field tables in the docs generated from the schema (`python -m generator.reference`).
+
+Each table sits between `<!-- generated: NAME -->` and `<!-- end: NAME -->` in a Markdown file; the test
+suite fails when a table is out of date, so the guide and the validator never disagree.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from . import schema
+
+TABLES = {
+    "course-fields": lambda: schema.reference_table(schema.COURSE_FIELDS),
+    "course-values": lambda: schema.choices_table(schema.COURSE_FIELDS),
+    "institution-fields": lambda: schema.reference_table(schema.INSTITUTION_FIELDS),
+    "site-fields": lambda: schema.reference_table(schema.SITE_FIELDS),
+}
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+_BLOCK = re.compile(r"(<!-- generated: (?P<name>[\w-]+) -->\n).*?(<!-- end: (?P=name) -->)", re.S)
+
+
+def refresh(text: str) -> str:
+    """The text with every generated block replaced by its current table."""
+    return _BLOCK.sub(lambda m: m.group(1) + TABLES[m.group("name")]() + m.group(3), text)
+
+
+def main() -> int:
+    """Rewrite the generated tables in docs/*.md."""
+    for path in sorted(DOCS.glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        new = refresh(text)
+        if new != text:
+            path.write_text(new, encoding="utf-8")
+            print(f"updated {path.name}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
