@@ -12,7 +12,8 @@ from .catalogue import Catalogue, cross_check, index, parse_all
 from .config import load_config
 from .content import discover
 from .diagnostics import ContentError, Diagnostic, has_errors
-from .output import check_destination, write_site
+from .output import check_destination, discard, publish, stage
+from .search import build_index
 from .render import load_theme, render
 
 log = logging.getLogger(__name__)
@@ -85,5 +86,12 @@ def build(source: Path, out: Path, base_url: str | None = None, strict: bool = F
     with timings.stage("render"):
         files = render(catalogue, load_theme(catalogue.config))
     with timings.stage("write"):
-        count = write_site(out, files)
-    return BuildResult(catalogue, tuple(diags), count, timings)
+        staging = stage(out, files)
+    try:
+        with timings.stage("search"):
+            build_index(staging, catalogue.config)
+        publish(staging, out)
+    except BaseException:
+        discard(staging)
+        raise
+    return BuildResult(catalogue, tuple(diags), len(files), timings)

@@ -6,14 +6,18 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 import re
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Config
 from .content import ID_RE, Discovery, SourceFile, read_course, read_yaml_file
 from .diagnostics import ERROR, WARNING, Diagnostic
+from .facets import Facet, build_facets
 from .markup import MarkdownRenderer, image_lines
 from .model import Course, Institution
 from .schema import COURSE_FIELDS, INSTITUTION_FIELDS, Checker, check_course_rules
@@ -23,7 +27,6 @@ log = logging.getLogger(__name__)
 MAX_LOGO_BYTES = 512 * 1024
 _SVG_DANGER = re.compile(rb"<script|<foreignObject|\bon[a-z]+\s*=|javascript:|<!ENTITY|xlink:href\s*=\s*[\"']\s*(?!#)"
                          rb"|\bhref\s*=\s*[\"']\s*(?!#)", re.IGNORECASE)
-STATUS_ORDER = {"open": 0, "upcoming": 1, "closed": 2, "archived": 3}
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class Catalogue:
     listed: tuple[Course, ...]   # what listings, feeds and search show
     by_institution: dict[str, tuple[Course, ...]]
     institutions_by_id: dict[str, Institution]
+    facets: tuple[Facet, ...]            # for the filter form on the home page
 
 
 def parse_course(source: SourceFile, renderer: MarkdownRenderer) -> tuple[Course | None, list[Diagnostic]]:
@@ -119,8 +123,9 @@ def _logo_problems(source: SourceFile, name: str, line: int, col: int) -> list[D
     if path.suffix.lower() not in (".svg", ".png", ".jpg", ".jpeg", ".webp"):
         return problem(f"'logo' must be an .svg, .png, .jpg or .webp image, not '{name}'")
     if not path.is_file() or path.is_symlink():
-        return problem(f"'logo' names the file '{name}', which is not in {source.path.parent.name}/",
-                       "put the image beside this file, or check the spelling (capitals count)")
+        folder = source.display.rpartition("/")[0] or "."
+        return problem(f"'logo' names the file '{name}', which is not in {folder}/",
+                       "put the image beside this file, or check the spelling: capitals count")
     if path.stat().st_size > MAX_LOGO_BYTES:
         return problem(f"the logo '{name}' is too large (the limit is {MAX_LOGO_BYTES // 1024} KiB)")
     if path.suffix.lower() == ".svg" and _SVG_DANGER.search(path.read_bytes()):
@@ -132,23 +137,43 @@ def _logo_problems(source: SourceFile, name: str, line: int, col: int) -> list[D
 def parse_all(found: Discovery) -> tuple[list[Institution], list[Course], list[Diagnostic]]:
     """Parse every institution and course file, collecting every diagnostic."""
     diags = list(found.diagnostics)
-    institutions, courses = [], []
+    institutions = []
     for source in found.institutions:
         institution, problems = parse_institution(source)
         diags += problems
         if institution:
             institutions.append(institution)
-    renderer = MarkdownRenderer()
-    for source in found.courses:
-        course, problems = parse_course(source, renderer)
+    courses = []
+    for course, problems in _parse_courses(found.courses):
         diags += problems
         if course:
             courses.append(course)
     return institutions, courses, diags
 
 
+PARALLEL_FROM = 200  # below this, starting worker processes costs more than it saves
+
+
+def _parse_courses(sources: tuple[SourceFile, ...]) -> list[tuple[Course | None, list[Diagnostic]]]:
+    """Parse courses, across processes for large catalogues (Markdown rendering is CPU-bound pure Python)."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(sources) < PARALLEL_FROM or workers < 2:
+        return _parse_chunk(list(sources))
+    size = -(-len(sources) // (workers * 4))
+    chunks = [list(sources[i:i + size]) for i in range(0, len(sources), size)]
+    context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
+                                          else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        return [result for chunk in pool.map(_parse_chunk, chunks) for result in chunk]
+
+
+def _parse_chunk(sources: list[SourceFile]) -> list[tuple[Course | None, list[Diagnostic]]]:
+    renderer = MarkdownRenderer()
+    return [parse_course(source, renderer) for source in sources]
+
+
 def cross_check(found: Discovery, institutions: list[Institution], courses: list[Course]) -> list[Diagnostic]:
-    """Checks that need every file: each course's institution exists, ids and titles are unique."""
+    """Checks that need every file: each course's institution exists and course ids are unique."""
     diags: list[Diagnostic] = []
     institution_files = {s.path.stem for s in found.institutions}
     for source in found.courses:
@@ -168,22 +193,12 @@ def cross_check(found: Discovery, institutions: list[Institution], courses: list
                                     hint="give one of the files another name"))
         else:
             seen[key] = source.display
-    titles: dict[tuple[str, str], Course] = {}
-    for course in sorted(courses, key=lambda c: c.id):
-        key = (course.institution_id, course.title.casefold())
-        if key in titles:
-            diags.append(Diagnostic(course.source, severity=WARNING, code="duplicate-title",
-                                    message=f"another course of this institution has the same title: "
-                                            f"{titles[key].source}",
-                                    hint="make the titles tell the courses apart"))
-        else:
-            titles[key] = course
     return diags
 
 
 def listing_key(course: Course) -> tuple:
-    """Open courses first, then upcoming, then closed; soonest start first; then by title."""
-    return (STATUS_ORDER[course.status], course.start_date is None, course.start_date or 0,
+    """Courses one can still apply to first, soonest start first (undated last), then closed ones; then by title."""
+    return (course.status in ("closed", "archived"), course.start_date is None, course.start_date or 0,
             course.title.casefold(), course.id)
 
 
@@ -201,4 +216,5 @@ def index(config: Config, institutions: list[Institution], courses: list[Course]
         listed=listed,
         by_institution={i.id: tuple(by_institution.get(i.id, ())) for i in institutions},
         institutions_by_id={i.id: i for i in institutions},
+        facets=build_facets(listed, {i.id: i for i in institutions}),
     )

@@ -1,4 +1,4 @@
-"""The `catalogue` command: build the site, or check its content."""
+"""The `catalogue` command: build the site, check its content, or start a new course file."""
 from __future__ import annotations
 
 import argparse
@@ -10,6 +10,7 @@ from . import __version__
 from .build import build, check
 from .diagnostics import (ContentError, GithubReporter, JsonReporter, Reporter, TextReporter, UsageError,
                           display_path, has_errors)
+from .scaffold import create_course
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,11 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--strict", action="store_true", help="fail on warnings too")
     c.add_argument("--format", choices=("text", "github", "json"), default="text",
                    help="text for people (default), github for pull-request annotations, json for tools")
+
+    n = sub.add_parser("new", help="start a new course file with every field explained")
+    n.add_argument("institution", help="the institution's id: its file is content/institutions/<id>.yaml")
+    n.add_argument("title", help="the course's title, in quotes; the file name is made from it")
+    n.add_argument("--source", type=Path, default=Path("."), help="site folder holding content/ (default: .)")
     return p
 
 
@@ -45,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "check":
             return run_check(args)
+        if args.command == "new":
+            return run_new(args)
         return run_build(args)
     except UsageError as exc:
         print(f"catalogue: error: {exc}", file=sys.stderr)
@@ -69,6 +77,19 @@ def run_check(args: argparse.Namespace) -> int:
     if args.format == "text" and not diagnostics:
         print("No problems found.", file=sys.stderr)
     return EXIT_CONTENT if failed else EXIT_OK
+
+
+def run_new(args: argparse.Namespace) -> int:
+    """Write a new course file from the template and say what to do next."""
+    path = display_path(create_course(args.source, args.institution, args.title))
+    source = "" if args.source == Path(".") else f" --source {display_path(args.source)}"
+    print(f"Wrote {path}\n\nNext steps:\n"
+          f"  1. Open it and fill in every field marked Required, and the optional ones that apply.\n"
+          f"  2. Replace the text below the second --- line with the course description.\n"
+          f"  3. Check it: .venv/bin/catalogue check{source} {path}\n"
+          f"  4. Preview the site: make build, then make serve-output and open http://127.0.0.1:8000/\n"
+          f"  5. Commit the file on a new branch and open a pull request.")
+    return EXIT_OK
 
 
 def run_build(args: argparse.Namespace) -> int:

@@ -171,7 +171,7 @@ def read_course(source: SourceFile) -> tuple[Document | None, list[Diagnostic]]:
     if end is None:
         return None, [Diagnostic(source.display, 1, 1, ERROR, code="unclosed-front-matter",
                                  message="the front matter opened on line 1 is never closed",
-                                 hint="add a line of three dashes (---) after the last field")]
+                                 hint="add a line of three dashes, ---, after the last field")]
     yaml_text = "\n".join(lines[1:end]) + "\n"
     values, diags = parse_mapping(source, yaml_text, line_offset=1)
     if values is None:
@@ -199,7 +199,7 @@ def parse_mapping(source: SourceFile, text: str, line_offset: int) -> tuple[dict
         try:
             node = loader.get_single_node()
         except yaml.MarkedYAMLError as exc:
-            return None, [_yaml_error(source, exc, line_offset)]
+            return None, [_yaml_error(source, exc, text, line_offset)]
         except yaml.YAMLError as exc:
             return None, [Diagnostic(source.display, line_offset + 1, 1, ERROR, code="yaml",
                                      message=f"the fields cannot be read: {exc}")]
@@ -234,8 +234,8 @@ def parse_mapping(source: SourceFile, text: str, line_offset: int) -> tuple[dict
             try:
                 value = loader.construct_object(value_node, deep=True)
             except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
-                diags.append(Diagnostic(source.display, vline, vcol, ERROR, code="bad-value",
-                                        message=f"'{key}' cannot be read: {_construct_problem(exc)}"))
+                message, hint = _construct_problem(key, value_node, exc)
+                diags.append(Diagnostic(source.display, vline, vcol, ERROR, message, hint, "bad-value"))
                 continue
             raw = value_node.value if isinstance(value_node, yaml.ScalarNode) and not value_node.style else None
             items = tuple(_place(n, line_offset) for n in value_node.value) if isinstance(value_node, yaml.SequenceNode) else ()
@@ -273,35 +273,84 @@ def _check_shape(root: yaml.Node) -> tuple[yaml.Node, str] | None:
     return None
 
 
-_PLAIN_YAML_PROBLEMS = {
-    "mapping values are not allowed": "a colon followed by a space inside a value; put the whole value in quotes",
-    "found character '\\t' that cannot start any token": "a tab character; indent with spaces only",
-    "could not find expected ':'": "a line that is not `name: value`; check for a missing colon or an unclosed quote",
-    "found unexpected end of stream": "a quote that is opened but never closed",
-    "found undefined alias": "anchors and aliases (& and *) are not allowed; if the value starts with * or &, put it in quotes",
-    "expected <block end>, but found '<block mapping start>'": "the indentation of this line does not match the lines above",
-    "expected <block end>, but found '-'": "a list item whose indentation does not match the items above",
-    "did not find expected key": "a line whose indentation does not match the lines above, or an unclosed quote",
-    "did not find expected '-' indicator": "a list item whose indentation does not match the items above",
-    "found character '@' that cannot start any token": "a value that starts with @; put it in quotes",
-    "found character '`' that cannot start any token": "a value that starts with `; put it in quotes",
-    "found character '%' that cannot start any token": "a value that starts with %; put it in quotes",
-}
+def _yaml_error(source: SourceFile, exc: yaml.MarkedYAMLError, text: str, line_offset: int) -> Diagnostic:
+    """A YAML syntax error in plain words, at the place a person would fix it."""
+    mark, what, fix = _explain_yaml_error(exc, text.split("\n"))
+    line = (mark[0] + 1 + line_offset) if mark else line_offset + 1
+    col = (mark[1] + 1) if mark else 1
+    return Diagnostic(source.display, line, col, ERROR, code="yaml-syntax",
+                      message=f"the fields cannot be read (YAML syntax error): {what}", hint=fix)
 
 
-def _yaml_error(source: SourceFile, exc: yaml.MarkedYAMLError, line_offset: int) -> Diagnostic:
-    mark = exc.problem_mark or exc.context_mark
-    line = (mark.line + 1 + line_offset) if mark else line_offset + 1
-    col = (mark.column + 1) if mark else 1
-    problem = (exc.problem or "").strip()
-    plain = next((v for k, v in _PLAIN_YAML_PROBLEMS.items() if problem.startswith(k)), None)
-    message = "the fields cannot be read (YAML syntax error): " + (plain or problem or "unknown problem")
-    return Diagnostic(source.display, line, col, ERROR, code="yaml-syntax", message=message,
-                      hint="" if plain else "check quotes, colons and indentation on this line and the one above")
+# PyYAML's C parser (used when available) and its pure-Python one word their errors differently, so
+# problems are recognised by what both say and by the character at the error: the diagnostics must not
+# depend on how PyYAML was installed.
+_CHECK_LINE = "check quotes, colons and indentation on this line and the one above"
 
 
-def _construct_problem(exc: Exception) -> str:
+def _explain_yaml_error(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[tuple[int, int] | None, str, str]:
+    """((line, column) counted from 0, what is wrong, how to fix it) for a YAML syntax error."""
+    problem, context = (exc.problem or "").strip(), (exc.context or "").strip()
+    at, opened = _spot(exc.problem_mark or exc.context_mark), _spot(exc.context_mark or exc.problem_mark)
+    if at is None:
+        return None, problem or "unknown problem", _CHECK_LINE
+    char = _char_at(lines, at)
+    if char == "\t" or "tab" in problem:
+        return at, "a tab character", "indent with spaces only"
+    if context == "while scanning a quoted scalar":
+        return opened, "a quote that is opened here is never closed", "add the closing quote at the end of the value"
+    if context in ("while scanning an alias", "while scanning an anchor") or "undefined alias" in problem:
+        return opened, "a value that starts with * or &", "put the whole value in quotes"
+    if "cannot start any token" in problem and char and char in "@`%":
+        return at, f"a value that starts with {char}", "put the whole value in quotes"
+    if problem.startswith("mapping values are not allowed"):
+        return _stray_colon(lines, at)
+    if problem.startswith("could not find expected ':'") and context == "while scanning a simple key":
+        return opened, "this line is not a `name: value` line", \
+            "write a colon after the field name; a value that goes on over several lines must be indented"
+    if context.startswith("while parsing a flow"):
+        brackets = "[ ]" if "sequence" in context else "{ }"
+        return opened, f"the {brackets} brackets that open here are not closed properly", \
+            f"write a list on one line, like [a, b]; a text that starts with {brackets[0]} must be in quotes"
+    if problem.startswith(("did not find expected key", "did not find expected '-'", "expected <block end>")):
+        before = lines[at[0]][:at[1]].rstrip() if at[0] < len(lines) else ""
+        if char == "-":
+            return at, "a list item whose indentation does not match the lines above", \
+                "indent every item of a list by the same number of spaces, under its field name"
+        if before.endswith(('"', "'", "]", "}")):
+            return at, "text after a closing quote or bracket", "put the whole value in quotes"
+        return at, "the indentation of this line does not match the lines above", \
+            "start each field name at the beginning of the line"
+    return at, problem or "unknown problem", _CHECK_LINE
+
+
+def _stray_colon(lines: list[str], at: tuple[int, int]) -> tuple[tuple[int, int], str, str]:
+    """A colon and a space where a value was expected: inside a value, or on a line indented by mistake."""
+    line = lines[at[0]] if at[0] < len(lines) else ""
+    field = re.match(r"\s*(?:-\s+)?([^\s:#'\"][^:]*?):\s+(.*)$", line)
+    if field is None or field.end(1) >= at[1]:
+        indent = len(line) - len(line.lstrip())  # point at the field name, not at its colon
+        return (at[0], indent), "this line is indented, so it is read as part of the value above", \
+            "start the field name at the beginning of the line"
+    name, value = field.group(1), field.group(2).strip()
+    suggestion = f', like {name}: "{value}"' if '"' not in value and len(value) <= 80 else ""
+    return at, f"the value of '{name}' contains a colon followed by a space", \
+        f"put the whole value in quotes{suggestion}"
+
+
+def _spot(mark: Any) -> tuple[int, int] | None:
+    return (mark.line, mark.column) if mark is not None else None
+
+
+def _char_at(lines: list[str], at: tuple[int, int] | None) -> str:
+    if at is None or at[0] >= len(lines) or at[1] >= len(lines[at[0]]):
+        return ""
+    return lines[at[0]][at[1]]
+
+
+def _construct_problem(key: str, node: yaml.Node, exc: Exception) -> tuple[str, str]:
+    """(message, hint) for a value that is written correctly but cannot be built, like 2027-02-30."""
     text = str(exc).split("\n")[0]
-    if "out of range" in text or "must be in" in text:
-        return f"this date does not exist ({text})"
-    return text
+    if node.tag == "tag:yaml.org,2002:timestamp":
+        return f"'{key}' is {node.value}, but this date does not exist", "check the day and the month"
+    return f"'{key}' cannot be read: {text}", ""

@@ -38,6 +38,17 @@ def recover(out: Path) -> None:
 
 def write_site(out: Path, files: dict[str, bytes]) -> int:
     """Write every file into a fresh folder beside `out`, then put it in place of `out`. Returns the count."""
+    staging = stage(out, files)
+    try:
+        publish(staging, out)
+    except BaseException:
+        discard(staging)
+        raise
+    return len(files)
+
+
+def stage(out: Path, files: dict[str, bytes]) -> Path:
+    """Write every file into a new folder beside `out` (same file system, so publishing is a rename)."""
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     recover(out)
@@ -49,11 +60,20 @@ def write_site(out: Path, files: dict[str, bytes]) -> int:
             target.write_bytes(data)
         (staging / MARKER).write_text("Written by the catalogue generator; replaced on every build.\n")
         os.chmod(staging, 0o755)
-        _swap(staging, out)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        discard(staging)
         raise
-    return len(files)
+    return staging
+
+
+def publish(staging: Path, out: Path) -> None:
+    """Put a complete staged site in place of `out`."""
+    _swap(staging, out.resolve())
+
+
+def discard(staging: Path) -> None:
+    """Remove a staged site that will not be published."""
+    shutil.rmtree(staging, ignore_errors=True)
 
 
 def _safe_relative(rel: str) -> Path:

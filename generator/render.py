@@ -21,6 +21,7 @@ from . import __version__, words
 from .catalogue import Catalogue
 from .config import PACKAGE_THEMES, Config
 from .diagnostics import ContentError, Diagnostic, display_path
+from .facets import course_facets, sort_keys
 from .model import Course
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,10 @@ def _json_for_html(value: Any) -> str:
     return Markup(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
+SORT_OPTIONS = (("relevance", "Relevance"), ("start", "Start date, soonest first"),
+                ("credits", "Credits, fewest first"), ("title", "Title, A to Z"))
+
+
 def pages(catalogue: Catalogue) -> Iterator[Page]:
     """Every page of the site, in a fixed order."""
     config = catalogue.config
@@ -117,11 +122,14 @@ def pages(catalogue: Catalogue) -> Iterator[Page]:
         yield Page(listing_path(number), "index.html", {
             "courses": chunk, "total": len(listed), "page": _pagination(number, total_pages),
             "first_index": (number - 1) * config.page_size + 1,
-            "institutions_by_id": catalogue.institutions_by_id,
+            "institutions_by_id": catalogue.institutions_by_id, "facets": catalogue.facets,
+            "sort_options": SORT_OPTIONS,
         })
     for course in catalogue.courses:
+        institution = catalogue.institutions_by_id[course.institution_id]
         yield Page(course.url + "index.html", "course.html", {
-            "course": course, "institution": catalogue.institutions_by_id[course.institution_id],
+            "course": course, "institution": institution,
+            "search_filters": course_facets(course, institution), "search_sort": sort_keys(course),
         })
     yield Page("institutions/index.html", "institutions.html", {
         "institutions": catalogue.institutions,

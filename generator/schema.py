@@ -148,7 +148,7 @@ COURSE_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("workload_hours", "integer", "Total hours of work; expected to be 25 to 30 hours per credit",
               minimum=1, maximum=2400),
     FieldSpec("prerequisites", "text", "Other admission criteria", max_length=1000),
-    FieldSpec("topics", "text_list", "Subject tags", max_length=60),
+    FieldSpec("topics", "text_list", "Subject tags", max_length=60, default=()),
     FieldSpec("isced_f", "isced", "Field of education (ISCED-F 2013)"),
     FieldSpec("start_date", "date", "First day of the next run"),
     FieldSpec("end_date", "date", "Last day of the next run (not before the start date)"),
@@ -176,6 +176,17 @@ INSTITUTION_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("description", "text", "A few sentences about the institution", max_length=2000),
     FieldSpec("logo", "file", "Logo: an image file (.svg, .png, .jpg or .webp) beside this file"),
 )
+
+# Words people often write for an allowed value, per field; they get a precise "did you mean".
+CHOICE_ALIASES = {
+    "audience": {"phd": "doctoral-candidates", "phd-students": "doctoral-candidates", "doctoral": "doctoral-candidates",
+                 "doctoral-students": "doctoral-candidates", "graduates": "recent-graduates", "everyone": "anyone",
+                 "all": "anyone", "public": "anyone"},
+    "mode": {"in-person": "on-site", "face-to-face": "on-site", "presential": "on-site", "hybrid": "blended",
+             "distance": "online", "remote": "online"},
+    "admission": {"msc": "master", "ma": "master", "masters-degree": "master", "bsc": "bachelor", "ba": "bachelor",
+                  "bachelors": "bachelor", "phd": "doctorate", "high-school": "secondary"},
+}
 
 # Names people often write for a field; they get a precise "did you mean".
 ALIASES = {
@@ -241,20 +252,20 @@ class Checker:
     def check(self) -> dict[str, Any]:
         """Every field's clean value (absent optional fields get their default)."""
         clean: dict[str, Any] = {}
-        for key, value in self.doc.values.items():
-            if key not in self.fields:
-                self.unknown(value)
+        guessed = {self.unknown(value) for key, value in self.doc.values.items() if key not in self.fields}
         for spec in self.order:
             value = self.doc.values.get(spec.name)
             if value is None or value.value is None:
-                if spec.required:
+                # `credit: 2` already says "did you mean 'credits'?": a second error for the same line is noise
+                if spec.required and not (value is None and spec.name in guessed):
                     self.missing(spec, value)
                 clean[spec.name] = spec.default
                 continue
             clean[spec.name] = CHECKS[spec.kind](self, spec, value)
         return clean
 
-    def unknown(self, value: Value) -> None:
+    def unknown(self, value: Value) -> str | None:
+        """Report a field the format does not have; returns the field it probably means."""
         name = value.key
         guess = ALIASES.get(name.lower()) if ALIASES.get(name.lower()) in self.fields else None
         if guess is None:
@@ -263,19 +274,29 @@ class Checker:
         hint = f"did you mean '{guess}'?" if guess else f"the {self.what} fields are: {', '.join(self.fields)}"
         self.problem(value, f"unknown field '{name}'", hint, code="unknown-field",
                      place=(value.key_line, value.key_col))
+        return guess
 
     def missing(self, spec: FieldSpec, value: Value | None) -> None:
         if value is not None:
-            self.problem(value, f"'{spec.name}' is empty", f"write {spec.allowed()} after '{spec.name}:'",
+            self.problem(value, f"'{spec.name}' is empty", f"write {_wanted(spec)} after '{spec.name}:'",
                          code="empty-field", place=(value.key_line, value.key_col))
         else:
             self.problem(None, f"the required field '{spec.name}' is missing",
-                         f"add a line '{spec.name}: …' with {spec.allowed()}", code="missing-field", place=(1, 1))
+                         f"add a line '{spec.name}: …' with {_wanted(spec)}", code="missing-field", place=(1, 1))
 
 
-def _type_name(value: Any) -> str:
+def _wanted(spec: FieldSpec) -> str:
+    """What to write in a field, in words: "one of: a, b" for a choice."""
+    if not spec.choices:
+        return spec.allowed()
+    return ("one or more of: " if spec.kind == "enum_list" else "one of: ") + spec.allowed()
+
+
+def _type_name(value: Any, raw: str | None = None) -> str:
+    """What a value is, in words; `raw` is how a plain value was written in the file."""
     if isinstance(value, bool):
-        return f"'{str(value).lower()}' (yes/no)"
+        # people write no, yes, on, off; YAML turns them into true/false, which they never wrote
+        return f"'{raw}', which YAML reads as a yes/no value" if raw else "a yes/no value"
     if isinstance(value, (int, float)):
         return f"the number {value}"
     if isinstance(value, dt.datetime):
@@ -301,8 +322,9 @@ def _wrong_type(c: Checker, spec: FieldSpec, v: Value, expected: str) -> None:
     if isinstance(v.value, (bool, int, float, dt.date)) and expected.startswith("text"):
         hint = "put the value in quotes"
     elif isinstance(v.value, bool):
-        hint = f"YAML reads {v.raw or 'this'} as yes/no: put the value in quotes"
-    c.problem(v, f"'{spec.name}' must be {expected}, but it is {_type_name(v.value)}", hint, code="wrong-type")
+        hint = "put the value in quotes"
+    c.problem(v, f"'{spec.name}' must be {expected}, but it is {_type_name(v.value, v.raw)}", hint,
+              code="wrong-type")
 
 
 def _text(c: Checker, spec: FieldSpec, v: Value, value: Any = None, place: tuple[int, int] | None = None,
@@ -318,8 +340,11 @@ def _text(c: Checker, spec: FieldSpec, v: Value, value: Any = None, place: tuple
         return None
     text = value.strip()
     if not text:
-        c.problem(v, f"'{spec.name}' is empty" if place is None else f"an item of '{spec.name}' is empty",
-                  code="empty-field", place=place)
+        if place is None:
+            c.problem(v, f"'{spec.name}' is empty", f"write {_wanted(spec)} after '{spec.name}:'", code="empty-field")
+        else:
+            c.problem(v, f"an item of '{spec.name}' is empty", "write the item, or delete its line",
+                      code="empty-field", place=place)
         return None
     limit = spec.max_length or MAX_TEXT
     if len(text) > limit:
@@ -347,19 +372,15 @@ def check_text(c: Checker, spec: FieldSpec, v: Value) -> str | None:
 def _number(c: Checker, spec: FieldSpec, v: Value, whole: bool) -> float | int | None:
     value = v.value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        hint = ""
-        if isinstance(value, str):
-            cleaned = value.strip().replace(",", ".")
-            if re.fullmatch(r"-?\d+(\.\d+)?", cleaned):
-                hint = f"write it without quotes: {spec.name}: {cleaned}"
-            else:
-                hint = "write only the number, without units or words"
+        hint = _number_hint(spec, value, quoted=v.raw is None) if isinstance(value, str) else ""
         c.problem(v, f"'{spec.name}' must be {'a whole number' if whole else 'a number'}, but it is "
-                     f"{_type_name(value)}", hint, code="wrong-type")
+                     f"{_type_name(value, v.raw)}", hint, code="wrong-type")
         return None
     if whole and isinstance(value, float):
         if not value.is_integer():
-            c.problem(v, f"'{spec.name}' must be a whole number, but it is {value}", code="not-whole")
+            rng = f" from {_num(spec.minimum)} to {_num(spec.maximum)}" if spec.maximum is not None else ""
+            c.problem(v, f"'{spec.name}' must be a whole number, but it is {value}", f"write a whole number{rng}",
+                      code="not-whole")
             return None
         value = int(value)
     if value != value or value in (float("inf"), float("-inf")):
@@ -371,6 +392,20 @@ def _number(c: Checker, spec: FieldSpec, v: Value, whole: bool) -> float | int |
         c.problem(v, f"'{spec.name}' is {_num(value)}, but it must be {rng}", code="out-of-range")
         return None
     return value
+
+
+def _number_hint(spec: FieldSpec, text: str, quoted: bool) -> str:
+    """How to write a number given as text: "2,5" → 2.5, "2 ECTS" → 2. Thousands like "1,000" are ambiguous."""
+    text = text.strip()
+    number = re.fullmatch(r"(-?\d+)(?:[.,](\d{1,2}))?", text)
+    if number:
+        cleaned = number.group(1) + (f".{number.group(2)}" if number.group(2) else "")
+        how = " and ".join((["without quotes"] if quoted else []) + (["with a decimal point"] if "," in text else []))
+        return f"write it {how}: {spec.name}: {cleaned}" if how else f"write {spec.name}: {cleaned}"
+    leading = re.match(r"(\d+(?:[.,]\d{1,2})?)\s*[^\d\s.,]", text)
+    if leading:
+        return f"write only the number, without units or words: {spec.name}: {leading.group(1).replace(',', '.')}"
+    return "write only the number, without units or words"
 
 
 def _num(x: float | int | None) -> str:
@@ -417,10 +452,13 @@ def check_date(c: Checker, spec: FieldSpec, v: Value) -> dt.date | None:
         try:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
-            c.problem(v, f"'{spec.name}' is '{value.strip()}', which is not a real date", code="bad-date")
+            c.problem(v, f"'{spec.name}' is {value.strip()}, but this date does not exist",
+                      "check the day and the month", code="bad-date")
             return None
-    c.problem(v, f"'{spec.name}' must be a date, but it is {_type_name(value)}",
-              "write it as YYYY-MM-DD, like 2027-03-15", code="bad-date")
+    day_first = re.fullmatch(r"(\d{1,2})\.\s*(\d{1,2})\.\s*(\d{4})", value.strip()) if isinstance(value, str) else None
+    hint = (f"write it as YYYY-MM-DD: {spec.name}: {day_first[3]}-{int(day_first[2]):02}-{int(day_first[1]):02}"
+            if day_first else "write it as YYYY-MM-DD, like 2027-03-15")
+    c.problem(v, f"'{spec.name}' must be a date, but it is {_type_name(value, v.raw)}", hint, code="bad-date")
     return None
 
 
@@ -430,15 +468,31 @@ def check_url(c: Checker, spec: FieldSpec, v: Value) -> str | None:
         _wrong_type(c, spec, v, "a web address")
         return None
     url = value.strip()
-    parts = urlsplit(url) if not any(ch.isspace() for ch in url) else None
+    parts = _split_url(url)
     if parts is None or parts.scheme.lower() not in ("https", "http") or not parts.hostname or "." not in parts.hostname:
-        c.problem(v, f"'{spec.name}' is '{_short(url)}', which is not a web address",
-                  "write the full address, starting with https://", code="bad-url")
+        hint = "write the full address, starting with https://"
+        if url.lower().startswith(("http://", "https://")):
+            hint = "check the address, or copy it from the browser's address bar"
+        elif parts is not None and not parts.scheme and "." in url.split("/")[0]:
+            hint = f"write the full address, starting with https://, like https://{_short(url)}"
+        c.problem(v, f"'{spec.name}' is '{_short(url)}', which is not a web address", hint, code="bad-url")
         return None
     if parts.scheme.lower() != "https":
-        c.problem(v, f"'{spec.name}' must be a secure address starting with https://", code="insecure-url")
+        c.problem(v, f"'{spec.name}' must be a secure address starting with https://",
+                  f"write https://{_short(url.split('://', 1)[1])}, if the site has a secure address",
+                  code="insecure-url")
         return None
     return url
+
+
+def _split_url(url: str) -> Any:
+    """The parts of a web address, or None when it cannot be one (spaces, or a stray [ that urlsplit refuses)."""
+    if any(ch.isspace() for ch in url):
+        return None
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return None
 
 
 def check_email(c: Checker, spec: FieldSpec, v: Value) -> str | None:
@@ -469,10 +523,14 @@ def _choice(c: Checker, spec: FieldSpec, v: Value, value: Any, place: tuple[int,
     if value in allowed and not isinstance(value, bool):
         return value
     text = value if isinstance(value, str) else str(value)
-    close = difflib.get_close_matches(text.lower().replace("_", "-").replace(" ", "-"),
-                                      [str(a) for a in allowed], n=1, cutoff=0.6)
+    word = text.lower().replace("_", "-").replace(" ", "-")
+    close = [CHOICE_ALIASES[spec.name][word]] if word in CHOICE_ALIASES.get(spec.name, {}) else \
+        difflib.get_close_matches(word, [str(a) for a in allowed], n=1, cutoff=0.6)
     hint = (f"did you mean '{close[0]}'? " if close else "") + f"allowed values: {', '.join(map(str, allowed))}"
-    shown = f"'{_short(text)}'" if isinstance(value, str) else _type_name(value)
+    parts = [part.strip() for part in text.split(",")]
+    if spec.kind == "enum_list" and len(parts) > 1 and all(part in allowed for part in parts):
+        hint = f"write a list: {spec.name}: [{', '.join(parts)}]"
+    shown = f"'{_short(text)}'" if isinstance(value, str) else _type_name(value, v.raw if place is None else None)
     c.problem(v, f"'{spec.name}' cannot be {shown}", hint, code="not-allowed", place=place)
     return None
 
@@ -538,8 +596,9 @@ def check_languages(c: Checker, spec: FieldSpec, v: Value) -> tuple[str, ...] | 
     codes: list[str] = []
     for item, place in items:
         if isinstance(item, bool):
-            c.problem(v, f"'{spec.name}' cannot be {_type_name(item)}",
-                      "YAML reads no, yes, on and off as yes/no: put the code in quotes, like \"no\"",
+            raw = v.raw if place == (v.line, v.col) else None
+            c.problem(v, f"'{spec.name}' cannot be {_type_name(item, raw)}",
+                      f"put the code in quotes: \"{raw}\"" if raw else "put the code in quotes, like \"no\"",
                       code="wrong-type", place=place)
             continue
         code = item.strip() if isinstance(item, str) else None
@@ -553,6 +612,9 @@ def check_languages(c: Checker, spec: FieldSpec, v: Value) -> tuple[str, ...] | 
             by_name = _language_by_name(code or "")
             if by_name:
                 hint = f"did you mean '{by_name}'? " + hint
+            parts = [part.strip() for part in (code or "").split(",")]
+            if len(parts) > 1 and all(len(part) == 2 and language_name(part) for part in parts):
+                hint = f"write a list: {spec.name}: [{', '.join(parts)}]"
             c.problem(v, f"'{spec.name}' cannot be {shown}: it is not an ISO 639-1 language code", hint,
                       code="not-allowed", place=place)
             continue
@@ -560,6 +622,18 @@ def check_languages(c: Checker, spec: FieldSpec, v: Value) -> tuple[str, ...] | 
     if len(codes) != len(items):
         return None
     return _unique(c, spec, v, codes)
+
+
+# Codes used in EU documents that are not the ISO ones.
+COUNTRY_ALIASES = {"UK": "GB", "EL": "GR"}
+
+
+def _lookup(database: Any, name: str, attribute: str) -> str | None:
+    """A code from an English name ("Poland" → PL, "euro" → EUR), or None."""
+    try:
+        return getattr(database.lookup(name), attribute, None)
+    except LookupError:
+        return None
 
 
 def _language_by_name(name: str) -> str | None:
@@ -582,8 +656,10 @@ def check_country(c: Checker, spec: FieldSpec, v: Value) -> str | None:
             c.problem(v, f"'{spec.name}' codes are written in capitals", f"write {code.upper()}", code="not-allowed")
             return None
         return code
-    c.problem(v, f"'{spec.name}' cannot be {_type_name(value)}: it is not an ISO 3166-1 country code",
-              "use the two-letter code, like CZ, PL, HU", code="not-allowed")
+    guess = _lookup(pycountry.countries, code, "alpha_2") if len(code) > 2 else COUNTRY_ALIASES.get(code.upper())
+    c.problem(v, f"'{spec.name}' cannot be {_type_name(value, v.raw)}: it is not an ISO 3166-1 country code",
+              (f"did you mean '{guess}'? " if guess else "") + "use the two-letter code, like CZ, PL, HU",
+              code="not-allowed")
     return None
 
 
@@ -594,8 +670,10 @@ def check_currency(c: Checker, spec: FieldSpec, v: Value) -> str | None:
             c.problem(v, f"'{spec.name}' codes are written in capitals", f"write {code.upper()}", code="not-allowed")
             return None
         return code
-    c.problem(v, f"'{spec.name}' cannot be {_type_name(v.value)}: it is not an ISO 4217 currency code",
-              "use the three-letter code, like EUR, CZK, PLN, HUF", code="not-allowed")
+    guess = _lookup(pycountry.currencies, code, "alpha_3") if len(code) > 3 else None
+    c.problem(v, f"'{spec.name}' cannot be {_type_name(v.value, v.raw)}: it is not an ISO 4217 currency code",
+              (f"did you mean '{guess}'? " if guess else "") + "use the three-letter code, like EUR, CZK, PLN, HUF",
+              code="not-allowed")
     return None
 
 
@@ -607,8 +685,10 @@ def check_isced(c: Checker, spec: FieldSpec, v: Value) -> str | None:
     code = value.strip() if isinstance(value, str) else ""
     if re.fullmatch(r"\d{2,4}", code) and code in isced_fields():
         return code
-    hint = "use a code from the ISCED-F 2013 list, like \"0511\" for biology, in quotes"
-    c.problem(v, f"'{spec.name}' cannot be {_type_name(value)}: it is not an ISCED-F 2013 field code", hint,
+    by_name = next((k for k, name in isced_fields().items() if name.casefold() == code.casefold()), None)
+    hint = (f"did you mean \"{by_name}\"? " if by_name else "") + \
+        "use a code from the ISCED-F 2013 list, like \"0511\" for biology, in quotes"
+    c.problem(v, f"'{spec.name}' cannot be {_type_name(value, v.raw)}: it is not an ISCED-F 2013 field code", hint,
               code="not-allowed")
     return None
 
@@ -645,10 +725,10 @@ def check_course_rules(c: Checker, clean: dict[str, Any]) -> None:
             c.problem(None, f"'{spec.name}' is missing", spec.warn_if_missing, WARNING, "missing-field", place=(1, 1))
     credits, hours = clean.get("credits"), clean.get("workload_hours")
     if credits and hours and not (credits * 25 <= hours <= credits * 30):
+        amount = "1 credit is" if credits == 1 else f"{_num(credits)} credits are"
         c.problem(values["workload_hours"],
-                  f"'workload_hours' is {hours}, but {_num(credits)} credits mean {_num(credits * 25)} to "
-                  f"{_num(credits * 30)} hours (25 to 30 hours per credit)",
-                  "check the credits and the hours", WARNING, "workload")
+                  f"'workload_hours' is {hours}, but {amount} {_num(credits * 25)} to {_num(credits * 30)} hours "
+                  "of work", "check the credits and the hours", WARNING, "workload")
     start, end, deadline = clean.get("start_date"), clean.get("end_date"), clean.get("application_deadline")
     if start and end and end < start:
         c.problem(values["end_date"], f"'end_date' ({end.isoformat()}) is before 'start_date' "
@@ -679,7 +759,10 @@ def check_base_url(c: Checker, spec: FieldSpec, v: Value) -> str | None:
 
 def normalise_base_url(url: str, fail: Callable[[str], None]) -> str | None:
     """`https://host/sub` → `https://host/sub/`; a bare path must start with /."""
-    parts = urlsplit(url)
+    parts = _split_url(url)
+    if parts is None:
+        fail(f"the base URL '{url}' must be like https://example.org/catalogue/")
+        return None
     if parts.scheme:
         if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
             fail(f"the base URL '{url}' must be like https://example.org/catalogue/")
@@ -722,7 +805,7 @@ def reference_table(fields: tuple[FieldSpec, ...] = COURSE_FIELDS) -> str:
             limits.append(f"{_num(spec.minimum)} or more")
         if spec.step:
             limits.append(f"in steps of {spec.step}")
-        if spec.default is not None:
+        if spec.default not in (None, ()):
             default = ", ".join(spec.default) if isinstance(spec.default, tuple) else spec.default
             limits.append(f"default {default}")
         required = "yes" if spec.required else ("no (warning when missing)" if spec.warn_if_missing else "no")

@@ -46,6 +46,15 @@ def tree(out: Path) -> dict[str, bytes]:
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
 
 
+# Pagefind 1.5 writes its filter and metadata index files differently from run to run on the same input
+# (upstream Pagefind/pagefind#638); every other file must be byte-identical.
+UNSTABLE = re.compile(r"^pagefind/(filter/.*|[^/]*\.pf_meta|pagefind-entry\.json)$")
+
+
+def stable_tree(out: Path) -> dict[str, bytes]:
+    return {path: data for path, data in tree(out).items() if not UNSTABLE.match(path)}
+
+
 def test_basic_site_pages(basic_build):
     out, result = basic_build
     assert result.diagnostics == ()
@@ -108,7 +117,7 @@ def test_listing_is_paginated_and_complete_without_javascript(basic_build):
     ids = re.findall(r'href="/courses/([^"]+)/"', first + second)
     assert sorted(set(ids)) == ["alpha-institute/data-stewardship", "alpha-institute/kurz-biostatistiky",
                                 "beta-centre/good-clinical-practice"]
-    assert "<script" not in first + second
+    assert not re.search(r"<script(?![^>]*\bsrc=)", first + second)  # no inline script, for a strict CSP
 
 
 def test_courses_json_matches_the_content_files(basic_build):
@@ -180,7 +189,8 @@ def test_same_input_builds_byte_identical_output(tmp_path):
     build(site, first)
     (site / "content/courses/alpha-institute/data-stewardship.md").touch()
     build(site, second)
-    assert tree(first) == tree(second)
+    assert stable_tree(first) == stable_tree(second)
+    assert len(stable_tree(first)) > len(tree(first)) - 12  # only Pagefind's few unstable files are left out
 
 
 def test_failed_build_leaves_previous_output_unchanged(tmp_path):
@@ -272,3 +282,23 @@ def test_sample_site_is_the_default_source(tmp_path, chdir_to):
     chdir_to(ROOT)
     assert main(["build", "--out", str(tmp_path / "out"), "-q"]) == 0
     assert (tmp_path / "out/index.html").is_file()
+
+
+def test_parallel_parsing_gives_the_same_site_as_serial(make_site, tmp_path, monkeypatch):
+    from generator import catalogue
+    files = {f"content/courses/test-institute/course-{i:03d}.md": COURSE.replace("A Test Course", f"Course {i}")
+             for i in range(12)}
+    files["content/courses/test-institute/broken.md"] = COURSE.replace("credits: 2", "credits: 0")
+    site = make_site(files)
+    monkeypatch.setattr(catalogue, "PARALLEL_FROM", 5)
+    with pytest.raises(ContentError) as parallel_err:
+        build(site, tmp_path / "p")
+    monkeypatch.setattr(catalogue, "PARALLEL_FROM", 10_000)
+    with pytest.raises(ContentError) as serial_err:
+        build(site, tmp_path / "s")
+    assert parallel_err.value.diagnostics == serial_err.value.diagnostics != []
+    (site / "content/courses/test-institute/broken.md").unlink()
+    build(site, tmp_path / "s")
+    monkeypatch.setattr(catalogue, "PARALLEL_FROM", 5)
+    build(site, tmp_path / "p")
+    assert stable_tree(tmp_path / "p") == stable_tree(tmp_path / "s") and len(tree(tmp_path / "p")) > 13

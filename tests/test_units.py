@@ -42,7 +42,7 @@ def test_bom_and_crlf_are_accepted(tmp_path):
 @pytest.mark.parametrize("text, line, col, words_", [
     ("---\ntitle: a: b\n---\n", 2, 9, "put the whole value in quotes"),
     ("---\ntitle: T\n\tcredits: 2\n---\n", 3, 1, "tab"),
-    ("---\ntitle: \"T\ncredits: 2\n---\nx\n", 4, 1, "quote"),
+    ("---\ntitle: \"T\ncredits: 2\n---\nx\n", 2, 8, "quote that is opened here is never closed"),
     ("title: T\n", 1, 1, "three dashes"),
     ("---\ntitle: T\n", 1, 1, "never closed"),
     ("---\ntitle: T\ntitle: U\n---\n", 3, 1, "given twice (first on line 2)"),

@@ -1,0 +1,114 @@
+"""Facets: how courses are grouped for filtering (credits buckets, EQF level, audience, institution...).
+
+The same definitions label the filter form on the home page, tag each course page for the search index,
+and order each facet's values, so the static pages and the search never disagree.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Callable
+
+from . import schema, words
+from .model import Course, Institution
+
+# (upper bound, label): a course goes to the first bucket whose bound it does not exceed, so 2.5 is in 3–5
+CREDIT_BUCKETS = ((2, "1–2"), (5, "3–5"), (10, "6–10"), (30, "11–30"), (60, "31–60"))
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    """One value of a facet: the code in URLs and the index, its label, and how many listed courses have it."""
+
+    value: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Facet:
+    """A facet: its key (as in `?level=7`), its heading, and its values in display order."""
+
+    key: str
+    label: str
+    values: tuple[FacetValue, ...]
+
+
+def credits_bucket(credits: float) -> str:
+    """The credits bucket's label: 1 → '1–2', 2.5 → '3–5', 60 → '31–60'."""
+    return next(label for bound, label in CREDIT_BUCKETS if credits <= bound)
+
+
+def course_facets(course: Course, institution: Institution) -> dict[str, tuple[str, ...]]:
+    """Every facet value a course has, by facet key."""
+    return {
+        "credits": (credits_bucket(course.credits),),
+        "level": (str(course.eqf_level),),
+        "audience": course.audience,
+        "institution": (course.institution_id,),
+        "country": (institution.country,),
+        "mode": (course.mode,),
+        "language": course.language,
+        "topic": course.topics,
+    }
+
+
+def _order(key: str) -> Callable[[tuple[str, str]], tuple]:
+    """Display order of a facet's (value, label) pairs: the schema's order for enumerations, else by label."""
+    if key == "credits":
+        order = [label for _, label in CREDIT_BUCKETS]
+        return lambda pair: (order.index(pair[0]),)
+    if key == "level":
+        return lambda pair: (int(pair[0]),)
+    spec = next((s for s in schema.COURSE_FIELDS if s.name == key and s.choices), None)
+    if spec:
+        order = [c.value for c in spec.choices]
+        return lambda pair: (order.index(pair[0]),)
+    return lambda pair: (pair[1].casefold(), pair[0])
+
+
+FACET_LABELS = (
+    ("credits", "Credits (ECTS)"), ("level", "EQF level"), ("audience", "Audience"), ("institution", "Institution"),
+    ("country", "Country"), ("mode", "Mode"), ("language", "Language"), ("topic", "Topic"),
+)
+
+
+def value_label(key: str, value: str, institutions: dict[str, Institution]) -> str:
+    """The words shown for a facet value."""
+    if key == "credits":
+        return f"{value} credits"
+    if key == "level":
+        return words.level(int(value))
+    if key in ("audience", "mode"):
+        return words.label(value, key)
+    if key == "institution":
+        return institutions[value].name
+    if key == "country":
+        return words.country(value)
+    if key == "language":
+        return words.language(value)
+    return value
+
+
+def build_facets(listed: tuple[Course, ...], institutions: dict[str, Institution]) -> tuple[Facet, ...]:
+    """Every facet with every value that listed courses have, and its count in the whole catalogue."""
+    counts: dict[str, Counter] = {key: Counter() for key, _ in FACET_LABELS}
+    for course in listed:
+        for key, values in course_facets(course, institutions[course.institution_id]).items():
+            counts[key].update(set(values))
+    facets = []
+    for key, label in FACET_LABELS:
+        pairs = sorted(((v, value_label(key, v, institutions)) for v in counts[key]), key=_order(key))
+        facets.append(Facet(key, label, tuple(FacetValue(v, lab, counts[key][v]) for v, lab in pairs)))
+    return tuple(facets)
+
+
+def sort_keys(course: Course) -> dict[str, str]:
+    """The values the search sorts by: start date (as the static listing: closed courses and undated ones last),
+    credits, title."""
+    closed = int(course.status == "closed")
+    return {
+        "start": f"{closed}-{course.start_date.isoformat() if course.start_date else '9999-12-31'}",
+        "credits": words.number(course.credits).replace(",", ""),
+        "title": course.title.casefold(),
+    }

@@ -1,0 +1,111 @@
+"""The partners' path: the pull-request workflow runs the annotated check, and the guide explains real messages."""
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+import yaml
+
+from generator.build import check
+
+from .conftest import COURSE, ROOT
+
+WORKFLOW = ROOT / ".github/workflows/pull-request.yml"
+GUIDE = ROOT / "CONTRIBUTING.md"
+
+
+def steps() -> list[dict]:
+    workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads the key `on` as true
+    assert "pull_request" in triggers and triggers["push"]["branches"] == ["main"]
+    (job,) = workflow["jobs"].values()
+    return job["steps"]
+
+
+def test_the_workflow_checks_with_annotations_then_builds_then_tests():
+    runs = [step.get("run", "") for step in steps()]
+    setup = next(step for step in steps() if step.get("uses", "").startswith("actions/setup-python"))
+    assert str(setup["with"]["python-version"]) == "3.11"
+    order = [next(i for i, run in enumerate(runs) if needle in run)
+             for needle in ("catalogue check --format github", "catalogue build", "make test")]
+    assert order == sorted(order)
+
+
+def test_the_workflow_installs_with_a_make_target_that_exists():
+    install = next(step["run"] for step in steps() if step.get("run", "").startswith("make .venv/"))
+    target = install.split()[1]
+    done = subprocess.run(["make", "-n", "-C", str(ROOT), target], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def broken(old: str, new: str) -> str:
+    assert old in COURSE
+    return COURSE.replace(old, new)
+
+
+# One file for each kind of problem the guide explains; the folder's own course stays valid.
+BROKEN_FILES: dict[str, str | bytes] = {
+    "unknown-field.md": broken("credits: 2", "credit: 2"),
+    "missing.md": broken("summary: A course used in the tests.\n", ""),
+    "empty.md": broken("summary: A course used in the tests.", "summary:"),
+    "not-allowed.md": broken("mode: online", "mode: onsite"),
+    "not-a-number.md": broken("credits: 2", "credits: 2 ECTS"),
+    "out-of-range.md": broken("credits: 2", "credits: 61"),
+    "not-a-date.md": broken("mode: online", "mode: online\nstart_date: next spring"),
+    "no-such-date.md": broken("mode: online", "mode: online\nstart_date: 2027-02-30"),
+    "language.md": broken("language: en", "language: english"),
+    "not-a-list.md": broken("learning_outcomes:\n  - Do a thing well.", "learning_outcomes: Do a thing well."),
+    "not-a-url.md": broken("https://test.example.org/apply", "www.example.org/apply"),
+    "insecure-url.md": broken("https://test.example.org/apply", "http://test.example.org/apply"),
+    "email.md": broken("mode: online", "mode: online\ncontact: someone at example.org"),
+    "isced.md": broken("mode: online", "mode: online\nisced_f: Biology"),
+    "yaml-colon.md": broken("title: A Test Course", "title: A Test Course: Basics"),
+    "twice.md": broken("credits: 2", "credits: 2\ncredits: 3"),
+    "alias.md": broken("assessment: A written test.", "assessment: &a A written test.\nprerequisites: *a"),
+    "no-fence.md": COURSE.removeprefix("---\n"),
+    "unclosed.md": COURSE.replace("\n---\n", "\n", 1).replace("enrol_url: https://test.example.org/apply\n---",
+                                                              "enrol_url: https://test.example.org/apply"),
+    "not-utf8.md": broken("A Test Course", "A Test Caf\u00e9").encode("latin-1"),
+    "Bad Name.md": COURSE,
+    "no-body.md": COURSE.replace("The course body.\n", ""),
+    "image.md": COURSE + "\n![a photo](https://example.org/photo.jpg)\n",
+    "no-enrol-url.md": broken("enrol_url: https://test.example.org/apply\n", ""),
+    "workload.md": broken("credits: 2", "credits: 1\nworkload_hours: 40"),
+}
+
+
+@pytest.fixture(scope="module")
+def real_messages(tmp_path_factory) -> list[str]:
+    """Every line the checker prints for a site holding each kind of problem."""
+    from .conftest import INSTITUTION, write_files
+    files: dict[str, str | bytes] = {"content/institutions/test-institute.yaml": INSTITUTION,
+                                     "content/courses/nowhere/unknown-institution.md": COURSE,
+                                     "content/courses/misplaced.md": COURSE}
+    files.update({f"content/courses/test-institute/{name}": text for name, text in BROKEN_FILES.items()})
+    site = write_files(tmp_path_factory.mktemp("partners") / "site", files)
+    return [d.text() for d in check(site)]
+
+
+def guide_messages() -> list[str]:
+    """The messages quoted in the headings of the guide's section on error messages."""
+    section = GUIDE.read_text(encoding="utf-8").split("## What the error messages mean", 1)[1].split("\n## ", 1)[0]
+    return [quoted for heading in re.findall(r"^### (.+)$", section, re.M) for quoted in re.findall(r"`([^`]+)`", heading)]
+
+
+def test_the_guide_explains_messages_the_checker_really_prints(real_messages):
+    quoted = guide_messages()
+    assert len(quoted) >= 25
+    for message in quoted:
+        pattern = ".*?".join(re.escape(part) for part in message.split("…"))
+        assert any(re.search(pattern, line) for line in real_messages), \
+            f"the guide quotes {message!r}, which check never prints:\n" + "\n".join(real_messages)
+
+
+def test_the_guide_covers_the_partners_path():
+    guide = GUIDE.read_text(encoding="utf-8")
+    for words in ("**Add file** > **Create new file**", "Create a new branch for this commit", "Create pull request",
+                  "deploy preview", "make serve-output", "catalogue new", "status: archived", "do not delete or rename",
+                  "](docs/course-format.md)", "Files changed"):
+        assert words in guide, words
+    assert "| `credits` |" not in guide, "the field table lives in docs/course-format.md only"

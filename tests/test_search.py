@@ -1,0 +1,257 @@
+"""Search and filters on the catalogue home, in headless Chromium, with counts worked out independently."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+import yaml
+
+from generator.build import build
+
+from .conftest import ROOT, SITES
+
+pytestmark = pytest.mark.browser
+
+
+def content_courses(site: Path) -> list[dict]:
+    """Listed courses straight from the content files, with the facet values a visitor filters by."""
+    countries = {p.stem: yaml.safe_load(p.read_text())["country"] for p in (site / "content/institutions").glob("*.yaml")}
+    courses = []
+    for path in sorted((site / "content/courses").glob("*/*.md")):
+        front = yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])
+        if front.get("status") == "archived":
+            continue
+        as_list = lambda v: v if isinstance(v, list) else [v]  # noqa: E731
+        credits = front["credits"]
+        bucket = ("1–2" if credits <= 2 else "3–5" if credits <= 5 else "6–10" if credits <= 10
+                  else "11–30" if credits <= 30 else "31–60")
+        courses.append({
+            "url": f"/courses/{path.parent.name}/{path.stem}/", "title": front["title"],
+            "credits": [bucket], "level": [str(front["eqf_level"])], "audience": as_list(front["audience"]),
+            "institution": [path.parent.name], "country": [countries[path.parent.name]], "mode": [front["mode"]],
+            "language": as_list(front["language"]), "topic": front.get("topics") or [],
+            "start": front.get("start_date"), "raw_credits": credits,
+        })
+    return courses
+
+
+def matching(courses: list[dict], choices: dict[str, list[str]], without: str | None = None) -> list[dict]:
+    return [c for c in courses if all(set(c[k]) & set(v) for k, v in choices.items() if k != without and v)]
+
+
+def wait_ready(page) -> None:
+    page.wait_for_selector("[data-catalogue][data-ready]")
+    page.wait_for_function("() => !document.querySelector('[data-results]').hidden || "
+                           "!document.querySelector('[data-empty]').hidden")
+
+
+def settle(page, expected_status: str) -> None:
+    page.wait_for_function("text => document.querySelector('[data-status]').textContent.trim() === text",
+                           arg=expected_status)
+
+
+def status_for(n: int, q: str = "") -> str:
+    words = "1 course" if n == 1 else f"{n} courses"
+    if n == 0:
+        return "No courses match."
+    shown = f" Showing 24." if n > 24 else ""
+    return (f"{words} found for “{q}”." if q else f"{words} match.") + shown
+
+
+def shown_urls(page) -> list[str]:
+    while page.locator("[data-more]").is_visible():
+        before = page.locator("[data-results] > li").count()
+        page.locator("[data-more]").click()
+        page.wait_for_function("n => document.querySelectorAll('[data-results] > li').length > n", arg=before)
+    return page.eval_on_selector_all("[data-results] .card__title a", "els => els.map(e => e.getAttribute('href'))")
+
+
+def facet_count(page, key: str, value: str) -> int:
+    box = page.locator(f"input[data-facet][name='{key}'][value='{value}']")
+    label = page.locator(f"label[for='{box.get_attribute('id')}'] [data-count]").text_content()
+    return int(label.strip("()"))
+
+
+COMBINATIONS = [
+    {"level": ["7", "8"]},
+    {"level": ["7", "8"], "audience": ["professionals"]},
+    {"credits": ["1–2"], "mode": ["online"], "language": ["en"]},
+    {"audience": ["research-managers"], "credits": ["1–2", "3–5"]},
+    {"country": ["CZ", "PL"], "mode": ["blended", "on-site"]},
+    {"topic": ["Research Data Management"]},
+]
+
+
+@pytest.mark.parametrize("choices", COMBINATIONS, ids=lambda c: "&".join(f"{k}={'|'.join(v)}" for k, v in c.items()))
+def test_filter_counts_match_the_content_files(sample_build, serve, page, choices):
+    out, _ = sample_build
+    courses = content_courses(ROOT)
+    query = urlencode([(k, v) for k, values in choices.items() for v in values])
+    page.goto(serve(out) + "?" + query)
+    wait_ready(page)
+    expected = matching(courses, choices)
+    settle(page, status_for(len(expected)))
+    assert sorted(shown_urls(page)) == sorted(c["url"] for c in expected)
+    for key in ("credits", "level", "audience", "mode", "country", "language"):
+        for box in page.locator(f"input[data-facet][name='{key}']").all():
+            value = box.get_attribute("value")
+            # a value's count: what the other facets' choices give, OR-ed with this facet's own choices
+            others = matching(courses, choices, without=key)
+            assert facet_count(page, key, value) == sum(value in c[key] for c in others), (key, value)
+    for key, values in choices.items():
+        for value in values:
+            assert page.locator(f"input[data-facet][name='{key}'][value='{value}']").is_checked()
+
+
+def test_browsing_without_words_lists_the_whole_catalogue_with_counts(sample_build, serve, page):
+    out, _ = sample_build
+    courses = content_courses(ROOT)
+    page.goto(serve(out))
+    wait_ready(page)
+    settle(page, status_for(len(courses)))
+    assert sorted(shown_urls(page)) == sorted(c["url"] for c in courses)
+    assert facet_count(page, "mode", "online") == sum("online" in c["mode"] for c in courses)
+    assert facet_count(page, "level", "8") == sum("8" in c["level"] for c in courses)
+
+
+def test_credit_buckets_in_order_and_between_buckets(sample_build, serve, page):
+    out, _ = sample_build
+    page.goto(serve(out))
+    wait_ready(page)
+    values = page.eval_on_selector_all("input[name=credits]", "els => els.map(e => e.value)")
+    assert values == ["1–2", "3–5", "6–10", "11–30", "31–60"]
+    levels = page.eval_on_selector_all("input[name=level]", "els => els.map(e => Number(e.value))")
+    assert levels == sorted(levels)
+    assert "master's level" in page.locator("label[for='%s']" % page.locator("input[name=level][value='7']").get_attribute("id")).inner_text()
+    page.locator("input[name=credits][value='3–5']").check()
+    courses = matching(content_courses(ROOT), {"credits": ["3–5"]})
+    assert any(c["raw_credits"] == 2.5 for c in courses)  # 2.5 credits counts in 3–5
+    settle(page, status_for(len(courses)))
+
+
+def test_search_finds_words_from_bodies_in_any_language(basic_build, serve, page):
+    out, _ = basic_build
+    base = serve(out)
+    for word, expected in [("hvězdokupa", "/courses/alpha-institute/kurz-biostatistiky/"),
+                           ("glossary", "/courses/alpha-institute/data-stewardship/"),
+                           ("monitoring", "/courses/beta-centre/good-clinical-practice/")]:
+        page.goto(base + "?" + urlencode({"q": word}))
+        wait_ready(page)
+        settle(page, status_for(1, word))
+        assert shown_urls(page) == [expected]
+    page.goto(base + "?q=pipetting")  # the archived course is not in the index
+    wait_ready(page)
+    settle(page, "No courses match.")
+
+
+def test_search_finds_a_czech_course_of_the_sample(sample_build, serve, page):
+    out, result = sample_build
+    czech = next(c for c in result.catalogue.listed if c.language == ("cs",))
+    word = max(re.findall(r"\w+", re.sub("<[^>]+>", " ", czech.body_html)), key=len)
+    page.goto(serve(out))
+    wait_ready(page)
+    page.fill("#q", word)
+    page.press("#q", "Enter")
+    page.wait_for_function("() => document.querySelector('[data-status]').textContent.includes('found for')")
+    assert "/" + czech.url in shown_urls(page)
+
+
+def test_search_text_and_filters_combine_with_sorting(sample_build, serve, page):
+    out, _ = sample_build
+    courses = content_courses(ROOT)
+    page.goto(serve(out) + "?sort=credits&mode=online")
+    wait_ready(page)
+    expected = matching(courses, {"mode": ["online"]})
+    settle(page, status_for(len(expected)))
+    credits = [c["raw_credits"] for c in sorted(expected, key=lambda c: c["raw_credits"])]
+    urls = shown_urls(page)
+    by_url = {c["url"]: c["raw_credits"] for c in courses}
+    assert [by_url[u] for u in urls] == credits
+    page.select_option("#sort", "title")
+    page.wait_for_url(re.compile(r"sort=title"))
+    page.wait_for_function("() => document.querySelector('[data-results] a')")
+    titles = page.eval_on_selector_all("[data-results] .card__title a", "els => els.map(e => e.textContent)")
+    assert titles == sorted(titles, key=str.casefold)
+
+
+def test_url_state_round_trips_and_back_restores(sample_build, serve, page):
+    out, _ = sample_build
+    base = serve(out)
+    courses = content_courses(ROOT)
+    page.goto(base)
+    wait_ready(page)
+    page.locator("input[name=level][value='7']").check()
+    page.wait_for_url(re.compile(r"level=7"))
+    page.locator("input[name=level][value='8']").check()
+    page.wait_for_url(re.compile(r"level=7&level=8"))
+    page.locator("input[name=audience][value='professionals']").check()
+    page.wait_for_url(re.compile(r"audience=professionals"))
+    assert page.url == base + "?level=7&level=8&audience=professionals"
+    settle(page, status_for(len(matching(courses, {"level": ["7", "8"], "audience": ["professionals"]}))))
+    page.go_back()
+    page.wait_for_url(base + "?level=7&level=8")
+    settle(page, status_for(len(matching(courses, {"level": ["7", "8"]}))))
+    assert not page.locator("input[name=audience][value='professionals']").is_checked()
+    assert page.locator("input[name=level][value='8']").is_checked()
+    page.reload()
+    wait_ready(page)
+    settle(page, status_for(len(matching(courses, {"level": ["7", "8"]}))))
+
+
+def test_no_match_state_offers_a_reset(sample_build, serve, page):
+    out, _ = sample_build
+    page.goto(serve(out) + "?q=zzzzqqqq&level=4")
+    wait_ready(page)
+    settle(page, "No courses match.")
+    assert page.locator("[data-empty]").is_visible() and page.locator("[data-results]").is_hidden()
+    page.get_by_role("button", name="Show all courses").click()
+    settle(page, status_for(len(content_courses(ROOT))))
+    assert page.input_value("#q") == "" and page.url.endswith("/")
+
+
+def test_search_works_under_a_sub_path(serve, page, tmp_path):
+    out = tmp_path / "out"
+    build(SITES / "basic", out, base_url="https://example.org/catalogue/")
+    base = serve(out, prefix="/catalogue/")
+    page.goto(base + "?q=glossary")
+    wait_ready(page)
+    settle(page, status_for(1, "glossary"))
+    page.locator("[data-results] a").first.click()
+    assert page.url == base + "courses/alpha-institute/data-stewardship/"
+    assert page.external_requests == [] and page.console_errors == []
+
+
+def test_filters_on_a_phone_open_with_a_button_and_pass_axe(sample_build, serve, page):
+    from .test_browser import axe_violations
+    out, _ = sample_build
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(serve(out))
+    wait_ready(page)
+    toggle = page.get_by_role("button", name="Filters", exact=True)
+    assert toggle.get_attribute("aria-expanded") == "false" and page.locator("#filters").is_hidden()
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true" and page.locator("#filters").is_visible()
+    assert axe_violations(page) == []
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+
+
+def test_keyboard_only_filtering_announces_the_count(sample_build, serve, page):
+    out, _ = sample_build
+    courses = content_courses(ROOT)
+    page.goto(serve(out))
+    wait_ready(page)
+    page.focus("#q")
+    page.keyboard.type("data")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('[data-status]').textContent.includes('found for')")
+    box = page.locator("input[name=audience][value='professionals']")
+    box.focus()
+    page.keyboard.press("Space")
+    page.wait_for_url(re.compile(r"audience=professionals"))
+    assert box.is_checked()
+    assert page.locator("[data-status]").get_attribute("role") == "status"
+    assert page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle") == "solid"
+    assert len(courses) > 0
