@@ -18,7 +18,8 @@ from generator.schema import COURSE_FIELDS
 from .conftest import COURSE, ROOT, SITES
 from .test_scaffold import FILLED, fill
 
-SAMPLE_COURSES = sorted((ROOT / "content/courses").glob("*/*.md")) + sorted((SITES / "basic/content/courses").glob("*/*.md"))
+SAMPLE_COURSES = [path for site in (ROOT, SITES / "basic")
+                  for path in sorted((site / "content/courses").glob("*/*.md"))]
 
 
 def front_matter(text: str) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import yaml
 
 from generator.build import check
 
-from .conftest import COURSE, ROOT
+from .conftest import COURSE, INSTITUTION, ROOT, write_files
 
 WORKFLOW = ROOT / ".github/workflows/pull-request.yml"
 GUIDE = ROOT / "CONTRIBUTING.md"
@@ -76,9 +76,8 @@ BROKEN_FILES: dict[str, str | bytes] = {
 
 
 @pytest.fixture(scope="module")
-def real_messages(tmp_path_factory) -> list[str]:
+def real_messages(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     """Every line the checker prints for a site holding each kind of problem."""
-    from .conftest import INSTITUTION, write_files
     files: dict[str, str | bytes] = {"content/institutions/test-institute.yaml": INSTITUTION,
                                      "content/courses/nowhere/unknown-institution.md": COURSE,
                                      "content/courses/misplaced.md": COURSE}
@@ -90,7 +89,8 @@ def real_messages(tmp_path_factory) -> list[str]:
 def guide_messages() -> list[str]:
     """The messages quoted in the headings of the guide's section on error messages."""
     section = GUIDE.read_text(encoding="utf-8").split("## What the error messages mean", 1)[1].split("\n## ", 1)[0]
-    return [quoted for heading in re.findall(r"^### (.+)$", section, re.M) for quoted in re.findall(r"`([^`]+)`", heading)]
+    headings = re.findall(r"^### (.+)$", section, re.M)
+    return [quoted for heading in headings for quoted in re.findall(r"`([^`]+)`", heading)]
 
 
 def test_the_guide_explains_messages_the_checker_really_prints(real_messages):

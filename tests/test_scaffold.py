@@ -162,7 +162,8 @@ def course_files(site: Path) -> list[str]:
 
 
 def test_unknown_institution_is_refused_with_the_known_ones(make_site, chdir_to, capsys):
-    site = make_site({"content/institutions/beta-centre.yaml": "name: Beta\ncountry: PL\nwebsite: https://b.example.org\n"})
+    site = make_site({"content/institutions/beta-centre.yaml":
+                      "name: Beta\ncountry: PL\nwebsite: https://b.example.org\n"})
     chdir_to(site)
     before = course_files(site)
     assert main(["new", "test-institue", TITLE]) == 2

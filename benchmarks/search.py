@@ -1,0 +1,132 @@
+"""Benchmark of the catalogue home's search and filters in headless Chromium; prints figures, asserts nothing.
+
+    python benchmarks/search.py [--n 4000] [--corpus-generator ../shared/bench/gen_corpus.py]
+
+Builds a generated catalogue of N courses, serves it on 127.0.0.1, and measures with a real browser:
+the bytes of the home page's first load (the search index's chunks counted apart), and for one search
+and one filter change, the bytes fetched and the time until the results are shown.
+"""
+from __future__ import annotations
+
+import argparse
+import functools
+import gzip
+import http.server
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from generator.build import build  # noqa: E402
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
+
+class Meter:
+    """Counts what the server sends, per path, so each step's transfer can be read off."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.log: list[tuple[str, int, int]] = []
+
+    def mark(self) -> int:
+        return len(self.log)
+
+    def since(self, mark: int) -> list[tuple[str, int, int]]:
+        return self.log[mark:]
+
+
+def serve(folder: Path, meter: Meter) -> str:
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def end_headers(self) -> None:
+            self.send_header("Cache-Control", "max-age=3600")
+            super().end_headers()
+
+        def copyfile(self, source, outputfile) -> None:  # noqa: ANN001
+            data = source.read()
+            outputfile.write(data)
+            # what a host that compresses text would send (Pagefind's own files are already compressed)
+            compressed = len(gzip.compress(data)) if not self.path.split("?")[0].endswith(
+                (".pf_fragment", ".pf_index", ".pf_filter", ".pf_meta", ".pagefind")) else len(data)
+            meter.log.append((self.path, len(data), min(compressed, len(data))))
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+def kib(n: float) -> str:
+    return f"{n / 1024:.1f} KiB"
+
+
+def report(name: str, rows: list[tuple[str, int, int]]) -> None:
+    index = [r for r in rows if "/pagefind/" in r[0] and not r[0].endswith(("pagefind.js", "pagefind-worker.js"))]
+    rest = [r for r in rows if r not in index]
+    print(f"{name}: {len(rows)} requests; {kib(sum(r[2] for r in rest))} compressed "
+          f"({kib(sum(r[1] for r in rest))} raw) without the search index's chunks; "
+          f"index chunks {kib(sum(r[2] for r in index))} in {len(index)} files; "
+          f"total {kib(sum(r[2] for r in rows))} compressed")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=4000)
+    ap.add_argument("--corpus-generator", default=str(ROOT.parent / "shared/bench/gen_corpus.py"))
+    ap.add_argument("--repeat", type=int, default=5)
+    args = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        site, out = Path(tmp) / "site", Path(tmp) / "out"
+        subprocess.run([sys.executable, args.corpus_generator, str(site), str(args.n)], check=True)
+        started = time.perf_counter()
+        result = build(site, out)
+        print(f"corpus: {len(result.catalogue.courses)} courses; build {time.perf_counter() - started:.1f} s "
+              f"({result.timings.summary()})")
+        meter = Meter(out)
+        base = serve(out, meter)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            mark = meter.mark()
+            page.goto(base)
+            page.wait_for_selector("[data-catalogue][data-ready]")
+            report("home, first load (until search is ready)", meter.since(mark))
+            status = page.locator("[data-status]")
+
+            def timed(action, label: str) -> None:
+                times, rows = [], []
+                for i in range(args.repeat):
+                    page.goto(base)
+                    page.wait_for_selector("[data-catalogue][data-ready]")
+                    before, mark = status.text_content(), meter.mark()
+                    start = page.evaluate("() => performance.now()")
+                    action(i)
+                    page.wait_for_function("t => document.querySelector('[data-status]').textContent !== t "
+                                           "&& !document.querySelector('[data-results]').hidden", arg=before)
+                    page.wait_for_function("() => [...document.querySelectorAll('[data-results] > li')].length > 0")
+                    times.append(page.evaluate("() => performance.now()") - start)
+                    rows = meter.since(mark)
+                report(f"{label} (last of {args.repeat})", rows)
+                print(f"{label}: results shown in median {statistics.median(times):.0f} ms, "
+                      f"max {max(times):.0f} ms over {args.repeat} runs")
+
+            words = ["data", "protein", "grant", "ethics", "imaging", "statistics", "leadership"]
+            timed(lambda i: (page.fill("#q", words[i % len(words)]), page.press("#q", "Enter")), "one search")
+            levels = ["7", "8", "6", "5"]
+            timed(lambda i: page.locator(f"input[name=level][value='{levels[i % len(levels)]}']").check(),
+                  "one filter change")
+            browser.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
