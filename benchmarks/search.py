@@ -9,6 +9,7 @@ and one filter change, the bytes fetched and the time until the results are show
 from __future__ import annotations
 
 import argparse
+import re
 import functools
 import gzip
 import http.server
@@ -81,6 +82,8 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=4000)
     ap.add_argument("--corpus-generator", default=str(ROOT.parent / "shared/bench/gen_corpus.py"))
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("urls", nargs="*", help="also measure fresh loads of these ?query strings")
+    ap.add_argument("--detail", action="store_true", help="break the first load down by kind of file")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -96,17 +99,35 @@ def main() -> int:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 900})
+            for extra in [q for q in sys.argv if q.startswith("?")]:
+                fresh = browser.new_page()
+                mark = meter.mark()
+                fresh.goto(base + extra)
+                fresh.wait_for_selector("[data-catalogue][data-ready]")
+                report(f"fresh load of {extra}", meter.since(mark))
+                fresh.close()
             mark = meter.mark()
             page.goto(base)
             page.wait_for_selector("[data-catalogue][data-ready]")
             report("home, first load (until search is ready)", meter.since(mark))
+            if "--detail" in sys.argv:
+                groups = {}
+                for path, raw, comp in meter.since(mark):
+                    kind = re.sub(r"[0-9a-f]{6,}", "*", path)
+                    n, b = groups.get(kind, (0, 0))
+                    groups[kind] = (n + 1, b + comp)
+                for kind, (n, b) in sorted(groups.items(), key=lambda kv: -kv[1][1])[:15]:
+                    print(f"  {kind}: {n} files, {kib(b)}")
             status = page.locator("[data-status]")
 
-            def timed(action, label: str) -> None:
+            def timed(action, label: str, warm: bool = False) -> None:
                 times, rows = [], []
                 for i in range(args.repeat):
                     page.goto(base)
                     page.wait_for_selector("[data-catalogue][data-ready]")
+                    if warm:  # the visitor has clicked into the search box: Pagefind loads meanwhile
+                        page.focus("#q")
+                        page.wait_for_selector("[data-catalogue][data-search-ready]")
                     before, mark = status.text_content(), meter.mark()
                     start = page.evaluate("() => performance.now()")
                     action(i)
@@ -120,7 +141,11 @@ def main() -> int:
                       f"max {max(times):.0f} ms over {args.repeat} runs")
 
             words = ["data", "protein", "grant", "ethics", "imaging", "statistics", "leadership"]
-            timed(lambda i: (page.fill("#q", words[i % len(words)]), page.press("#q", "Enter")), "one search")
+            def type_words(i: int) -> None:
+                page.fill("#q", words[i % len(words)])
+                page.press("#q", "Enter")
+            timed(type_words, "one search, cold (the first on the page, loading Pagefind)")
+            timed(type_words, "one search, warm (Pagefind loaded when the box got focus)", warm=True)
             levels = ["7", "8", "6", "5"]
             timed(lambda i: page.locator(f"input[name=level][value='{levels[i % len(levels)]}']").check(),
                   "one filter change")

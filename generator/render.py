@@ -21,7 +21,7 @@ from . import __version__, words
 from .catalogue import Catalogue
 from .config import PACKAGE_THEMES, Config
 from .diagnostics import ContentError, Diagnostic, display_path
-from .facets import course_facets, sort_keys
+from .facets import browse_index, card, course_facets, sort_keys
 from .model import Course
 
 log = logging.getLogger(__name__)
@@ -128,7 +128,7 @@ def pages(catalogue: Catalogue) -> Iterator[Page]:
     for course in catalogue.courses:
         institution = catalogue.institutions_by_id[course.institution_id]
         yield Page(course.url + "index.html", "course.html", {
-            "course": course, "institution": institution,
+            "course": course, "institution": institution, "card": card(course, institution),
             "search_filters": course_facets(course, institution), "search_sort": sort_keys(course),
         })
     yield Page("institutions/index.html", "institutions.html", {
@@ -196,6 +196,18 @@ def render(catalogue: Catalogue, theme: Theme) -> dict[str, bytes]:
             files[logo_path(institution)] = (Path(catalogue.config.source) / "content" / "institutions"
                                              / institution.logo).read_bytes()
     files["courses.json"] = courses_json(catalogue)
+    files.update(browse_files(catalogue))
+    return files
+
+
+def browse_files(catalogue: Catalogue) -> dict[str, bytes]:
+    """The filter table of the home page, and one small card per listed course for its results."""
+    def encode(value: Any) -> bytes:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    files = {"search/browse.json": encode(browse_index(catalogue.listed, catalogue.facets,
+                                                       catalogue.institutions_by_id))}
+    for course in catalogue.listed:
+        files[course.url + "card.json"] = encode(card(course, catalogue.institutions_by_id[course.institution_id]))
     return files
 
 

@@ -164,6 +164,7 @@ def browser():
 def page(browser):
     """A fresh browser page that fails the test on any request to another host or any console error."""
     context = browser.new_context()
+    context.set_default_timeout(10_000)
     page = context.new_page()
     page.external_requests = []
     page.console_errors = []

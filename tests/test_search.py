@@ -43,8 +43,6 @@ def matching(courses: list[dict], choices: dict[str, list[str]], without: str | 
 
 def wait_ready(page) -> None:
     page.wait_for_selector("[data-catalogue][data-ready]")
-    page.wait_for_function("() => !document.querySelector('[data-results]').hidden || "
-                           "!document.querySelector('[data-empty]').hidden")
 
 
 def settle(page, expected_status: str) -> None:
@@ -110,10 +108,24 @@ def test_browsing_without_words_lists_the_whole_catalogue_with_counts(sample_bui
     courses = content_courses(ROOT)
     page.goto(serve(out))
     wait_ready(page)
-    settle(page, status_for(len(courses)))
-    assert sorted(shown_urls(page)) == sorted(c["url"] for c in courses)
+    # untouched, the page is the static listing, with every facet value's count in the whole catalogue
+    assert page.locator("[data-static]").is_visible() and page.locator("[data-results]").is_hidden()
     assert facet_count(page, "mode", "online") == sum("online" in c["mode"] for c in courses)
     assert facet_count(page, "level", "8") == sum("8" in c["level"] for c in courses)
+    page.select_option("#sort", "title")
+    settle(page, status_for(len(courses)))
+    assert sorted(shown_urls(page)) == sorted(c["url"] for c in courses)
+    titles = page.eval_on_selector_all("[data-results] .card__title a", "els => els.map(e => e.textContent)")
+    assert titles == sorted(titles, key=str.casefold)
+
+
+def test_untouched_home_fetches_nothing_for_search(sample_build, serve, page):
+    out, _ = sample_build
+    fetched = []
+    page.on("request", lambda r: fetched.append(r.url))
+    page.goto(serve(out))
+    wait_ready(page)
+    assert not [u for u in fetched if "/pagefind/" in u or "/search/" in u or u.endswith("card.json")]
 
 
 def test_credit_buckets_in_order_and_between_buckets(sample_build, serve, page):
@@ -207,8 +219,9 @@ def test_no_match_state_offers_a_reset(sample_build, serve, page):
     settle(page, "No courses match.")
     assert page.locator("[data-empty]").is_visible() and page.locator("[data-results]").is_hidden()
     page.get_by_role("button", name="Show all courses").click()
-    settle(page, status_for(len(content_courses(ROOT))))
-    assert page.input_value("#q") == "" and page.url.endswith("/")
+    page.wait_for_function("() => !document.querySelector('[data-static]').hidden")
+    assert page.locator("[data-status]").text_content().strip().startswith(f"{len(content_courses(ROOT))} courses")
+    assert page.input_value("#q") == "" and page.url.endswith("/") and page.locator("[data-empty]").is_hidden()
 
 
 def test_search_works_under_a_sub_path(serve, page, tmp_path):

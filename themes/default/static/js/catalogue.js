@@ -1,32 +1,34 @@
 // Search and filters for the catalogue home page, on top of the static listing (which works without this).
-// Pagefind does the text search, the filtering and the sorting; this file keeps the form, the URL and
-// the result cards in step. Facet counts are "what would I get if I also ticked this": for a facet with
-// ticked values, they are computed with that facet's own choices left out (OR within a facet).
+//
+// Two engines give the same answers: with search words, Pagefind finds, filters and ranks the course pages;
+// without words, a compact table of every course's facet values (search/browse.json) is filtered here,
+// because a filter-only Pagefind search would first download its whole word index. Facet counts are
+// "what would I get if I also ticked this": for a facet with ticked values they leave that facet's own
+// choices out (OR within a facet, AND across facets). Nothing is fetched until a visitor asks for it.
 
 const root = document.querySelector("[data-catalogue]");
 const form = root && root.querySelector("[data-finder]");
 const boxes = root ? [...root.querySelectorAll("input[data-facet]")] : [];
 const FACETS = [...new Set(boxes.map((box) => box.name))];
-
+const $ = (selector) => root && root.querySelector(selector);
 const el = {
-  status: root && root.querySelector("[data-status]"),
-  staticList: root && root.querySelector("[data-static]"),
-  results: root && root.querySelector("[data-results]"),
-  empty: root && root.querySelector("[data-empty]"),
-  more: root && root.querySelector("[data-more]"),
-  query: root && root.querySelector("#q"),
-  sort: root && root.querySelector("#sort"),
-  sortBox: root && root.querySelector("[data-sort-box]"),
-  toggle: root && root.querySelector("[data-toggle-filters]"),
-  filters: root && root.querySelector("[data-filters]"),
+  status: $("[data-status]"), staticList: $("[data-static]"), results: $("[data-results]"), empty: $("[data-empty]"),
+  more: $("[data-more]"), query: $("#q"), sort: $("#sort"), sortBox: $("[data-sort-box]"),
+  toggle: $("[data-toggle-filters]"), filters: $("[data-filters]"),
 };
-
-let pagefind = null;
-let totals = {};         // every facet value's count in the whole catalogue
-let shown = 0;
-let current = null;      // the last search's results
-let generation = 0;      // drops the answers of searches overtaken by newer ones
+const base = root ? root.dataset.base : "/";
 const pageSize = root ? Number(root.dataset.pageSize) || 24 : 24;
+const initial = root ? { status: el.status.textContent, counts: boxes.map((b) => countOf(b).textContent) } : null;
+
+let current = [];        // loaders of the current results' cards, in order
+let shown = 0;
+let generation = 0;      // drops the answers of searches overtaken by newer ones
+
+function countOf(box) {
+  return root.querySelector(`label[for="${box.id}"] [data-count]`);
+}
+
+// --- state: the form <-> the URL ------------------------------------------------------------------------
 
 function readUrl() {
   const params = new URLSearchParams(location.search);
@@ -40,24 +42,19 @@ function readUrl() {
 
 function readForm() {
   const state = { q: el.query.value.trim(), sort: el.sort.value, filters: {} };
-  for (const box of boxes.filter((b) => b.checked)) {
-    (state.filters[box.name] ||= []).push(box.value);
-  }
+  for (const box of boxes.filter((b) => b.checked)) (state.filters[box.name] ||= []).push(box.value);
   if (state.sort === defaultSort(state.q)) state.sort = "";
   return state;
 }
 
-function defaultSort(q) {
-  return q ? "relevance" : "start";
-}
+const defaultSort = (q) => (q ? "relevance" : "start");
+const isEmpty = (state) => !state.q && !state.sort && !Object.keys(state.filters).length;
 
 function writeForm(state) {
   el.query.value = state.q;
-  for (const box of boxes) {
-    box.checked = (state.filters[box.name] || []).includes(box.value);
-  }
-  el.sort.value = state.sort || defaultSort(state.q);
+  for (const box of boxes) box.checked = (state.filters[box.name] || []).includes(box.value);
   el.sort.querySelector("option[value=relevance]").disabled = !state.q;
+  el.sort.value = state.sort || defaultSort(state.q);
 }
 
 function toUrl(state) {
@@ -69,100 +66,148 @@ function toUrl(state) {
   return location.pathname + (text ? "?" + text : "");
 }
 
+// --- engine 1: filtering the browse table (no search words) ---------------------------------------------
+
+let browseTable = null;
+
+async function browse(state) {
+  browseTable ||= fetch(base + "search/browse.json").then((r) => r.json());
+  const table = await browseTable;
+  const keys = table.facets.map(([key]) => key);
+  const chosen = keys.map((key, k) => {
+    const values = state.filters[key] || [];
+    return values.length ? new Set(values.map((v) => table.facets[k][1].indexOf(v))) : null;
+  });
+  const counts = Object.fromEntries(keys.map((key) => [key, {}]));
+  const matches = [];
+  for (const row of table.courses) {
+    const passes = row[4].map((indices, k) => !chosen[k] || indices.some((i) => chosen[k].has(i)));
+    const failing = passes.filter((ok) => !ok).length;
+    if (failing === 0) matches.push(row);
+    if (failing > 1) continue;
+    row[4].forEach((indices, k) => {
+      if (failing === 1 && passes[k]) return;    // it fails another facet: it counts for that one only
+      for (const i of indices) {
+        const value = table.facets[k][1][i];
+        counts[keys[k]][value] = (counts[keys[k]][value] || 0) + 1;
+      }
+    });
+  }
+  const sort = state.sort || "start";
+  const by = { start: (r) => [r[1]], credits: (r) => [r[2], r[1]], title: (r) => [r[3]] }[sort] || ((r) => [r[1]]);
+  matches.sort((a, b) => { const x = by(a), y = by(b); return x[0] - y[0] || (x[1] || 0) - (y[1] || 0); });
+  const load = (row) => () => fetch(base + row[0] + "card.json").then((r) => r.json())
+    .then((data) => ({ ...data, url: base + data.url }));
+  return { counts, items: matches.map(load) };
+}
+
+// --- engine 2: Pagefind (search words) ---------------------------------------------------------------------
+
+let pagefind = null;
+
+async function loadPagefind() {
+  pagefind ||= (async () => {
+    const module = await import(root.dataset.pagefind);
+    await module.options({ baseUrl: base });
+    await module.init();
+    await module.filters();   // loading every filter makes each search count every facet, not only the filtered ones
+    root.dataset.searchReady = "true";
+    return module;
+  })();
+  return pagefind;
+}
+
 function pagefindFilters(filters, without) {
   const out = {};
-  for (const [key, values] of Object.entries(filters)) {
-    if (key !== without && values.length) out[key] = { any: values };
-  }
+  for (const [key, values] of Object.entries(filters)) if (key !== without && values.length) out[key] = { any: values };
   return out;
 }
 
 function pagefindSort(state) {
-  const sort = state.sort || defaultSort(state.q);
-  if (sort === "relevance" && state.q) return undefined;
-  if (sort === "credits") return { credits: "asc" };
-  if (sort === "title") return { title: "asc" };
-  return { start: "asc" };
+  return { start: { start: "asc" }, credits: { credits: "asc" }, title: { title: "asc" } }[state.sort] || undefined;
 }
 
-async function search(state, without) {
-  const filters = pagefindFilters(state.filters, without);
-  const result = await pagefind.search(state.q || null, { filters, sort: pagefindSort(state) });
-  // Browsing with no words and no filters: Pagefind gives no counts, so take the whole catalogue's.
-  if (result && !state.q && !Object.keys(filters).length) result.filters = totals;
-  return result;
+async function search(state) {
+  const pf = await loadPagefind();
+  const ask = (without) => pf.search(state.q, { filters: pagefindFilters(state.filters, without), sort: pagefindSort(state) });
+  const active = FACETS.filter((key) => (state.filters[key] || []).length);
+  const [main, ...others] = await Promise.all([ask(), ...active.map((key) => ask(key))]);
+  if (!main) return null;    // overtaken by a newer search: Pagefind debounces
+  const counts = { ...main.filters };
+  active.forEach((key, i) => { counts[key] = (others[i] && others[i].filters[key]) || {}; });
+  const load = (result) => () => result.data().then((data) => ({ ...data.meta, url: data.url }));
+  return { counts, items: main.results.map(load) };
 }
+
+// --- showing results -----------------------------------------------------------------------------------------
 
 async function run(state) {
   const mine = ++generation;
-  const main = await search(state);
-  if (!main || mine !== generation) return;
-  const counts = { ...main.filters };
-  const active = FACETS.filter((key) => (state.filters[key] || []).length);
-  const others = await Promise.all(active.map((key) => search(state, key)));
-  if (mine !== generation) return;
-  active.forEach((key, i) => { counts[key] = (others[i] && others[i].filters[key]) || {}; });
-  updateCounts(counts);
-  current = main.results;
+  if (isEmpty(state)) return showStatic();
+  const outcome = state.q ? await search(state) : await browse(state);
+  if (!outcome || mine !== generation) return;
+  boxes.forEach((box) => setCount(box, (outcome.counts[box.name] || {})[box.value] || 0));
+  current = outcome.items;
   shown = 0;
-  el.results.replaceChildren();
-  await showMore(mine);
+  const cards = await next();
   if (mine !== generation) return;
-  announce(state, current.length);
+  el.results.replaceChildren(...cards);
+  finish(state);
 }
 
-function updateCounts(counts) {
-  for (const box of boxes) {
-    const n = (counts[box.name] && counts[box.name][box.value]) || 0;
-    const label = root.querySelector(`label[for="${box.id}"]`);
-    label.querySelector("[data-count]").textContent = `(${n})`;
-    label.classList.toggle("facet__label--none", n === 0 && !box.checked);
-  }
-}
-
-async function showMore(mine) {
+async function next() {
   const slice = current.slice(shown, shown + pageSize);
-  const data = await Promise.all(slice.map((result) => result.data()));
-  if (mine !== undefined && mine !== generation) return;
-  el.results.append(...data.map(card));
   shown += slice.length;
+  return (await Promise.all(slice.map((load) => load()))).map(card);
+}
+
+function finish(state) {
   el.staticList.hidden = true;
   el.results.hidden = current.length === 0;
   el.empty.hidden = current.length !== 0;
   el.more.hidden = shown >= current.length;
+  const n = current.length === 1 ? "1 course" : `${current.length} courses`;
+  let text = !current.length ? "No courses match." : state.q ? `${n} found for “${state.q}”.` : `${n} match.`;
+  if (current.length > shown) text += ` Showing ${shown}.`;
+  el.status.textContent = text;
 }
 
-function announce(state, total) {
-  const n = total === 1 ? "1 course" : `${total} courses`;
-  let text = total === 0 ? "No courses match." : state.q ? `${n} found for “${state.q}”.` : `${n} match.`;
-  if (total > shown && shown > 0) text += ` Showing ${shown}.`;
-  el.status.textContent = text;
+function showStatic() {
+  boxes.forEach((box, i) => { countOf(box).textContent = initial.counts[i]; countOf(box).parentElement.classList.remove("facet__label--none"); });
+  current = [];
+  el.staticList.hidden = false;
+  el.results.hidden = el.empty.hidden = el.more.hidden = true;
+  el.status.textContent = initial.status;
+}
+
+function setCount(box, n) {
+  countOf(box).textContent = `(${n})`;
+  countOf(box).parentElement.classList.toggle("facet__label--none", n === 0 && !box.checked);
 }
 
 function node(tag, attrs, ...children) {
   const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs || {})) {
-    if (value !== undefined && value !== null) element.setAttribute(name, value);
-  }
+  for (const [name, value] of Object.entries(attrs || {})) if (value) element.setAttribute(name, value);
   element.append(...children.filter((child) => child !== null && child !== undefined));
   return element;
 }
 
 // The same markup as the card macro of the static listing (templates/_macros.html).
-function card(result) {
-  const meta = result.meta;
-  const lang = meta.lang || undefined;
+function card(data) {
+  const lang = data.lang || undefined;
   const fact = (term, ...value) => node("div", null, node("dt", null, term), node("dd", null, ...value));
-  const level = [node("abbr", { title: "European Qualifications Framework" }, "EQF"), ` ${meta.level}`];
+  const level = [node("abbr", { title: "European Qualifications Framework" }, "EQF"), ` ${data.level}`];
   return node("li", null, node("article", { class: "card" },
-    node("h2", { class: "card__title" }, node("a", { href: result.url, lang }, meta.title)),
-    node("p", { class: "card__institution" }, meta.institution),
-    meta.status ? node("p", { class: "badge" }, meta.status) : null,
-    node("p", { class: "card__summary", lang }, meta.summary),
+    node("h2", { class: "card__title" }, node("a", { href: data.url, lang }, data.title)),
+    node("p", { class: "card__institution" }, data.institution),
+    data.status ? node("p", { class: "badge" }, data.status) : null,
+    node("p", { class: "card__summary", lang }, data.summary),
     node("dl", { class: "facts" },
-      fact("Credits", meta.credits), fact("Level", ...level), fact("For", meta.audience), fact("Mode", meta.mode),
-      fact("Language", meta.language), fact("Starts", meta.start), fact("Fee", meta.fee))));
+      fact("Credits", data.credits), fact("Level", ...level), fact("For", data.audience), fact("Mode", data.mode),
+      fact("Language", data.language), fact("Starts", data.start), fact("Fee", data.fee))));
 }
+
+// --- wiring ------------------------------------------------------------------------------------------------------
 
 let typingTimer = 0;
 
@@ -171,46 +216,37 @@ function changed(push) {
   el.sort.querySelector("option[value=relevance]").disabled = !state.q;
   if (!state.q && el.sort.value === "relevance") el.sort.value = "start";
   const url = toUrl(state);
-  if (url !== location.pathname + location.search) {
-    history[push ? "pushState" : "replaceState"](null, "", url);
-  }
-  run(state);
+  if (url !== location.pathname + location.search) history[push ? "pushState" : "replaceState"](null, "", url);
+  run(state).catch(failed);
+}
+
+function failed(error) {
+  console.warn("Search is unavailable; the full listing stays.", error);
+  showStatic();
+  el.status.textContent = "Search is unavailable at the moment; all courses are listed below.";
 }
 
 async function start() {
   if (!form) return;
-  try {
-    pagefind = await import(root.dataset.pagefind);
-    await pagefind.options({ baseUrl: root.dataset.base });
-    await pagefind.init();
-    // Loading every filter up front also makes each search count every facet, not only the filtered ones.
-    totals = await pagefind.filters();
-  } catch (error) {
-    console.warn("Search is unavailable; the full listing stays.", error);
-    return;
-  }
   for (const part of [form, el.filters, el.toggle, el.sortBox]) part.hidden = false;
   root.classList.add("catalogue--enhanced");
   const state = readUrl();
   writeForm(state);
   form.addEventListener("submit", (event) => { event.preventDefault(); clearTimeout(typingTimer); changed(true); });
-  el.query.addEventListener("input", () => {
-    clearTimeout(typingTimer);
-    typingTimer = setTimeout(() => changed(false), 200);
-  });
+  el.query.addEventListener("input", () => { clearTimeout(typingTimer); typingTimer = setTimeout(() => changed(false), 250); });
+  el.query.addEventListener("focus", () => { loadPagefind().catch(() => {}); }, { once: true });
   for (const control of [...boxes, el.sort]) control.addEventListener("change", () => changed(true));
   for (const button of root.querySelectorAll("[data-reset]")) {
     button.addEventListener("click", () => {
-      const keepQuery = button.dataset.reset === "filters";
-      writeForm({ q: keepQuery ? el.query.value.trim() : "", sort: "", filters: {} });
+      writeForm({ q: button.dataset.reset === "filters" ? el.query.value.trim() : "", sort: "", filters: {} });
       changed(true);
       el.query.focus();
     });
   }
   el.more.addEventListener("click", async () => {
     const first = shown;
-    await showMore();
-    announce(readForm(), current.length);
+    el.results.append(...(await next()));
+    finish(readForm());
     const link = el.results.children[first] && el.results.children[first].querySelector("a");
     if (link) link.focus();
   });
@@ -219,8 +255,8 @@ async function start() {
     el.toggle.setAttribute("aria-expanded", String(open));
     el.filters.classList.toggle("filters--open", open);
   });
-  window.addEventListener("popstate", () => { const s = readUrl(); writeForm(s); run(s); });
-  await run(state);
+  window.addEventListener("popstate", () => { const s = readUrl(); writeForm(s); run(s).catch(failed); });
+  await run(state).catch(failed);
   root.dataset.ready = "true";
 }
 
