@@ -78,9 +78,8 @@ def _id_problems(source: SourceFile, institution_id: str, slug: str) -> list[Dia
 
 
 def _suggest_id(name: str) -> str:
-    import unicodedata
-    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-") or "my-course"
+    from .scaffold import slugify  # the scaffold's slugs know the partners' alphabets
+    return slugify(name) or "my-course"
 
 
 def _body_problems(source: SourceFile, body: str, body_line: int) -> list[Diagnostic]:

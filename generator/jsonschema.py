@@ -13,7 +13,7 @@ from typing import Any, Callable
 import yaml
 
 from .schema import COURSE_FIELDS, MAX_LIST, MAX_TEXT, FieldSpec
-from .scaffold import value_words
+from .schema import value_words
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 NON_BLANK = r"\S"  # the validator strips text: a value of only spaces is empty

@@ -10,14 +10,17 @@ import sys
 from pathlib import Path
 
 from . import schema
+from .scaffold import course_template
 
 TABLES = {
     "course-fields": lambda: schema.reference_table(schema.COURSE_FIELDS),
     "course-values": lambda: schema.choices_table(schema.COURSE_FIELDS),
     "institution-fields": lambda: schema.reference_table(schema.INSTITUTION_FIELDS),
     "site-fields": lambda: schema.reference_table(schema.SITE_FIELDS),
+    "course-template": lambda: f"```markdown\n{course_template('Your course title')}```\n",
 }
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
 _BLOCK = re.compile(r"(<!-- generated: (?P<name>[\w-]+) -->\n).*?(<!-- end: (?P=name) -->)", re.S)
 
 
@@ -26,9 +29,14 @@ def refresh(text: str) -> str:
     return _BLOCK.sub(lambda m: m.group(1) + TABLES[m.group("name")]() + m.group(3), text)
 
 
+def documents() -> list[Path]:
+    """Every Markdown file with generated parts: the docs and the partners' guide."""
+    return sorted(DOCS.glob("*.md")) + [ROOT / "CONTRIBUTING.md"]
+
+
 def main() -> int:
-    """Rewrite the generated tables in docs/*.md."""
-    for path in sorted(DOCS.glob("*.md")):
+    """Rewrite the generated parts of the docs."""
+    for path in documents():
         text = path.read_text(encoding="utf-8")
         new = refresh(text)
         if new != text:

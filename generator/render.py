@@ -21,6 +21,7 @@ from . import __version__, words
 from .catalogue import Catalogue
 from .config import PACKAGE_THEMES, Config
 from .diagnostics import ContentError, Diagnostic, display_path
+from .jsonschema import write_json_schema_bytes
 from .facets import browse_index, card, course_facets, sort_keys
 from .model import Course
 
@@ -108,6 +109,7 @@ def _json_for_html(value: Any) -> str:
     return Markup(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
+SCHEMA_PATH = "schema/course.schema.json"  # the course format, for editors that validate YAML front matter
 SORT_OPTIONS = (("relevance", "Relevance"), ("start", "Start date, soonest first"),
                 ("credits", "Credits, fewest first"), ("title", "Title, A to Z"))
 
@@ -196,6 +198,8 @@ def render(catalogue: Catalogue, theme: Theme) -> dict[str, bytes]:
             files[logo_path(institution)] = (Path(catalogue.config.source) / "content" / "institutions"
                                              / institution.logo).read_bytes()
     files["courses.json"] = courses_json(catalogue)
+    schema_id = catalogue.config.base_url + SCHEMA_PATH if catalogue.config.absolute else None
+    files[SCHEMA_PATH] = write_json_schema_bytes(schema_id)
     files.update(browse_files(catalogue))
     return files
 

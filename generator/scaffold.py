@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .content import ID_RE
 from .diagnostics import UsageError, display_path
-from .schema import COURSE_FIELDS, KIND_WORDS, FieldSpec
+from .schema import COURSE_FIELDS, FieldSpec, value_words
 
 log = logging.getLogger(__name__)
 
@@ -67,32 +67,6 @@ def slugify(title: str) -> str:
     if len(slug) > MAX_SLUG:
         slug = slug[:MAX_SLUG + 1].rsplit("-", 1)[0] if "-" in slug[:MAX_SLUG + 1] else slug[:MAX_SLUG]
     return slug
-
-
-def value_words(spec: FieldSpec) -> str:
-    """What a field takes, in words with its limits: "a number; from 1 to 60; in steps of 0.5"."""
-    value = KIND_WORDS[spec.kind]
-    if spec.choices and spec.kind != "integer":
-        value = ("one or more of: " if spec.kind == "enum_list" else "one of: ") + spec.allowed()
-    limits = []
-    if spec.max_length and spec.kind in ("text", "plain_text", "text_list"):
-        limits.append(f"at most {spec.max_length} characters" + (" each" if spec.kind == "text_list" else ""))
-    if spec.minimum is not None and spec.maximum is not None:
-        limits.append(f"from {_num(spec.minimum)} to {_num(spec.maximum)}")
-    elif spec.minimum is not None:
-        limits.append(f"{_num(spec.minimum)} or more")
-    if spec.step:
-        limits.append(f"in steps of {spec.step}")
-    if spec.default is not None and not isinstance(spec.default, tuple):
-        limits.append(f"default {spec.default}")
-    return "; ".join([value] + limits)
-
-
-def _num(x: float) -> str:
-    """A limit as the guide writes it: 2 not 2.0, 1 000 000 with spaces."""
-    if not float(x).is_integer():
-        return str(x)
-    return f"{int(x):,}".replace(",", " ") if x >= 10000 else str(int(x))
 
 
 def field_comment(spec: FieldSpec) -> list[str]:

@@ -788,28 +788,36 @@ SITE_FIELDS: tuple[FieldSpec, ...] = (
 )
 
 
+def value_words(spec: FieldSpec, quote: bool = False) -> str:
+    """What a field takes, in words with its limits: "a number; from 1 to 60; in steps of 0.5".
+
+    The guide's tables, the scaffold's comments and the JSON Schema's descriptions all use these words.
+    """
+    value = KIND_WORDS[spec.kind]
+    if spec.choices and spec.kind != "integer":
+        shown = ", ".join(f"`{c.value}`" if quote else str(c.value) for c in spec.choices)
+        value = ("one or more of " if spec.kind == "enum_list" else "one of ") + shown
+    limits = []
+    if spec.max_length and spec.kind in ("text", "plain_text", "text_list"):
+        limits.append(f"at most {spec.max_length} characters" + (" each" if spec.kind == "text_list" else ""))
+    if spec.minimum is not None and spec.maximum is not None:
+        limits.append(f"from {_num(spec.minimum)} to {_num(spec.maximum)}")
+    elif spec.minimum is not None:
+        limits.append(f"{_num(spec.minimum)} or more")
+    if spec.step:
+        limits.append(f"in steps of {spec.step}")
+    if spec.default not in (None, ()):
+        default = ", ".join(spec.default) if isinstance(spec.default, tuple) else spec.default
+        limits.append(f"default {default}")
+    return "; ".join([value] + limits)
+
+
 def reference_table(fields: tuple[FieldSpec, ...] = COURSE_FIELDS) -> str:
     """The field reference as a Markdown table, for the partners' guide (a test keeps the guide in step)."""
     rows = ["| field | required | value | meaning |", "|---|---|---|---|"]
     for spec in fields:
-        value = KIND_WORDS[spec.kind]
-        if spec.choices and spec.kind != "integer":
-            value = ("one or more of " if spec.kind == "enum_list" else "one of ") + ", ".join(
-                f"`{c.value}`" for c in spec.choices)
-        limits = []
-        if spec.max_length and spec.kind in ("text", "plain_text", "text_list"):
-            limits.append(f"at most {spec.max_length} characters" + (" each" if spec.kind == "text_list" else ""))
-        if spec.minimum is not None and spec.maximum is not None:
-            limits.append(f"from {_num(spec.minimum)} to {_num(spec.maximum)}")
-        elif spec.minimum is not None:
-            limits.append(f"{_num(spec.minimum)} or more")
-        if spec.step:
-            limits.append(f"in steps of {spec.step}")
-        if spec.default not in (None, ()):
-            default = ", ".join(spec.default) if isinstance(spec.default, tuple) else spec.default
-            limits.append(f"default {default}")
         required = "yes" if spec.required else ("no (warning when missing)" if spec.warn_if_missing else "no")
-        rows.append(f"| `{spec.name}` | {required} | {'; '.join([value] + limits)} | {spec.meaning} |")
+        rows.append(f"| `{spec.name}` | {required} | {value_words(spec, quote=True)} | {spec.meaning} |")
     return "\n".join(rows) + "\n"
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from generator import reference, schema
 
-DOCS = sorted(reference.DOCS.glob("*.md"))
+DOCS = reference.documents()
 
 
 @pytest.mark.parametrize("path", DOCS, ids=[p.name for p in DOCS])

@@ -215,4 +215,4 @@ def test_source_option_writes_into_that_site(make_site, capsys):
 def test_the_guide_holds_the_current_template():
     guide = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
     expected = f"```markdown\n{course_template('Your course title')}```\n"
-    assert expected in guide, f"replace the template in CONTRIBUTING.md with:\n{expected}"
+    assert expected in guide, "run `python -m generator.reference` to update CONTRIBUTING.md"
