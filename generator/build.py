@@ -1,6 +1,7 @@
 """The build, as a straight line of stages; `check` is the same line stopped before rendering."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from contextlib import contextmanager
@@ -12,7 +13,9 @@ from .catalogue import Catalogue, cross_check, index, parse_all
 from .config import load_config
 from .content import discover
 from .diagnostics import ContentError, Diagnostic, has_errors
-from .output import check_destination, discard, publish, stage
+from .cache import CACHE_DIR, ParseCache, code_fingerprint, digest
+from .manifest import Manifest, read_manifest, write_manifest
+from .output import check_destination, discard, link_tree, mark, publish, stage
 from .search import build_index
 from .render import load_theme, render
 
@@ -39,15 +42,19 @@ class Timings:
 
 @dataclass(frozen=True)
 class BuildResult:
-    """What a build produced: the catalogue, its warnings, how many files, and how long each stage took."""
+    """What a build produced: the catalogue, its warnings, how many files it had and wrote anew, its stage times."""
 
     catalogue: Catalogue
     diagnostics: tuple[Diagnostic, ...]
     files: int
     timings: Timings
+    written: int = 0
+    up_to_date: bool = False
+    indexed: bool = False
 
 
-def load(source: Path, base_url: str | None = None, timings: Timings | None = None) -> tuple[Catalogue, list[Diagnostic]]:
+def load(source: Path, base_url: str | None = None, timings: Timings | None = None,
+         cache: ParseCache | None = None) -> tuple[Catalogue, list[Diagnostic]]:
     """Every stage up to rendering: config, discovery, parsing, validation, cross-file checks, indexing.
 
     Raises ContentError with every diagnostic when any of them is an error.
@@ -58,7 +65,7 @@ def load(source: Path, base_url: str | None = None, timings: Timings | None = No
     with timings.stage("discover"):
         found = discover(source)
     with timings.stage("parse"):
-        institutions, courses, problems = parse_all(found)
+        institutions, courses, problems = parse_all(found, cache)
     with timings.stage("validate"):
         diags += problems + cross_check(found, institutions, courses)
     if config is None or has_errors(diags):
@@ -76,22 +83,53 @@ def check(source: Path, base_url: str | None = None) -> list[Diagnostic]:
         return exc.diagnostics
 
 
-def build(source: Path, out: Path, base_url: str | None = None, strict: bool = False) -> BuildResult:
-    """Check, render and write the whole site; on any error (or warning, when strict), raise before touching `out`."""
+def build(source: Path, out: Path, base_url: str | None = None, strict: bool = False,
+          use_cache: bool = True) -> BuildResult:
+    """Check, render and write the whole site; on any error (or warning, when strict), raise before touching `out`.
+
+    With the cache (SOURCE/.catalogue-cache), unchanged courses are not parsed again, unchanged pages are not
+    rendered or written again, and the search index is rebuilt only when an indexed page changed; the output
+    is byte-identical to a cold build's either way.
+    """
     timings = Timings()
     check_destination(out, source)
-    catalogue, diags = load(source, base_url, timings)
+    cache_dir = source / CACHE_DIR if use_cache else None
+    catalogue, diags = load(source, base_url, timings, ParseCache(cache_dir))
     if strict and diags:
         raise ContentError(diags)
     with timings.stage("render"):
-        files = render(catalogue, load_theme(catalogue.config))
+        theme = load_theme(catalogue.config)
+        previous = read_manifest(cache_dir, out)
+        fingerprint = _fingerprint(catalogue, theme.digest)
+        if previous and previous.fingerprint == fingerprint:
+            return BuildResult(catalogue, tuple(diags), len(previous.files), timings, up_to_date=True)
+        rendered = render(catalogue, theme, previous.keys if previous else None)
     with timings.stage("write"):
-        staging = stage(out, files)
+        hashes: dict[str, str] = {}
+        reuse = {rel: previous.files[rel] for rel in (*rendered.files, *rendered.reused) if rel in previous.files} \
+            if previous else {}
+        staging = stage(out, rendered.files, reuse, hashes)
     try:
+        indexed = sorted(c.url + "index.html" for c in catalogue.listed)
+        changed = {rel for rel, h in hashes.items() if not previous or previous.files.get(rel) != h}
         with timings.stage("search"):
-            build_index(staging, catalogue.config)
+            reindex = not (previous and previous.indexed == indexed and not changed.intersection(indexed)
+                           and link_tree(out / "pagefind", staging / "pagefind"))
+            if reindex:
+                build_index(staging, catalogue.config)
+        manifest = Manifest(fingerprint, hashes, rendered.keys, indexed)
+        mark(staging, manifest.token)
         publish(staging, out)
     except BaseException:
         discard(staging)
         raise
-    return BuildResult(catalogue, tuple(diags), len(files), timings)
+    write_manifest(cache_dir, out, manifest)
+    return BuildResult(catalogue, tuple(diags), len(hashes), timings, written=len(changed), indexed=reindex)
+
+
+def _fingerprint(catalogue: Catalogue, theme_digest: str) -> str:
+    """Everything a build is made from: if this is unchanged since the last build, so is the output."""
+    config = dataclasses.replace(catalogue.config, source=Path("."))
+    return digest(code_fingerprint(), theme_digest, repr(config),
+                  *(f"{c.id}:{c.digest}" for c in sorted(catalogue.courses, key=lambda c: c.id)),
+                  *(f"{i.id}:{i.digest}" for i in catalogue.institutions))

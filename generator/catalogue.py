@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Config
-from .content import ID_RE, Discovery, SourceFile, read_course, read_yaml_file
+from .cache import ParseCache, digest
+from .content import ID_RE, MAX_FILE_BYTES, Discovery, SourceFile, read_course, read_yaml_file
 from .diagnostics import ERROR, WARNING, Diagnostic
 from .facets import Facet, build_facets
 from .markup import MarkdownRenderer, image_lines
@@ -42,7 +43,7 @@ class Catalogue:
     facets: tuple[Facet, ...]            # for the filter form on the home page
 
 
-def parse_course(source: SourceFile, renderer: MarkdownRenderer) -> tuple[Course | None, list[Diagnostic]]:
+def parse_course(source: SourceFile, renderer: MarkdownRenderer, digest: str = "") -> tuple[Course | None, list[Diagnostic]]:
     """Read, validate and render one course file."""
     path = source.path
     institution_id, slug = path.parent.name, path.stem
@@ -59,7 +60,7 @@ def parse_course(source: SourceFile, renderer: MarkdownRenderer) -> tuple[Course
     if any(d.is_error for d in diags):
         return None, diags
     course = Course(id=f"{institution_id}/{slug}", institution_id=institution_id, slug=slug, source=source.display,
-                    body_html=renderer.render(doc.body), **clean)
+                    body_html=renderer.render(doc.body), digest=digest, **clean)
     return course, diags
 
 
@@ -112,7 +113,9 @@ def parse_institution(source: SourceFile) -> tuple[Institution | None, list[Diag
         diags += _logo_problems(source, clean["logo"], doc.values["logo"].line, doc.values["logo"].col)
     if any(d.is_error for d in diags):
         return None, diags
-    return Institution(id=institution_id, source=source.display, **clean), diags
+    logo = source.path.parent / clean["logo"] if clean.get("logo") else None
+    fingerprint = digest(source.path.read_bytes(), logo.read_bytes() if logo else b"")
+    return Institution(id=institution_id, source=source.display, digest=fingerprint, **clean), diags
 
 
 def _logo_problems(source: SourceFile, name: str, line: int, col: int) -> list[Diagnostic]:
@@ -133,8 +136,8 @@ def _logo_problems(source: SourceFile, name: str, line: int, col: int) -> list[D
     return []
 
 
-def parse_all(found: Discovery) -> tuple[list[Institution], list[Course], list[Diagnostic]]:
-    """Parse every institution and course file, collecting every diagnostic."""
+def parse_all(found: Discovery, cache: ParseCache | None = None) -> tuple[list[Institution], list[Course], list[Diagnostic]]:
+    """Parse every institution and course file, collecting every diagnostic; unchanged courses come from the cache."""
     diags = list(found.diagnostics)
     institutions = []
     for source in found.institutions:
@@ -142,33 +145,57 @@ def parse_all(found: Discovery) -> tuple[list[Institution], list[Course], list[D
         diags += problems
         if institution:
             institutions.append(institution)
+    cache = cache or ParseCache(None)
+    results: dict[SourceFile, tuple[Course | None, list[Diagnostic]]] = {}
+    todo: list[tuple[SourceFile, str, str]] = []
+    for source in found.courses:
+        data = _read_limited(source.path)
+        key = cache.key(source.display, data)
+        cached = cache.get(key)
+        if cached is not None:
+            results[source] = cached
+        else:
+            todo.append((source, digest(data), key))
+    for (source, _, key), result in zip(todo, _parse_courses([(s, d) for s, d, _ in todo])):
+        results[source] = result
+        cache.put(key, result)
     courses = []
-    for course, problems in _parse_courses(found.courses):
+    for source in found.courses:
+        course, problems = results[source]
         diags += problems
         if course:
             courses.append(course)
     return institutions, courses, diags
 
 
+def _read_limited(path: Path) -> bytes:
+    """A file's bytes for its hash (reading stops past the size limit, which parsing reports)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(MAX_FILE_BYTES + 1)
+    except OSError:
+        return b""
+
+
 PARALLEL_FROM = 200  # below this, starting worker processes costs more than it saves
 
 
-def _parse_courses(sources: tuple[SourceFile, ...]) -> list[tuple[Course | None, list[Diagnostic]]]:
+def _parse_courses(jobs: list[tuple[SourceFile, str]]) -> list[tuple[Course | None, list[Diagnostic]]]:
     """Parse courses, across processes for large catalogues (Markdown rendering is CPU-bound pure Python)."""
     workers = min(os.cpu_count() or 1, 8)
-    if len(sources) < PARALLEL_FROM or workers < 2:
-        return _parse_chunk(list(sources))
-    size = -(-len(sources) // (workers * 4))
-    chunks = [list(sources[i:i + size]) for i in range(0, len(sources), size)]
+    if len(jobs) < PARALLEL_FROM or workers < 2:
+        return _parse_chunk(jobs)
+    size = -(-len(jobs) // (workers * 4))
+    chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
     context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
                                           else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         return [result for chunk in pool.map(_parse_chunk, chunks) for result in chunk]
 
 
-def _parse_chunk(sources: list[SourceFile]) -> list[tuple[Course | None, list[Diagnostic]]]:
+def _parse_chunk(jobs: list[tuple[SourceFile, str]]) -> list[tuple[Course | None, list[Diagnostic]]]:
     renderer = MarkdownRenderer()
-    return [parse_course(source, renderer) for source in sources]
+    return [parse_course(source, renderer, fingerprint) for source, fingerprint in jobs]
 
 
 def cross_check(found: Discovery, institutions: list[Institution], courses: list[Course]) -> list[Diagnostic]:

@@ -27,7 +27,14 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--out", type=Path, help="output folder (default: SOURCE/output)")
     b.add_argument("--base-url", help="address the site is published at, like https://example.org/catalogue/")
     b.add_argument("--strict", action="store_true", help="fail on warnings too")
+    b.add_argument("--no-cache", action="store_true",
+                   help="ignore and do not update SOURCE/.catalogue-cache: parse, render and index everything")
     b.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+
+    s = sub.add_parser("serve", help="preview the site, rebuilding and reloading pages as files change")
+    s.add_argument("--source", type=Path, default=Path("."), help="site folder holding content/ (default: .)")
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    s.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000; 0 picks a free one)")
 
     c = sub.add_parser("check", help="report every problem in the content, without building")
     c.add_argument("files", nargs="*", type=Path, help="report only on these files (all files are still read)")
@@ -53,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_check(args)
         if args.command == "new":
             return run_new(args)
+        if args.command == "serve":
+            return run_serve(args)
         return run_build(args)
     except UsageError as exc:
         print(f"catalogue: error: {exc}", file=sys.stderr)
@@ -92,18 +101,29 @@ def run_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_serve(args: argparse.Namespace) -> int:
+    from .serve import serve  # watchdog and the server are needed only here
+    serve(args.source, args.host, args.port, announce=lambda line: print(line, file=sys.stderr, flush=True))
+    return EXIT_OK
+
+
 def run_build(args: argparse.Namespace) -> int:
     out = args.out or args.source / "output"
     try:
-        result = build(args.source, out, args.base_url, args.strict)
+        result = build(args.source, out, args.base_url, args.strict, use_cache=not args.no_cache)
     except ContentError as exc:
         TextReporter().report(exc.diagnostics)
         print(f"Build stopped: nothing was written; {display_path(out)} is unchanged.", file=sys.stderr)
         return EXIT_CONTENT
     TextReporter().report(result.diagnostics)
     catalogue = result.catalogue
-    log.info("Built %d courses (%d listed) from %d institutions: %d files in %s",
-             len(catalogue.courses), len(catalogue.listed), len(catalogue.institutions), result.files,
-             display_path(out))
-    log.info("Stages: %s", result.timings.summary())
+    what = (f"{len(catalogue.courses)} courses ({len(catalogue.listed)} listed) from "
+            f"{len(catalogue.institutions)} institutions")
+    if result.up_to_date:
+        log.info("Nothing changed since the last build of %s: %s, %d files", display_path(out), what, result.files)
+    else:
+        search = "search index rebuilt" if result.indexed else "search index unchanged"
+        log.info("Built %s: %d files in %s, %d of them new or changed; %s", what, result.files, display_path(out),
+                 result.written, search)
+    log.info("Stages: %s (%.2f s in all)", result.timings.summary(), sum(result.timings.stages.values()))
     return EXIT_OK

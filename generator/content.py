@@ -86,13 +86,14 @@ def _find(content: Path, top: Path, depth: int, suffix: str, diags: list[Diagnos
     if not top.is_dir():
         return found
     root = content.resolve()
+    shown_top = display_path(top)
     for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         here = Path(dirpath)
         level = len(here.relative_to(top).parts) + 1
         for name in sorted(filenames):
             path = here / name
-            shown = display_path(path)
+            shown = f"{shown_top}/{path.relative_to(top).as_posix()}"  # display_path per file is slow at scale
             if name.startswith("."):
                 continue
             if path.is_symlink() and not _inside(path, root):

@@ -17,6 +17,7 @@ class Institution:
     description: str | None
     logo: str | None  # file name beside the institution file
     source: str
+    digest: str = ""  # hash of the file and its logo: pages showing the institution change when it changes
 
     @property
     def url(self) -> str:
@@ -65,6 +66,7 @@ class Course:
     europass: bool | None = None
     status: str = "open"
     updated: dt.date | None = None
+    digest: str = ""  # hash of the source file: the course's own page changes only when it changes
 
     @property
     def url(self) -> str:

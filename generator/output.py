@@ -1,6 +1,7 @@
 """Output: write the site next to the old one, then swap it in, so a failed or killed build loses nothing."""
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
@@ -40,6 +41,7 @@ def write_site(out: Path, files: dict[str, bytes]) -> int:
     """Write every file into a fresh folder beside `out`, then put it in place of `out`. Returns the count."""
     staging = stage(out, files)
     try:
+        mark(staging, "")
         publish(staging, out)
     except BaseException:
         discard(staging)
@@ -47,23 +49,97 @@ def write_site(out: Path, files: dict[str, bytes]) -> int:
     return len(files)
 
 
-def stage(out: Path, files: dict[str, bytes]) -> Path:
-    """Write every file into a new folder beside `out` (same file system, so publishing is a rename)."""
+def stage(out: Path, files: dict[str, bytes], reuse: dict[str, str] | None = None,
+          hashes: dict[str, str] | None = None) -> Path:
+    """Write every file into a new folder beside `out` (same file system, so publishing is a rename).
+
+    `reuse` names files of the current output to keep as they are, by their content hash. They are
+    hard-linked, never modified (a new build only ever creates new files), so the current output stays
+    intact until the swap; a rendered file with the same bytes as its predecessor is linked the same way,
+    which keeps its modification time.
+    """
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     recover(out)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    reuse = reuse or {}
     try:
+        made: set[Path] = set()
         for rel, data in sorted(files.items()):
             target = staging / _safe_relative(rel)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            _parent(target, made)
+            digest = content_hash(data)
+            if hashes is not None:
+                hashes[rel] = digest
+            if reuse.get(rel) == digest and _link(out / rel, target):
+                continue
             target.write_bytes(data)
-        (staging / MARKER).write_text("Written by the catalogue generator; replaced on every build.\n")
+        for rel, digest in sorted(reuse.items()):
+            if rel in files:
+                continue
+            target = staging / _safe_relative(rel)
+            _parent(target, made)
+            if not _link(out / rel, target):
+                raise FileNotFoundError(f"{out / rel} disappeared during the build")
+            if hashes is not None:
+                hashes[rel] = digest
         os.chmod(staging, 0o755)
     except BaseException:
         discard(staging)
         raise
     return staging
+
+
+def link_tree(source: Path, target: Path) -> bool:
+    """Hard-link a whole folder of the current output into the staging folder; False if it is not there."""
+    if not source.is_dir() or source.is_symlink():
+        return False
+    for path in sorted(source.rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            dest = target / path.relative_to(source)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if not _link(path, dest):
+                return False
+    return True
+
+
+def mark(staging: Path, token: str) -> None:
+    """Sign a staged site as this tool's, with the token of the manifest that describes it."""
+    (staging / MARKER).write_text(f"Written by the catalogue generator; replaced on every build.\n{token}\n")
+
+
+def marker_token(out: Path) -> str | None:
+    """The manifest token of a published site, if it has one."""
+    try:
+        lines = (out / MARKER).read_text().splitlines()
+    except OSError:
+        return None
+    return lines[1] if len(lines) > 1 else None
+
+
+def content_hash(data: bytes) -> str:
+    """The hash by which unchanged files are recognised between builds."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _parent(target: Path, made: set[Path]) -> None:
+    if target.parent not in made:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        made.add(target.parent)
+
+
+def _link(source: Path, target: Path) -> bool:
+    """Hard-link a file of the current output into the staging folder (a copy where links are refused)."""
+    try:
+        if source.is_symlink() or not source.is_file():
+            return False
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copy2(source, target)
+        return True
+    except OSError:
+        return False
 
 
 def publish(staging: Path, out: Path) -> None:

@@ -5,6 +5,7 @@ whole catalogue, except the sitemap and the data files whose job that is).
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -13,11 +14,12 @@ import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import jinja2
 
 from . import __version__, words
+from .cache import code_fingerprint, digest
 from .catalogue import Catalogue
 from .config import PACKAGE_THEMES, Config
 from .diagnostics import ContentError, Diagnostic, display_path
@@ -38,6 +40,7 @@ class Theme:
     env: jinja2.Environment
     assets: dict[str, str]         # name in static/ → path in the site
     static: dict[str, bytes]       # path in the site → bytes
+    digest: str                    # hash of every template and static file: any change re-renders every page
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,16 @@ class Page:
     path: str
     template: str
     values: dict[str, Any]
+    key: str | None = None  # for pages that depend on one course only: a hash of all they are made from
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The site's files: new bytes for those rendered, and the keys of keyed pages (rendered or reused)."""
+
+    files: dict[str, bytes]
+    keys: dict[str, str]
+    reused: frozenset[str]
 
 
 def load_theme(config: Config) -> Theme:
@@ -89,7 +102,15 @@ def load_theme(config: Config) -> Theme:
         asset=asset,
         generator_version=__version__,
     )
-    return Theme(config.theme_dir, env, assets, static)
+    return Theme(config.theme_dir, env, assets, static, _theme_digest(layers))
+
+
+def _theme_digest(layers: list[Path]) -> str:
+    parts: list[bytes | str] = []
+    for layer in layers:
+        for path in sorted(p for p in layer.rglob("*") if p.is_file()):
+            parts += [path.relative_to(layer).as_posix(), path.read_bytes()]
+    return digest(*parts)
 
 
 def _hashed_name(name: str, data: bytes) -> str:
@@ -114,8 +135,8 @@ SORT_OPTIONS = (("relevance", "Relevance"), ("start", "Start date, soonest first
                 ("credits", "Credits, fewest first"), ("title", "Title, A to Z"))
 
 
-def pages(catalogue: Catalogue) -> Iterator[Page]:
-    """Every page of the site, in a fixed order."""
+def pages(catalogue: Catalogue, base_key: str = "") -> Iterator[Page]:
+    """Every page of the site, in a fixed order. `base_key` is the hash of the code, theme and config."""
     config = catalogue.config
     listed = catalogue.listed
     total_pages = max(1, math.ceil(len(listed) / config.page_size))
@@ -132,7 +153,7 @@ def pages(catalogue: Catalogue) -> Iterator[Page]:
         yield Page(course.url + "index.html", "course.html", {
             "course": course, "institution": institution, "card": card(course, institution),
             "search_filters": course_facets(course, institution), "search_sort": sort_keys(course),
-        })
+        }, key=course_key(base_key, course, institution))
     yield Page("institutions/index.html", "institutions.html", {
         "institutions": catalogue.institutions,
         "counts": {i.id: len(catalogue.by_institution[i.id]) for i in catalogue.institutions},
@@ -173,11 +194,33 @@ def logo_path(institution: Any) -> str | None:
     return f"{institution.url}{institution.logo.lower()}"
 
 
-def render(catalogue: Catalogue, theme: Theme) -> dict[str, bytes]:
-    """Every file of the site, as bytes keyed by its path in the site. Template errors become diagnostics."""
+def course_key(base_key: str, course: Course, institution: Any) -> str:
+    """What a course's own page and card are made from: its file, its institution's, the code, theme and config."""
+    return digest(base_key, course.digest, institution.digest) if course.digest and institution.digest else ""
+
+
+def render(catalogue: Catalogue, theme: Theme, previous_keys: dict[str, str] | None = None,
+           only: Callable[[Page], bool] | None = None) -> Rendered:
+    """Every file of the site, as bytes keyed by its path in the site. Template errors become diagnostics.
+
+    A keyed page whose key is in `previous_keys` is not rendered again: the previous output's file is reused.
+    `only` limits the pages rendered (the live preview re-renders what a change can have touched).
+    """
+    config = catalogue.config
+    base_key = digest(code_fingerprint(), theme.digest, repr(dataclasses.replace(config, source=Path("."))))
+    previous_keys = previous_keys or {}
     files: dict[str, bytes] = dict(theme.static)
+    keys: dict[str, str] = {}
+    reused: set[str] = set()
     problems: dict[tuple, Diagnostic] = {}
-    for page in pages(catalogue):
+    for page in pages(catalogue, base_key):
+        if only is not None and not only(page):
+            continue
+        if page.key:
+            keys[page.path] = page.key
+            if previous_keys.get(page.path) == page.key:
+                reused.add(page.path)
+                continue
         try:
             files[page.path] = theme.env.get_template(page.template).render(page.values).encode("utf-8")
         except jinja2.TemplateSyntaxError as exc:
@@ -195,24 +238,26 @@ def render(catalogue: Catalogue, theme: Theme) -> dict[str, bytes]:
         raise ContentError(problems.values())
     for institution in catalogue.institutions:
         if institution.logo:
-            files[logo_path(institution)] = (Path(catalogue.config.source) / "content" / "institutions"
+            files[logo_path(institution)] = (Path(config.source) / "content" / "institutions"
                                              / institution.logo).read_bytes()
     files["courses.json"] = courses_json(catalogue)
-    schema_id = catalogue.config.base_url + SCHEMA_PATH if catalogue.config.absolute else None
+    schema_id = config.base_url + SCHEMA_PATH if config.absolute else None
     files[SCHEMA_PATH] = write_json_schema_bytes(schema_id)
-    files.update(browse_files(catalogue))
-    return files
-
-
-def browse_files(catalogue: Catalogue) -> dict[str, bytes]:
-    """The filter table of the home page, and one small card per listed course for its results."""
-    def encode(value: Any) -> bytes:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    files = {"search/browse.json": encode(browse_index(catalogue.listed, catalogue.facets,
-                                                       catalogue.institutions_by_id))}
+    files["search/browse.json"] = _compact(browse_index(catalogue.listed, catalogue.facets, catalogue.institutions_by_id))
     for course in catalogue.listed:
-        files[course.url + "card.json"] = encode(card(course, catalogue.institutions_by_id[course.institution_id]))
-    return files
+        path = course.url + "card.json"
+        institution = catalogue.institutions_by_id[course.institution_id]
+        key = course_key(base_key, course, institution)
+        keys[path] = key
+        if key and previous_keys.get(path) == key:
+            reused.add(path)
+        else:
+            files[path] = _compact(card(course, institution))
+    return Rendered(files, keys, frozenset(reused))
+
+
+def _compact(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def _template_problem(theme: Theme, name: str, line: int | None, message: str) -> Diagnostic:

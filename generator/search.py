@@ -20,8 +20,8 @@ UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefi
 INDEXED_PAGES = "courses/**/index.html"  # listing and institution pages are not indexed; archived courses opt out
 
 
-def build_index(site: Path, config: Config) -> int:
-    """Index the course pages of a written site into site/pagefind/; returns the number of pages indexed."""
+def build_index(site: Path, config: Config, folder: str = "pagefind") -> int:
+    """Index the course pages of a written site into site/<folder>/; returns the number of pages indexed."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -31,21 +31,21 @@ def build_index(site: Path, config: Config) -> int:
             with ThreadPoolExecutor(max_workers=1) as pool:
                 return pool.submit(asyncio.run, coroutine).result()
     try:
-        return runner(_build_index(site, config))
+        return runner(_build_index(site, config, folder))
     except Exception as exc:  # noqa: BLE001 — the service's failures reach us in many shapes
         raise ContentError([Diagnostic("pagefind", message=f"the search index could not be built: {exc}",
                                        code="search")]) from exc
 
 
-async def _build_index(site: Path, config: Config) -> int:
+async def _build_index(site: Path, config: Config, folder: str) -> int:
     from pagefind.index import PagefindIndex  # imported late: check never needs it
 
     # One language for the whole index: a Czech course must be found from the English search box.
-    options = {"force_language": config.language, "output_path": str(site / "pagefind")}
+    options = {"force_language": config.language, "output_path": str(site / folder)}
     async with PagefindIndex(config=options) as index:
         result = await index.add_directory(str(site), glob=INDEXED_PAGES)
         count = int(result.get("page_count", 0))
     # leaving the context wrote the index; the catalogue uses its own interface, not Pagefind's bundled UIs
     for name in UNUSED:
-        (site / "pagefind" / name).unlink(missing_ok=True)
+        (site / folder / name).unlink(missing_ok=True)
     return count

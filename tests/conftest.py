@@ -79,7 +79,7 @@ def chdir_to(monkeypatch: pytest.MonkeyPatch) -> Callable[[Path], None]:
 
 def copy_site(name: str, dest: Path) -> Path:
     """A fresh copy of a fixture site from tests/sites/."""
-    shutil.copytree(SITES / name, dest, ignore=shutil.ignore_patterns("output"))
+    shutil.copytree(SITES / name, dest, ignore=shutil.ignore_patterns("output", ".catalogue-cache"))
     return dest
 
 

@@ -113,6 +113,7 @@ def test_browsing_without_words_lists_the_whole_catalogue_with_counts(sample_bui
     assert facet_count(page, "mode", "online") == sum("online" in c["mode"] for c in courses)
     assert facet_count(page, "level", "8") == sum("8" in c["level"] for c in courses)
     page.select_option("#sort", "title")
+    page.wait_for_function("() => (document.querySelector('[data-catalogue]').dataset.shown || '').includes('sort=title')")
     settle(page, status_for(len(courses)))
     assert sorted(shown_urls(page)) == sorted(c["url"] for c in courses)
     titles = page.eval_on_selector_all("[data-results] .card__title a", "els => els.map(e => e.textContent)")
@@ -183,7 +184,7 @@ def test_search_text_and_filters_combine_with_sorting(sample_build, serve, page)
     assert [by_url[u] for u in urls] == credits
     page.select_option("#sort", "title")
     page.wait_for_url(re.compile(r"sort=title"))
-    page.wait_for_function("() => document.querySelector('[data-results] a')")
+    page.wait_for_function("() => (document.querySelector('[data-catalogue]').dataset.shown || '').includes('sort=title')")
     titles = page.eval_on_selector_all("[data-results] .card__title a", "els => els.map(e => e.textContent)")
     assert titles == sorted(titles, key=str.casefold)
 

@@ -170,9 +170,11 @@ function finish(state) {
   let text = !current.length ? "No courses match." : state.q ? `${n} found for “${state.q}”.` : `${n} match.`;
   if (current.length > shown) text += ` Showing ${shown}.`;
   el.status.textContent = text;
+  root.dataset.shown = toUrl(state);   // which state the results on screen answer (tests wait for it)
 }
 
 function showStatic() {
+  root.dataset.shown = location.pathname;
   boxes.forEach((box, i) => { countOf(box).textContent = initial.counts[i]; countOf(box).parentElement.classList.remove("facet__label--none"); });
   current = [];
   el.staticList.hidden = false;

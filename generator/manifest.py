@@ -1,0 +1,62 @@
+"""Manifest: what the last build wrote, so the next one re-renders, rewrites and re-indexes only what changed.
+
+It lives in the site's cache folder, one per output folder, and names the output by a token written into
+the output's marker file: if the output was replaced, removed or half-written since, the tokens differ and
+the next build starts from nothing, as a cold build would.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .cache import digest
+from .output import marker_token
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """One build's inputs fingerprint, its files' content hashes, its keyed pages' keys, its indexed pages."""
+
+    fingerprint: str
+    files: dict[str, str]
+    keys: dict[str, str]
+    indexed: list[str]
+
+    @property
+    def token(self) -> str:
+        return digest(json.dumps(asdict(self), sort_keys=True))
+
+
+def _path(cache_dir: Path, out: Path) -> Path:
+    return cache_dir / f"manifest-{digest(str(out.resolve()))[:16]}.json"
+
+
+def read_manifest(cache_dir: Path | None, out: Path) -> Manifest | None:
+    """The manifest of the build now in `out`, or None when there is none that can be trusted."""
+    if cache_dir is None:
+        return None
+    try:
+        manifest = Manifest(**json.loads(_path(cache_dir, out).read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return None
+    return manifest if marker_token(out) == manifest.token else None
+
+
+def write_manifest(cache_dir: Path | None, out: Path, manifest: Manifest) -> None:
+    """Keep the manifest for the next build (atomically: a killed build leaves the old one or the new one)."""
+    if cache_dir is None:
+        return
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".tmp-")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(asdict(manifest), f, sort_keys=True)
+        os.replace(tmp, _path(cache_dir, out))
+    except OSError as exc:
+        log.warning("could not keep the build manifest: %s", exc)

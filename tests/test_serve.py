@@ -1,0 +1,214 @@
+"""`catalogue serve` as a partner uses it: a real server in a subprocess, a real browser, files edited on disk."""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import COURSE, copy_site
+
+pytestmark = pytest.mark.browser
+
+
+class Server:
+    """A `catalogue serve` subprocess and what it prints."""
+
+    def __init__(self, site: Path, port: int = 0) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "generator", "serve", "--source", str(site), "--port", str(port)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, bufsize=1)
+        self.lines: list[str] = []
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            line = self.process.stderr.readline()
+            if not line:
+                break
+            self.lines.append(line)
+            found = re.search(r"at (http://127\.0\.0\.1:\d+/) \(Ctrl-C to stop; built files in (.+)\)", line)
+            if found:
+                self.url, self.out = found.group(1), Path(found.group(2))
+                return
+        raise AssertionError("serve did not start: " + "".join(self.lines))
+
+    def read_line(self, pattern: str, timeout: float = 15) -> str:
+        """The next printed line matching a pattern (the terminal report of a rebuild)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            line = self.process.stderr.readline()
+            self.lines.append(line)
+            if re.search(pattern, line):
+                return line
+        raise AssertionError(f"no line like {pattern!r} in: {''.join(self.lines)}")
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.lines += self.process.stderr.readlines()
+        return self.process.returncode
+
+
+@pytest.fixture
+def served(tmp_path):
+    site = copy_site("basic", tmp_path / "site")
+    server = Server(site)
+    server.site = site
+    yield server
+    server.stop()
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_an_edit_shows_in_the_open_page_by_itself(served, page):
+    course = served.site / "content/courses/beta-centre/good-clinical-practice.md"
+    page.goto(served.url + "courses/beta-centre/good-clinical-practice/")
+    assert page.locator("h1").inner_text() == "Good Clinical Practice for Investigators"
+    page.wait_for_function("() => document.querySelector('script[src=\"/_catalogue/live.js\"]')")
+    time.sleep(0.3)  # let the page connect to the event stream
+    edit(course, "title: Good Clinical Practice for Investigators", "title: GCP for Trial Investigators")
+    page.wait_for_function("() => document.querySelector('h1').textContent === 'GCP for Trial Investigators'")
+    line = served.read_line(r"good-clinical-practice\.md: \d+ files? written in \d+ ms")
+    assert "content/courses/beta-centre/good-clinical-practice.md" in line
+
+
+def test_only_the_pages_showing_a_course_are_rewritten(served):
+    out = served.out
+    before = {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()
+              and "pagefind" not in p.parts}
+    time.sleep(0.05)
+    course = served.site / "content/courses/alpha-institute/data-stewardship.md"
+    edit(course, "summary: Plan, document and share", "summary: Plan, describe and share")
+    served.read_line(r"data-stewardship\.md: \d+ files? written")
+    after = {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()
+             and "pagefind" not in p.parts}
+    rewritten = {rel for rel in after if before.get(rel) != after[rel]}
+    assert rewritten == {
+        "courses/alpha-institute/data-stewardship/index.html", "courses/alpha-institute/data-stewardship/card.json",
+        "index.html",                            # its card on the first listing page
+        "institutions/alpha-institute/index.html", "courses.json",
+    }, rewritten
+
+
+def fetch(url: str) -> tuple[int, str]:
+    import urllib.error
+    import urllib.request
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_new_and_deleted_courses(served, page):
+    page.goto(served.url + "institutions/beta-centre/")
+    time.sleep(0.3)
+    new = served.site / "content/courses/beta-centre/pharmacovigilance.md"
+    new.write_text(COURSE.replace("A Test Course", "Pharmacovigilance Basics"))
+    # the open institution page reloads by itself and lists the new course
+    page.get_by_role("link", name="Pharmacovigilance Basics").wait_for()
+    status, html = fetch(served.url + "courses/beta-centre/pharmacovigilance/")
+    assert status == 200 and "<h1 lang=\"en\">Pharmacovigilance Basics</h1>" in html
+    new.unlink()
+    page.wait_for_function("() => !document.body.textContent.includes('Pharmacovigilance Basics')")
+    assert fetch(served.url + "courses/beta-centre/pharmacovigilance/")[0] == 404
+    assert not (served.out / "courses/beta-centre/pharmacovigilance").exists() or \
+        not any((served.out / "courses/beta-centre/pharmacovigilance").iterdir())
+    (served.site / "content/courses/beta-centre/good-clinical-practice.md").rename(
+        served.site / "content/courses/beta-centre/gcp.md")
+    served.read_line(r"gcp\.md.*\d+ files? written")
+    assert fetch(served.url + "courses/beta-centre/gcp/")[0] == 200
+    assert fetch(served.url + "courses/beta-centre/good-clinical-practice/")[0] == 404
+
+
+def test_a_broken_file_shows_over_the_page_until_fixed(served, page):
+    course = served.site / "content/courses/beta-centre/good-clinical-practice.md"
+    page.goto(served.url + "courses/beta-centre/good-clinical-practice/")
+    time.sleep(0.3)
+    edit(course, "credits: 1\n", "credits: lots\n")
+    overlay = page.locator("#catalogue-problems")
+    overlay.wait_for()
+    assert "content/courses/beta-centre/good-clinical-practice.md:4:10: error: 'credits' must be a number" in \
+        overlay.inner_text()
+    served.read_line(r"1 problem; still serving the last good pages")
+    assert page.locator("h1").inner_text() == "Good Clinical Practice for Investigators"  # the last good page
+    edit(course, "credits: lots\n", "credits: 1.5\n")
+    page.wait_for_function("() => !document.querySelector('#catalogue-problems') && "
+                           "document.body.textContent.includes('1.5 ECTS credits')")
+    # a page opened while the site is broken shows the problems at once
+    edit(course, "mode: on-site", "mode: onsite")
+    served.read_line(r"still serving")
+    other = page.context.new_page()
+    other.goto(served.url)
+    other.locator("#catalogue-problems").wait_for()
+    assert "did you mean 'on-site'?" in other.locator("#catalogue-problems").inner_text()
+
+
+def test_template_errors_show_with_their_line(served, page):
+    theme = served.site / "themes/default/templates"
+    theme.mkdir(parents=True)
+    page.goto(served.url)
+    time.sleep(0.3)
+    (theme / "404.html").write_text("{% extends 'base.html' %}\n{% block main %}\n{{ nope }}\n{% endblock %}\n")
+    page.locator("#catalogue-problems").wait_for()
+    assert "themes/default/templates/404.html:3" in page.locator("#catalogue-problems").inner_text()
+
+
+def test_search_works_in_the_preview(served, page):
+    page.goto(served.url + "?q=glossary")
+    page.wait_for_function("() => document.querySelector('[data-status]').textContent.includes('found for')",
+                           timeout=20_000)
+    assert page.locator("[data-results] a").first.get_attribute("href") == "/courses/alpha-institute/data-stewardship/"
+
+
+def raw_get(url: str, path: str) -> bytes:
+    host, port = re.match(r"http://([\d.]+):(\d+)/", url).groups()
+    with socket.create_connection((host, int(port)), timeout=5) as s:
+        s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    return data
+
+
+@pytest.mark.parametrize("path", ["/../", "/../../../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/..%2f..%2fetc%2fpasswd",
+                                  "/courses/../../site/content/institutions/beta-centre.yaml", "/.catalogue-output",
+                                  "/courses/", "/assets/", "//etc/passwd", "/%00"])
+def test_nothing_outside_the_built_site_is_served(served, path):
+    response = raw_get(served.url, path)
+    assert response.startswith(b"HTTP/1.1 404"), response[:200]
+    assert b"root:" not in response and b"name: Beta" not in response and b"Index of" not in response
+
+
+def test_binds_to_localhost_and_reports_a_port_in_use(served, tmp_path):
+    assert served.url.startswith("http://127.0.0.1:")
+    port = int(served.url.rsplit(":", 1)[1].strip("/"))
+    clash = subprocess.run([sys.executable, "-m", "generator", "serve", "--source", str(served.site), "--port",
+                            str(port)], capture_output=True, text=True, timeout=30)
+    assert clash.returncode == 2
+    assert f"port {port} on 127.0.0.1 is already in use" in clash.stderr and "Traceback" not in clash.stderr
+
+
+def test_ctrl_c_stops_cleanly(served):
+    out = served.out
+    assert served.stop() == 0
+    assert "Stopped." in "".join(served.lines) and "Traceback" not in "".join(served.lines)
+    assert not out.exists()
+
+
+def test_build_output_never_has_the_live_script(basic_build):
+    out, _ = basic_build
+    assert not any(b"_catalogue" in p.read_bytes() for p in out.rglob("*") if p.is_file())
