@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import yaml
 
 from .diagnostics import ERROR, WARNING, Diagnostic, UsageError, display_path
+from .markup import body_problems
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +28,14 @@ MAX_NODES = 20_000
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 FENCE_RE = re.compile(r"^(---|\.\.\.)[ \t]*$")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".svg")
+MAX_NAME = 100      # characters of a file or folder name: it becomes part of the page's address
+MAX_KEY = 100       # characters of a field name
+# Invisible characters that have no place in a course file: C0 and C1 controls (tab and line ends aside),
+# bidirectional overrides (they make text display differently from what it says), Unicode line separators
+# (YAML reads them as line ends) and non-characters. Surrogates stand for bytes of a file name that are not UTF-8.
+CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029"
+                        "\ufffe\uffff\ud800-\udfff]")
+NAME_CONTROL_RE = re.compile(f"[\\t\\n]|{CONTROL_RE.pattern}")  # in a name, tabs and line ends are out too
 
 
 @dataclass(frozen=True)
@@ -75,6 +85,11 @@ def discover(source: Path) -> Discovery:
     if not content.is_dir():
         raise UsageError(f"no content/ folder in {display_path(source)}: is --source the site folder?")
     diags: list[Diagnostic] = []
+    if not _inside(content, source.resolve()):
+        diags.append(Diagnostic(display_path(content), severity=ERROR, code="symlink",
+                                message="the content folder is a link to a folder outside the site folder",
+                                hint="put the content folder itself in the site folder"))
+        return Discovery((), (), tuple(diags))
     courses = _find(content, content / "courses", 2, ".md", diags)
     institutions = _find(content, content / "institutions", 1, ".yaml", diags, extra=IMAGE_SUFFIXES)
     return Discovery(tuple(courses), tuple(institutions), tuple(diags))
@@ -87,19 +102,26 @@ def _find(content: Path, top: Path, depth: int, suffix: str, diags: list[Diagnos
         return found
     root = content.resolve()
     shown_top = display_path(top)
+    if top.is_symlink() or not _inside(top, root):
+        diags.append(Diagnostic(shown_top, severity=ERROR, code="symlink",
+                                message="this folder is a link to another folder: links to folders are not followed",
+                                hint="put the folder itself here instead of a link to it"))
+        return found
     for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         here = Path(dirpath)
+        dirnames[:] = _folders(here, sorted(d for d in dirnames if not d.startswith(".")),
+                               f"{shown_top}/{here.relative_to(top).as_posix()}".removesuffix("/."), diags)
         level = len(here.relative_to(top).parts) + 1
         for name in sorted(filenames):
             path = here / name
             shown = f"{shown_top}/{path.relative_to(top).as_posix()}"  # display_path per file is slow at scale
             if name.startswith("."):
                 continue
-            if path.is_symlink() and not _inside(path, root):
-                diags.append(Diagnostic(shown, severity=ERROR, code="symlink",
-                                        message="this is a link to a file outside the content folder",
-                                        hint="copy the file in instead of linking to it"))
+            problem = _name_problem(name) or _file_problem(path, root)
+            if problem:
+                message, hint = problem
+                diags.append(Diagnostic(printable(shown), severity=ERROR, code=_problem_code(message),
+                                        message=message, hint=hint))
                 continue
             lowered = name.lower()
             if lowered.endswith(extra):
@@ -120,26 +142,88 @@ def _find(content: Path, top: Path, depth: int, suffix: str, diags: list[Diagnos
     return found
 
 
+def _folders(here: Path, names: list[str], shown: str, diags: list[Diagnostic]) -> list[str]:
+    """The folders to walk into; links to folders and folders with unusable names are reported instead."""
+    kept = []
+    for name in names:
+        problem = _name_problem(name)
+        if problem is None and (here / name).is_symlink():
+            problem = ("this folder is a link to another folder: links to folders are not followed",
+                       "put the folder itself here instead of a link to it")
+        if problem:
+            message, hint = problem
+            diags.append(Diagnostic(printable(f"{shown}/{name}"), severity=ERROR, code=_problem_code(message),
+                                    message=message, hint=hint))
+        else:
+            kept.append(name)
+    return kept
+
+
+def _name_problem(name: str) -> tuple[str, str] | None:
+    """Why a file or folder name cannot be used: it is shown in messages and becomes part of an address."""
+    if NAME_CONTROL_RE.search(name):
+        return ("the name contains an invisible control character, or bytes that are not UTF-8 text",
+                "rename it with lowercase letters a-z, digits and hyphens only")
+    if len(name) > MAX_NAME:
+        return (f"the name is too long: {len(name)} characters, at most {MAX_NAME} are allowed",
+                "rename it with a shorter name")
+    return None
+
+
+def _file_problem(path: Path, root: Path) -> tuple[str, str] | None:
+    """Why a file cannot be read as content: a link leading out of the content folder, or not a regular file."""
+    if path.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):  # RuntimeError: a loop of links, before Python 3.13
+            return ("this is a link that leads nowhere (to a missing file, or in a loop)",
+                    "copy the file in instead of linking to it")
+        if not target.is_relative_to(root):
+            return ("this is a link to a file outside the content folder", "copy the file in instead of linking to it")
+    if not path.is_file():
+        return ("this is not a regular file (it is a pipe, a socket or a device)", "delete it")
+    return None
+
+
+def _problem_code(message: str) -> str:
+    if "link" in message:
+        return "symlink"
+    return "bad-name" if message.startswith("the name") else "not-a-file"
+
+
+def printable(text: str) -> str:
+    """Text with its invisible characters written as escapes (\\x1b), so that a name cannot garble a terminal."""
+    def escape(match: re.Match[str]) -> str:
+        code = ord(match.group())
+        return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}" if code > 0xFF \
+            else f"\\x{code:02x}"
+    return NAME_CONTROL_RE.sub(escape, text)
+
+
 def _inside(path: Path, root: Path) -> bool:
     try:
         path.resolve().relative_to(root)
         return True
-    except (ValueError, OSError):
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a loop of links, before Python 3.13
         return False
 
 
 def read_text(source: SourceFile) -> tuple[str | None, list[Diagnostic]]:
     """The file's text with a BOM removed and line endings normalised, or diagnostics saying why not."""
     try:
-        size = source.path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return None, [Diagnostic(source.display, 1, 1, ERROR, code="too-large",
-                                     message=f"the file is too large ({size // 1024} KiB; the limit is "
-                                             f"{MAX_FILE_BYTES // 1024} KiB)")]
-        data = source.path.read_bytes()
+        data = _read_limited(source.path)
     except OSError as exc:
         return None, [Diagnostic(source.display, severity=ERROR, code="unreadable",
                                  message=f"the file cannot be read: {exc.strerror or exc}")]
+    if data is None:
+        return None, [Diagnostic(source.display, severity=ERROR, code="not-a-file",
+                                 message="this is not a regular file (it is a pipe, a socket or a device)",
+                                 hint="delete it")]
+    if len(data) > MAX_FILE_BYTES:
+        size = max(len(data), source.path.stat().st_size)
+        return None, [Diagnostic(source.display, 1, 1, ERROR, code="too-large",
+                                 message=f"the file is too large ({size // 1024} KiB; the limit is "
+                                         f"{MAX_FILE_BYTES // 1024} KiB)")]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -154,7 +238,43 @@ def read_text(source: SourceFile) -> tuple[str | None, list[Diagnostic]]:
         line = text.count("\n", 0, text.index("\x00")) + 1
         return None, [Diagnostic(source.display, line, 1, ERROR, code="not-text",
                                  message="the file contains a NUL byte: it is not a text file")]
+    controls = _control_characters(source, text)
+    if controls:
+        return None, controls
     return text, []
+
+
+def _read_limited(path: Path) -> bytes | None:
+    """At most one byte more than the size limit of a regular file; None for a pipe, socket or device.
+
+    Opened without blocking and checked after opening: reading a pipe would wait forever, and a file
+    replaced between a check and the read must not slip through.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            return None
+        return f.read(MAX_FILE_BYTES + 1)
+
+
+def _control_characters(source: SourceFile, text: str) -> list[Diagnostic]:
+    """One diagnostic for each line with an invisible control character (the first 20 such lines)."""
+    diags: list[Diagnostic] = []
+    line, searched = 1, 0
+    match = CONTROL_RE.search(text)
+    while match and len(diags) < 20:
+        at = match.start()
+        line += text.count("\n", searched, at)
+        line_start = text.rfind("\n", 0, at) + 1
+        diags.append(Diagnostic(source.display, line, at - line_start + 1, ERROR, code="control-character",
+                                message=f"the file contains an invisible control character "
+                                        f"(U+{ord(match.group()):04X}) here",
+                                hint="delete it and retype the text around it"))
+        searched = text.find("\n", at)  # the next line's problems, if any
+        if searched < 0:
+            break
+        match = CONTROL_RE.search(text, searched)
+    return diags
 
 
 def read_course(source: SourceFile) -> tuple[Document | None, list[Diagnostic]]:
@@ -178,6 +298,8 @@ def read_course(source: SourceFile) -> tuple[Document | None, list[Diagnostic]]:
     if values is None:
         return None, diags  # the fields cannot be read: checking them would only add noise
     body = "\n".join(lines[end + 1:])
+    diags += [Diagnostic(source.display, end + 2 + line, 1, ERROR, message, hint, "body-too-complex")
+              for line, message, hint in body_problems(body)]
     return Document(source, values, body, end + 2), diags
 
 
@@ -201,6 +323,16 @@ def parse_mapping(source: SourceFile, text: str, line_offset: int) -> tuple[dict
             node = loader.get_single_node()
         except yaml.MarkedYAMLError as exc:
             return None, [_yaml_error(source, exc, text, line_offset)]
+        except RecursionError:  # the pure-Python parser recurses for each level of nesting
+            return None, [Diagnostic(source.display, line_offset + 1, 1, ERROR, code="yaml-shape",
+                                     message=f"the values are nested too deeply (more than {MAX_DEPTH} levels)")]
+        except yaml.reader.ReaderError as exc:  # a character YAML refuses that read_text let through
+            line = text.count("\n", 0, exc.position) + 1 + line_offset
+            col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+            code = exc.character if isinstance(exc.character, int) else ord(exc.character or "?")
+            return None, [Diagnostic(source.display, line, col, ERROR, code="control-character",
+                                     message=f"the file contains a character that YAML does not allow "
+                                             f"(U+{code:04X}) here", hint="delete it and retype the text around it")]
         except yaml.YAMLError as exc:
             return None, [Diagnostic(source.display, line_offset + 1, 1, ERROR, code="yaml",
                                      message=f"the fields cannot be read: {exc}")]
@@ -223,6 +355,11 @@ def parse_mapping(source: SourceFile, text: str, line_offset: int) -> tuple[dict
                                         message="a field name must be a plain word"))
                 continue
             key = key_node.value
+            if len(key) > MAX_KEY:
+                diags.append(Diagnostic(source.display, kline, kcol, ERROR, code="bad-key",
+                                        message=f"a field name is too long ({len(key):,} characters)",
+                                        hint="check that the line is a `name: value` line"))
+                continue
             if key in values:
                 first = values[key].key_line
                 diags.append(Diagnostic(source.display, kline, kcol, ERROR, code="duplicate-key",
@@ -296,6 +433,8 @@ def _explain_yaml_error(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[tu
     if at is None:
         return None, problem or "unknown problem", _CHECK_LINE
     char = _char_at(lines, at)
+    if "nesting depth" in problem:  # the C parser stops at 1,000 levels of brackets
+        return at, "the values are nested too deeply", "write lists as [a, b] or one item per line, not lists of lists"
     if char == "\t" or "tab" in problem:
         return at, "a tab character", "indent with spaces only"
     if context == "while scanning a quoted scalar":

@@ -5,6 +5,8 @@ its output always goes through nh3 (an allow-list sanitiser) before it reaches a
 """
 from __future__ import annotations
 
+import html
+import logging
 import re
 import xml.etree.ElementTree as etree
 
@@ -27,6 +29,23 @@ ALLOWED_ATTRIBUTES = {
     "*": {"lang", "dir"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
+
+log = logging.getLogger(__name__)
+
+# Python-Markdown is recursive and, on some inputs, quadratic: a paragraph of 20,000 unclosed [ takes over
+# a minute, and 500 nested list items or 500 definitions in a row exceed Python's recursion limit. No real
+# course description comes near these limits; `body_problems` refuses what is past them before rendering.
+MAX_BODY_CHARS = 50_000
+MAX_BLOCK_CHARS = 20_000      # one paragraph, list or table: text between blank lines
+MAX_BLOCK_LINES = 400
+MAX_INDENT = 64               # columns of leading white space: 16 levels of nested lists
+MAX_QUOTE_DEPTH = 16
+MAX_DEFINITIONS = 100         # `: definition` lines in one block (each nests one level deeper)
+MAX_ABBREVIATIONS = 100
+MAX_BRACKET_WORK = 100_000    # characters Python-Markdown scans to match [ and ( (it scans for each one)
+_QUOTE_RE = re.compile(r"[ \t]*((?:>[ \t]*)+)")
+_DEFINITION_RE = re.compile(r"^[ ]{0,3}:[ \t]")
+_ABBREVIATION_RE = re.compile(r"^[ ]{0,3}\*\[[^\]]*\]:", re.MULTILINE)
 IMAGE_RE = re.compile(r"!\[[^\]]*\]\s*[\(\[]|<img\b", re.IGNORECASE)
 FENCE_RE = re.compile(r"^\s*(```|~~~)")
 
@@ -61,8 +80,14 @@ class MarkdownRenderer:
 
     def render(self, text: str) -> str:
         """Markdown text to sanitised HTML."""
-        html = self._md.reset().convert(text)
-        return sanitise(html)
+        try:
+            converted = self._md.reset().convert(text)
+        except RecursionError:
+            # `body_problems` keeps known cases away from here; an unknown one shows as plain text, not a crash
+            log.warning("a course description is nested too deeply for Markdown: it is shown as plain text")
+            self._md.reset()
+            converted = "".join(f"<p>{html.escape(part)}</p>" for part in re.split(r"\n\s*\n", text) if part.strip())
+        return sanitise(converted)
 
 
 def sanitise(html: str) -> str:
@@ -75,6 +100,95 @@ def sanitise(html: str) -> str:
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
+
+
+def body_problems(text: str) -> list[tuple[int, str, str]]:
+    """(0-based line, message, hint) for a body too large or too deeply nested to render in reasonable time."""
+    if len(text) > MAX_BODY_CHARS:
+        return [(0, f"the course description is too long: {len(text):,} characters, at most {MAX_BODY_CHARS:,} "
+                    "are allowed", "shorten it, and link to a full syllabus on the institution's site")]
+    problems: list[tuple[int, str, str]] = []
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
+        problem = _line_problem(line)
+        if problem:
+            problems.append((number, *problem))
+    abbreviations = len(_ABBREVIATION_RE.findall(text))
+    if abbreviations > MAX_ABBREVIATIONS:
+        problems.append((0, f"the description defines {abbreviations} abbreviations (*[…]: lines), at most "
+                            f"{MAX_ABBREVIATIONS} are allowed", "keep the abbreviations the text really uses"))
+    work = 0
+    for start, block in _blocks(lines):
+        problem = _block_problem(block)
+        if problem:
+            problems.append((start, *problem))
+            continue
+        text = "\n".join(block)
+        work += _bracket_work(text, "[", "]") + _bracket_work(text, "(", ")")
+        if work > MAX_BRACKET_WORK:
+            problems.append((start, "the description has too many [ or ( brackets that are not closed, or brackets "
+                                    "nested too deeply", "close each [ with ] and each ( with ); write a lone "
+                                    "bracket as \\[ or \\("))
+            break
+    return problems[:20]  # the first few say what is wrong; hundreds of lines of the same would be noise
+
+
+def _line_problem(line: str) -> tuple[str, str] | None:
+    indent = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
+    if indent > MAX_INDENT and line.strip():
+        return (f"this line is indented by {indent} spaces, more than {MAX_INDENT}: lists or code are nested too "
+                "deeply", "indent nested list items by 4 spaces for each level, at most 16 levels")
+    quotes = _QUOTE_RE.match(line)
+    depth = quotes.group(1).count(">") if quotes else 0
+    if depth > MAX_QUOTE_DEPTH:
+        return (f"this line has {depth} quotation levels (>), more than {MAX_QUOTE_DEPTH}",
+                "a line starting with > is a quotation; remove the extra > characters")
+    return None
+
+
+def _blocks(lines: list[str]) -> list[tuple[int, list[str]]]:
+    """Runs of non-blank lines with the number of their first line; fenced code is left out (it is not parsed)."""
+    blocks: list[tuple[int, list[str]]] = []
+    current: list[str] = []
+    start, fenced = 0, False
+    for number, line in enumerate(lines + [""]):
+        if FENCE_RE.match(line):
+            fenced = not fenced
+        if fenced or not line.strip():
+            if current:
+                blocks.append((start, current))
+            current = []
+            continue
+        if not current:
+            start = number
+        current.append(line)
+    return blocks
+
+
+def _block_problem(block: list[str]) -> tuple[str, str] | None:
+    text = "\n".join(block)
+    if len(text) > MAX_BLOCK_CHARS:
+        return (f"this paragraph is too long: {len(text):,} characters without a blank line, at most "
+                f"{MAX_BLOCK_CHARS:,}", "separate paragraphs with blank lines")
+    if len(block) > MAX_BLOCK_LINES:
+        return (f"this paragraph has {len(block)} lines without a blank line, at most {MAX_BLOCK_LINES}",
+                "separate paragraphs, lists and tables with blank lines")
+    definitions = sum(1 for line in block if _DEFINITION_RE.match(line))
+    if definitions > MAX_DEFINITIONS:
+        return (f"this paragraph has {definitions} definition lines (starting with :), at most {MAX_DEFINITIONS}",
+                "put a blank line between definitions, or write them as a list")
+    return None
+
+
+def _bracket_work(text: str, opening: str, closing: str) -> int:
+    """How many characters Python-Markdown scans to match brackets: to each one's partner, or to the end."""
+    work, stack = 0, []
+    for match in re.finditer(re.escape(opening) + "|" + re.escape(closing), text):
+        if match.group() == opening:
+            stack.append(match.start())
+        elif stack:
+            work += match.start() - stack.pop()
+    return work + sum(len(text) - position for position in stack)
 
 
 def image_lines(text: str) -> list[int]:

@@ -6,6 +6,7 @@ whole catalogue, except the sitemap and the data files whose job that is).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import logging
@@ -23,7 +24,10 @@ from .cache import code_fingerprint, digest
 from .catalogue import Catalogue
 from .config import PACKAGE_THEMES, Config
 from .diagnostics import ContentError, Diagnostic, display_path
+from .elm import elm_files
+from .feeds import course_calendar_path, data_files
 from .jsonschema import write_json_schema_bytes
+from .structured import course_open_graph, course_schema_org, json_ld_script, open_graph
 from .facets import browse_index, card, course_facets, sort_keys
 from .model import Course
 
@@ -49,7 +53,7 @@ class Page:
 
     path: str
     template: str
-    values: dict[str, Any]
+    values: dict[str, Any] | Callable[[], dict[str, Any]]
     key: str | None = None  # for pages that depend on one course only: a hash of all they are made from
 
 
@@ -101,6 +105,8 @@ def load_theme(config: Config) -> Theme:
         absolute_url=lambda path="": config.base_url + path,
         asset=asset,
         generator_version=__version__,
+        json_ld_script=json_ld_script,
+        open_graph=open_graph,
     )
     return Theme(config.theme_dir, env, assets, static, _theme_digest(layers))
 
@@ -150,10 +156,9 @@ def pages(catalogue: Catalogue, base_key: str = "") -> Iterator[Page]:
         })
     for course in catalogue.courses:
         institution = catalogue.institutions_by_id[course.institution_id]
-        yield Page(course.url + "index.html", "course.html", {
-            "course": course, "institution": institution, "card": card(course, institution),
-            "search_filters": course_facets(course, institution), "search_sort": sort_keys(course),
-        }, key=course_key(base_key, course, institution))
+        yield Page(course.url + "index.html", "course.html",
+                   functools.partial(_course_values, catalogue, course, institution),
+                   key=course_key(base_key, course, institution))
     yield Page("institutions/index.html", "institutions.html", {
         "institutions": catalogue.institutions,
         "counts": {i.id: len(catalogue.by_institution[i.id]) for i in catalogue.institutions},
@@ -164,11 +169,24 @@ def pages(catalogue: Catalogue, base_key: str = "") -> Iterator[Page]:
             "logo": logo_path(institution),
         })
     yield Page("404.html", "404.html", {})
+    yield Page("_headers", "_headers", {})
     yield Page("sitemap.xml", "sitemap.xml", {
         "listing_pages": [listing_path(n).removesuffix("index.html") for n in range(1, total_pages + 1)],
         "courses": listed, "institutions": catalogue.institutions,
     })
     yield Page("robots.txt", "robots.txt", {})
+
+
+def _course_values(catalogue: Catalogue, course: Course, institution: Any) -> dict[str, Any]:
+    """A course page's values (made only when the page is rendered: most rebuilds reuse most pages)."""
+    config = catalogue.config
+    return {
+        "course": course, "institution": institution, "card": card(course, institution),
+        "search_filters": course_facets(course, institution), "search_sort": sort_keys(course),
+        "schema_org": course_schema_org(course, institution, config),
+        "social": course_open_graph(course, config),
+        "calendar_path": course_calendar_path(course, catalogue),
+    }
 
 
 def listing_path(number: int) -> str:
@@ -222,7 +240,8 @@ def render(catalogue: Catalogue, theme: Theme, previous_keys: dict[str, str] | N
                 reused.add(page.path)
                 continue
         try:
-            files[page.path] = theme.env.get_template(page.template).render(page.values).encode("utf-8")
+            values = page.values() if callable(page.values) else page.values
+            files[page.path] = theme.env.get_template(page.template).render(values).encode("utf-8")
         except jinja2.TemplateSyntaxError as exc:
             d = _template_problem(theme, exc.filename or exc.name or page.template, exc.lineno, exc.message or "")
             problems[(d.path, d.line, d.message)] = d
@@ -241,6 +260,8 @@ def render(catalogue: Catalogue, theme: Theme, previous_keys: dict[str, str] | N
             files[logo_path(institution)] = (Path(config.source) / "content" / "institutions"
                                              / institution.logo).read_bytes()
     files["courses.json"] = courses_json(catalogue)
+    files.update(data_files(catalogue))
+    files.update(elm_files(catalogue))
     schema_id = config.base_url + SCHEMA_PATH if config.absolute else None
     files[SCHEMA_PATH] = write_json_schema_bytes(schema_id)
     files["search/browse.json"] = _compact(browse_index(catalogue.listed, catalogue.facets, catalogue.institutions_by_id))

@@ -4,11 +4,12 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import shutil
 import textwrap
 import threading
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Mapping
 
 import pytest
 
@@ -101,12 +102,21 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
     """Serves a built site under a path prefix, like a static host would, with its 404 page."""
 
     prefix = "/"
+    extra_headers: Callable[[str], Mapping[str, str]] | None = None  # the headers for a request's path
 
     def log_message(self, *args: object) -> None:
         pass
 
+    def end_headers(self) -> None:
+        if self.extra_headers is not None:
+            path = getattr(self, "site_path", None) or self.path.split("?", 1)[0]
+            for name, value in self.extra_headers(path).items():
+                self.send_header(name, value)
+        super().end_headers()
+
     def send_head(self):  # noqa: ANN201 — http.server's own signature
         path = self.path.split("?", 1)[0].split("#", 1)[0]
+        self.site_path = path
         if not path.startswith(self.prefix):
             return self._not_found()
         self.path = "/" + self.path[len(self.prefix):]
@@ -128,13 +138,63 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         return None
 
 
+def headers_rules(text: str) -> list[tuple[str, dict[str, str]]]:
+    """The rules of a _headers file, in order: (path pattern, {header: value})."""
+    rules: list[tuple[str, dict[str, str]]] = []
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if not line[0].isspace():
+            rules.append((line.strip(), {}))
+        else:
+            name, _, value = line.strip().partition(":")
+            assert rules and value, f"not a header line under a path: {line!r}"
+            rules[-1][1][name.strip()] = value.strip()
+    return rules
+
+
+def rule_matches(pattern: str, path: str) -> bool:
+    """Whether a _headers path pattern matches a request path, as Netlify matches them: `*` matches anything,
+    `:name` one path segment, and a trailing slash is optional."""
+    def part(text: str) -> str:
+        if text.startswith(":"):
+            return "([^/]+)"
+        if text == "*":
+            return "?(.*)"
+        return "(.*)".join(re.escape(piece) for piece in text.split("*"))
+    regex = "/".join(part(p) for p in pattern.split("/") if p.strip())
+    return re.match(f"^/{regex}/?$", path, re.IGNORECASE) is not None
+
+
+def site_headers(folder: Path) -> Callable[[str], dict[str, str]]:
+    """The headers the built site's _headers file gives each path; a header that two matching rules set is
+    joined with a comma, as hosts do."""
+    rules = headers_rules((folder / "_headers").read_text(encoding="utf-8"))
+
+    def for_path(path: str) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for pattern, values in rules:
+            if rule_matches(pattern, path):
+                for name, value in values.items():
+                    found[name] = f"{found[name]}, {value}" if name in found else value
+        return found
+    return for_path
+
+
 @pytest.fixture
 def serve() -> Iterator[Callable[..., str]]:
-    """serve(folder, prefix='/') starts an HTTP server on 127.0.0.1 and returns its base URL."""
+    """serve(folder, prefix='/', headers=None) starts an HTTP server on 127.0.0.1 and returns its base URL.
+
+    `headers` are sent with every response: a mapping, or a function of the request's path that returns one
+    (like `site_headers(folder)`, which reads the built site's _headers file).
+    """
     servers = []
 
-    def start(folder: Path, prefix: str = "/") -> str:
-        handler = type("Handler", (_Handler,), {"prefix": prefix})
+    def start(folder: Path, prefix: str = "/",
+              headers: Mapping[str, str] | Callable[[str], Mapping[str, str]] | None = None) -> str:
+        extra = (lambda path: headers) if isinstance(headers, Mapping) else headers
+        handler = type("Handler", (_Handler,), {"prefix": prefix,
+                                                "extra_headers": staticmethod(extra) if extra else None})
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
