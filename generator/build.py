@@ -17,7 +17,7 @@ from .cache import CACHE_DIR, ParseCache, code_fingerprint, digest
 from .manifest import Manifest, read_manifest, write_manifest
 from .output import check_destination, discard, link_tree, mark, publish, stage
 from .search import build_index
-from .render import load_theme, render
+from .render import load_theme, merged, render, render_data
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,8 @@ def build(source: Path, out: Path, base_url: str | None = None, strict: bool = F
         fingerprint = _fingerprint(catalogue, theme.digest)
         if previous and previous.fingerprint == fingerprint:
             return BuildResult(catalogue, tuple(diags), len(previous.files), timings, up_to_date=True)
-        rendered = render(catalogue, theme, previous.keys if previous else None)
+        keys = previous.keys if previous else None
+        rendered = merged(render(catalogue, theme, keys), render_data(catalogue, theme, keys))
     with timings.stage("write"):
         hashes: dict[str, str] = {}
         reuse = {rel: previous.files[rel] for rel in (*rendered.files, *rendered.reused) if rel in previous.files} \

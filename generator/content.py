@@ -222,7 +222,7 @@ def read_text(source: SourceFile) -> tuple[str | None, list[Diagnostic]]:
     if len(data) > MAX_FILE_BYTES:
         size = max(len(data), source.path.stat().st_size)
         return None, [Diagnostic(source.display, 1, 1, ERROR, code="too-large",
-                                 message=f"the file is too large ({size // 1024} KiB; the limit is "
+                                 message=f"the file is too large ({-(-size // 1024)} KiB; the limit is "
                                          f"{MAX_FILE_BYTES // 1024} KiB)")]
     try:
         text = data.decode("utf-8")

@@ -1,10 +1,13 @@
 """Output: write the site next to the old one, then swap it in, so a failed or killed build loses nothing."""
 from __future__ import annotations
 
+import ctypes
+import errno
 import hashlib
 import logging
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path, PurePosixPath
 
@@ -99,6 +102,8 @@ def link_tree(source: Path, target: Path) -> bool:
             dest = target / path.relative_to(source)
             dest.parent.mkdir(parents=True, exist_ok=True)
             if not _link(path, dest):
+                # whatever is written here next must not write through a link into the published site
+                shutil.rmtree(target, ignore_errors=True)
                 return False
     return True
 
@@ -164,8 +169,33 @@ def _swap(staging: Path, out: Path) -> None:
     if not out.exists():
         os.replace(staging, out)
         return
+    if _exchange(staging, out):  # one atomic step: `out` is the old site, then the new one, never missing
+        shutil.rmtree(staging, ignore_errors=True)  # it holds the old site now
+        return
     old = out.with_name(f".{out.name}.old-{os.getpid()}")
     shutil.rmtree(old, ignore_errors=True)
     os.replace(out, old)        # a build killed between these two renames is undone by recover()
     os.replace(staging, out)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two folders atomically with Linux's renameat2(RENAME_EXCHANGE); False where that is not available.
+
+    Python has no binding for it, hence ctypes. Elsewhere `_swap` renames twice, and `recover` finishes the
+    job if a build is killed between the two renames.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):  # a C library without it (glibc before 2.28, some others)
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):  # the kernel or the file system cannot
+        return False
+    raise OSError(code, os.strerror(code), str(second))

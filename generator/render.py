@@ -24,8 +24,8 @@ from .cache import code_fingerprint, digest
 from .catalogue import Catalogue
 from .config import PACKAGE_THEMES, Config
 from .diagnostics import ContentError, Diagnostic, display_path
-from .elm import elm_files
-from .feeds import course_calendar_path, data_files
+from .elm import catalogue_elm, course_elm, encode as encode_elm
+from .feeds import calendar_ics, course_calendar_ics, course_calendar_path, courses_csv, feed_files
 from .jsonschema import write_json_schema_bytes
 from .structured import course_open_graph, course_schema_org, json_ld_script, open_graph
 from .facets import browse_index, card, course_facets, sort_keys
@@ -71,7 +71,7 @@ def load_theme(config: Config) -> Theme:
 
     A site's own theme only needs the templates and files it changes: the rest come from the default theme.
     """
-    layers = [config.theme_dir] + ([DEFAULT_THEME] if config.theme_dir != DEFAULT_THEME else [])
+    layers = theme_layers(config)
     assets, static = {}, {}
     for layer in reversed(layers):
         static_dir = layer / "static"
@@ -108,12 +108,18 @@ def load_theme(config: Config) -> Theme:
         json_ld_script=json_ld_script,
         open_graph=open_graph,
     )
-    return Theme(config.theme_dir, env, assets, static, _theme_digest(layers))
+    return Theme(config.theme_dir, env, assets, static, theme_digest(config))
 
 
-def _theme_digest(layers: list[Path]) -> str:
-    parts: list[bytes | str] = []
-    for layer in layers:
+def theme_layers(config: Config) -> list[Path]:
+    """The theme's folder, then the default theme's for what it does not provide."""
+    return [config.theme_dir] + ([DEFAULT_THEME] if config.theme_dir != DEFAULT_THEME else [])
+
+
+def theme_digest(config: Config) -> str:
+    """A hash of every file of the theme (its layers): if it is unchanged, so is every template."""
+    parts: list[bytes | str] = [config.base_url]
+    for layer in theme_layers(config):
         for path in sorted(p for p in layer.rglob("*") if p.is_file()):
             parts += [path.relative_to(layer).as_posix(), path.read_bytes()]
     return digest(*parts)
@@ -225,7 +231,7 @@ def render(catalogue: Catalogue, theme: Theme, previous_keys: dict[str, str] | N
     `only` limits the pages rendered (the live preview re-renders what a change can have touched).
     """
     config = catalogue.config
-    base_key = digest(code_fingerprint(), theme.digest, repr(dataclasses.replace(config, source=Path("."))))
+    base_key = _base_key(catalogue, theme)
     previous_keys = previous_keys or {}
     files: dict[str, bytes] = dict(theme.static)
     keys: dict[str, str] = {}
@@ -260,8 +266,6 @@ def render(catalogue: Catalogue, theme: Theme, previous_keys: dict[str, str] | N
             files[logo_path(institution)] = (Path(config.source) / "content" / "institutions"
                                              / institution.logo).read_bytes()
     files["courses.json"] = courses_json(catalogue)
-    files.update(data_files(catalogue))
-    files.update(elm_files(catalogue))
     schema_id = config.base_url + SCHEMA_PATH if config.absolute else None
     files[SCHEMA_PATH] = write_json_schema_bytes(schema_id)
     files["search/browse.json"] = _compact(browse_index(catalogue.listed, catalogue.facets, catalogue.institutions_by_id))
@@ -275,6 +279,47 @@ def render(catalogue: Catalogue, theme: Theme, previous_keys: dict[str, str] | N
         else:
             files[path] = _compact(card(course, institution))
     return Rendered(files, keys, frozenset(reused))
+
+
+def render_data(catalogue: Catalogue, theme: Theme, previous_keys: dict[str, str] | None = None) -> Rendered:
+    """The open-data files no page shows: ELM, feeds, calendars, CSV (the live preview makes them after reloading).
+
+    Each course's own ELM and calendar files are skipped when their key is in `previous_keys`, as pages are.
+    """
+    config = catalogue.config
+    base_key = _base_key(catalogue, theme)
+    previous_keys = previous_keys or {}
+    files = feed_files(catalogue)
+    files["courses.ics"] = calendar_ics(catalogue)
+    files["courses.csv"] = courses_csv(catalogue)
+    files["elm.jsonld"] = encode_elm(catalogue_elm(catalogue))
+    keys: dict[str, str] = {}
+    reused: set[str] = set()
+    for course in catalogue.listed:
+        institution = catalogue.institutions_by_id[course.institution_id]
+        key = course_key(base_key, course, institution)
+        makers = {course.url + "elm.jsonld": lambda: encode_elm(course_elm(course, institution, config))}
+        calendar = course_calendar_path(course, catalogue)
+        if calendar:
+            makers[calendar] = lambda: course_calendar_ics(course, catalogue)
+        for path, make in makers.items():
+            keys[path] = key
+            if key and previous_keys.get(path) == key:
+                reused.add(path)
+            else:
+                files[path] = make()
+    return Rendered(files, keys, frozenset(reused))
+
+
+def _base_key(catalogue: Catalogue, theme: Theme) -> str:
+    """The hash of the code, theme and config that every page is also made from."""
+    return digest(code_fingerprint(), theme.digest, repr(dataclasses.replace(catalogue.config, source=Path("."))))
+
+
+def merged(*parts: Rendered) -> Rendered:
+    """Several renderings as one."""
+    return Rendered({k: v for p in parts for k, v in p.files.items()}, {k: v for p in parts for k, v in p.keys.items()},
+                    frozenset().union(*(p.reused for p in parts)))
 
 
 def _compact(value: Any) -> bytes:
@@ -308,12 +353,11 @@ COURSES_JSON_FIELDS = (
 )
 
 
-def course_record(course: Course, catalogue: Catalogue) -> dict[str, Any]:
+def course_record(course: Course, institution: Any, base_url: str) -> dict[str, Any]:
     """One course as published in courses.json (documented in docs/courses-json.md)."""
-    institution = catalogue.institutions_by_id[course.institution_id]
     record: dict[str, Any] = {
         "id": course.id,
-        "url": catalogue.config.base_url + course.url,
+        "url": base_url + course.url,
         "institution": {"id": institution.id, "name": institution.name, "country": institution.country},
     }
     for name in COURSES_JSON_FIELDS:
@@ -328,11 +372,15 @@ def course_record(course: Course, catalogue: Catalogue) -> dict[str, Any]:
     return record
 
 
+@functools.lru_cache(maxsize=32768)
+def _record_json(course: Course, institution: Any, base_url: str) -> str:
+    """One course's line of courses.json (remembered: the live preview rewrites the file on every edit)."""
+    return json.dumps(course_record(course, institution, base_url), ensure_ascii=False, separators=(",", ":"))
+
+
 def courses_json(catalogue: Catalogue) -> bytes:
-    """Every listed course's fields and URL, for re-use."""
-    data = {
-        "title": catalogue.config.title,
-        "count": len(catalogue.listed),
-        "courses": [course_record(c, catalogue) for c in sorted(catalogue.listed, key=lambda c: c.id)],
-    }
-    return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode("utf-8")
+    """Every listed course's fields and URL, for re-use: one course per line, so diffs stay readable."""
+    head = json.dumps({"title": catalogue.config.title, "count": len(catalogue.listed)}, ensure_ascii=False)[:-1]
+    records = (_record_json(c, catalogue.institutions_by_id[c.institution_id], catalogue.config.base_url)
+               for c in sorted(catalogue.listed, key=lambda c: c.id))
+    return (head + ', "courses": [\n' + ",\n".join(records) + "\n]}\n").encode("utf-8")

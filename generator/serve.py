@@ -33,7 +33,7 @@ from .diagnostics import ContentError, Diagnostic, UsageError, display_path, has
 from .markup import MarkdownRenderer
 from .model import Course
 from .output import content_hash
-from .render import Page, listing_path, load_theme, render
+from .render import Page, listing_path, load_theme, render, render_data, theme_digest
 from .search import build_index
 
 log = logging.getLogger(__name__)
@@ -66,8 +66,12 @@ class Preview:
         self.catalogue: Catalogue | None = None
         self.basis = ""                      # hash of config, theme and institutions: if it changes, render all
         self.keys: dict[str, str] = {}       # keys of the keyed pages now served
-        self.hashes: dict[str, str] = {}     # every served file (the search index aside) and its content hash
+        self.hashes: dict[str, str] = {}     # every served page and its content hash
+        self.data_keys: dict[str, str] = {}  # the same for the open-data files, made in the background
+        self.data_hashes: dict[str, str] = {}
+        self.theme = None
         self.problems: list[Diagnostic] = []
+        self.lock = threading.Lock()         # the background thread writes data files too
 
     def refresh(self) -> Outcome:
         """Bring the served files up to date with the site folder."""
@@ -105,7 +109,7 @@ class Preview:
         diags += cross_check(found, institutions, courses)
         if config is None or has_errors(diags):
             raise ContentError(diags)
-        theme = load_theme(config)
+        theme = self.theme if self.theme and self.theme.digest == theme_digest(config) else load_theme(config)
         catalogue = index(config, institutions, courses)
         basis = hash_parts(theme.digest, repr(config.__dict__), *(i.digest for i in catalogue.institutions))
         old = self.catalogue
@@ -115,12 +119,8 @@ class Preview:
         only = None if (old is None or basis != self.basis) else self._touched(old, catalogue, changed | removed_ids)
         rendered = render(catalogue, theme, self.keys, only)
         outcome = Outcome(True, 0.0)
-        for rel, data in sorted(rendered.files.items()):
-            digest = content_hash(data)
-            if self.hashes.get(rel) != digest:
-                _write(self.out / rel, data)
-                self.hashes[rel] = digest
-                outcome.written.append(rel)
+        with self.lock:
+            outcome.written = _write_changed(self.out, rendered.files, self.hashes)
         keep = set(rendered.files) | set(rendered.reused)
         listed_ids = {c.id for c in catalogue.listed}
         stale = ({rel for rel in self.hashes if rel not in keep} if only is None
@@ -132,12 +132,25 @@ class Preview:
             self.hashes.pop(rel, None)
             outcome.removed.append(rel)
         self.keys = {**{k: v for k, v in self.keys.items() if k not in stale}, **rendered.keys}
-        self.parsed, self.catalogue, self.basis = parsed, catalogue, basis
+        self.parsed, self.catalogue, self.basis, self.theme = parsed, catalogue, basis, theme
         indexed = {c.url + "index.html" for c in catalogue.listed}
         outcome.reindex = bool(indexed & (set(outcome.written) | set(outcome.removed))) or \
             (old is not None and {c.url for c in old.listed} != {c.url for c in catalogue.listed})
         outcome.diagnostics = sorted(diags)
         return outcome
+
+    def refresh_data(self) -> None:
+        """Bring the open-data files (ELM, feeds, calendars, CSV) up to date with the last good catalogue."""
+        catalogue, theme = self.catalogue, self.theme
+        if catalogue is None or theme is None:
+            return
+        rendered = render_data(catalogue, theme, self.data_keys)
+        with self.lock:
+            _write_changed(self.out, rendered.files, self.data_hashes)
+            for rel in set(self.data_hashes) - set(rendered.files) - set(rendered.reused):
+                (self.out / rel).unlink(missing_ok=True)
+                self.data_hashes.pop(rel)
+            self.data_keys = rendered.keys
 
     def _parse(self, source) -> tuple[tuple, bool]:  # noqa: ANN001
         """A course file's parse result, reusing the last one when the file has not changed."""
@@ -189,6 +202,18 @@ def _owner(rel: str) -> str | None:
     """The course id a file belongs to (its page or card), if any."""
     parts = rel.split("/")
     return f"{parts[1]}/{parts[2]}" if len(parts) == 4 and parts[0] == "courses" else None
+
+
+def _write_changed(out: Path, files: dict[str, bytes], hashes: dict[str, str]) -> list[str]:
+    """Write the files whose bytes differ from what is served; returns their paths."""
+    written = []
+    for rel, data in sorted(files.items()):
+        digest = content_hash(data)
+        if hashes.get(rel) != digest:
+            _write(out / rel, data)
+            hashes[rel] = digest
+            written.append(rel)
+    return written
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -371,37 +396,50 @@ def describe(outcome: Outcome, changes: list[str]) -> str:
             f"{outcome.seconds * 1000:.0f} ms" + (" (search index refreshing)" if outcome.reindex else ""))
 
 
-class Indexer:
-    """Refreshes the search index in the background, one run at a time, the newest request winning."""
+class Background:
+    """After a reload: the open-data files, then (when an indexed page changed) the search index.
+
+    One run at a time; requests made meanwhile are folded into the next run.
+    """
 
     def __init__(self, preview: Preview) -> None:
         self.preview = preview
         self.wanted = threading.Event()
+        self.reindex = False
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
-    def request(self) -> None:
+    def request(self, reindex: bool) -> None:
+        self.reindex = self.reindex or reindex
         self.wanted.set()
 
     def _run(self) -> None:
         while True:
             self.wanted.wait()
             self.wanted.clear()
-            catalogue = self.preview.catalogue
-            if catalogue is None:
-                continue
-            out = self.preview.out
+            reindex, self.reindex = self.reindex, False
             try:
-                build_index(out, catalogue.config, folder=".pagefind-new")
-                old = out / ".pagefind-old"
-                shutil.rmtree(old, ignore_errors=True)
-                if (out / "pagefind").exists():
-                    (out / "pagefind").rename(old)
-                (out / ".pagefind-new").rename(out / "pagefind")
-                shutil.rmtree(old, ignore_errors=True)
-            except Exception as exc:  # noqa: BLE001 — the preview goes on without a fresh index
-                log.warning("search index not refreshed: %s", exc)
-                shutil.rmtree(out / ".pagefind-new", ignore_errors=True)
+                self.preview.refresh_data()
+            except Exception as exc:  # noqa: BLE001 — the preview goes on without fresh data files
+                log.warning("open-data files not refreshed: %s", exc)
+            if reindex:
+                self._index()
+
+    def _index(self) -> None:
+        catalogue, out = self.preview.catalogue, self.preview.out
+        if catalogue is None:
+            return
+        try:
+            build_index(out, catalogue.config, folder=".pagefind-new")
+            old = out / ".pagefind-old"
+            shutil.rmtree(old, ignore_errors=True)
+            if (out / "pagefind").exists():
+                (out / "pagefind").rename(old)
+            (out / ".pagefind-new").rename(out / "pagefind")
+            shutil.rmtree(old, ignore_errors=True)
+        except Exception as exc:  # noqa: BLE001 — the preview goes on without a fresh index
+            log.warning("search index not refreshed: %s", exc)
+            shutil.rmtree(out / ".pagefind-new", ignore_errors=True)
 
 
 class Watcher:
@@ -458,7 +496,7 @@ def serve(source: Path, host: str = "127.0.0.1", port: int = 8000, announce: Cal
             raise UsageError(f"port {port} on {host} is already in use: stop the other server or choose "
                              f"another port with --port") from exc
         raise UsageError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from exc
-    indexer = Indexer(preview)
+    background = Background(preview)
     changes: list[str] = []
     pending = threading.Event()
     lock = threading.Lock()
@@ -475,8 +513,7 @@ def serve(source: Path, host: str = "127.0.0.1", port: int = 8000, announce: Cal
             for d in outcome.diagnostics:
                 announce("  " + d.text())
             hub.send("reload")
-            if outcome.reindex or not (out / "pagefind").exists():
-                indexer.request()
+            background.request(reindex=outcome.reindex or not (out / "pagefind").exists())
         else:
             for d in outcome.diagnostics:
                 announce("  " + d.text())

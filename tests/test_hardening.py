@@ -1,0 +1,654 @@
+"""Hardening: security headers with the site working under them, untrusted content, resource limits,
+builds killed at random moments, reproducible output, and arbitrary input (Hypothesis)."""
+from __future__ import annotations
+
+import csv
+import gzip
+import http.server
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import tomllib
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Callable
+from urllib.parse import urlencode
+
+import pytest
+
+from generator.build import build, check
+from generator.diagnostics import ContentError
+
+from .conftest import COURSE, INSTITUTION, ROOT, SITES, copy_site, headers_rules, rule_matches, site_headers
+
+CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self'; "
+       "font-src 'self'; connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; "
+       "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+SHORT = "public, max-age=0, must-revalidate"
+FOREVER = "public, max-age=31536000, immutable"
+# Pagefind 1.5 writes these differently from run to run on the same input (upstream Pagefind/pagefind#638)
+UNSTABLE = re.compile(r"^pagefind/(filter/.*|[^/]*\.pf_meta|pagefind-entry\.json)$")
+HASHED = re.compile(r"^(assets/(.+/)?[^/]+\.[0-9a-f]{10}(\.\w+)?|pagefind/(index|fragment|filter)/\w+_[0-9a-f]{7,}\.pf_\w+)$")
+
+
+def tree(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def stable(files: dict[str, bytes]) -> dict[str, bytes]:
+    return {path: data for path, data in files.items() if not UNSTABLE.match(path)}
+
+
+def addresses(out: Path, base: str = "/") -> list[str]:
+    """Every address of a built site: each file's, and each folder's that has an index.html."""
+    found = []
+    for path in sorted(out.rglob("*")):
+        rel = path.relative_to(out).as_posix()
+        if path.is_file() and not rel.startswith(("_headers", ".")):
+            found.append(base + rel)
+            if path.name == "index.html":
+                found.append(base + rel.removesuffix("index.html"))
+    return found
+
+
+# --- security headers -------------------------------------------------------------------------------------
+
+
+def test_headers_file_sets_each_header_once_and_caches_only_hashed_files_for_good(sample_build):
+    out, _ = sample_build
+    rules = headers_rules((out / "_headers").read_text())
+    assert rules[0] == ("/*", {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
+                               "X-Frame-Options": "DENY", "Referrer-Policy": "strict-origin-when-cross-origin",
+                               "Permissions-Policy": rules[0][1]["Permissions-Policy"],
+                               "Cross-Origin-Opener-Policy": "same-origin"})
+    denied = dict(item.split("=") for item in rules[0][1]["Permissions-Policy"].split(", "))
+    assert {"camera", "microphone", "geolocation", "payment", "usb"} <= set(denied) and set(denied.values()) == {"()"}
+    forever = []
+    for address in addresses(out):
+        matching = [values for pattern, values in rules if rule_matches(pattern, address)]
+        names = [name for values in matching for name in values]
+        assert len(names) == len(set(names)), (address, matching)  # hosts would join two values with a comma
+        cache = next((values["Cache-Control"] for values in matching if "Cache-Control" in values), None)
+        rel = address.removeprefix("/")
+        if cache == FOREVER:
+            forever.append(rel)
+            assert HASHED.match(rel), f"{address} is cached for good but its name does not change with its content"
+        elif address.endswith((".html", "/")) or rel.split("/")[0] in ("courses", "institutions", "search", "pagefind"):
+            assert cache == SHORT, address
+    assert any(f.startswith("assets/css/") for f in forever) and any(f.startswith("pagefind/fragment/") for f in forever)
+    for unhashed in ("pagefind/pagefind.js", "pagefind/pagefind-entry.json", "pagefind/pagefind-worker.js"):
+        assert site_headers(out)("/" + unhashed)["Cache-Control"] == SHORT
+
+
+def test_netlify_toml_sends_the_same_headers_as_the_headers_file(sample_build):
+    out, _ = sample_build
+    netlify = tomllib.loads((ROOT / "netlify.toml").read_text())["headers"]
+    assert [(h["for"], h["values"]) for h in netlify] == headers_rules((out / "_headers").read_text())
+
+
+def test_headers_file_follows_the_base_path(tmp_path):
+    out = tmp_path / "out"
+    build(SITES / "basic", out, base_url="https://example.org/catalogue/")
+    rules = headers_rules((out / "_headers").read_text())
+    assert all(pattern.startswith("/catalogue/") for pattern, _ in rules)
+    headers = site_headers(out)
+    assert headers("/catalogue/assets/css/site.0123456789.css")["Cache-Control"] == FOREVER
+    assert headers("/catalogue/")["Content-Security-Policy"] == CSP and headers("/catalogue/")["Cache-Control"] == SHORT
+    assert headers("/other/") == {}
+
+
+# --- the site in a browser with the policy enforced -------------------------------------------------------
+
+TRAP = """
+(() => {
+  const report = (text) => window.__hardeningReport(text);
+  document.addEventListener("securitypolicyviolation", (e) => report(
+    `CSP violation: ${e.effectiveDirective} blocked ${e.blockedURI || "inline code"} at ${e.sourceFile}:${e.lineNumber}`), true);
+  // hostile content sets window.__pwned or calls alert(): the first is caught here, the second as a dialog
+  Object.defineProperty(window, "__pwned", {configurable: false, get: () => undefined,
+                                            set: (value) => report(`script ran: window.__pwned = ${value}`)});
+})();
+"""
+
+
+@pytest.fixture
+def csp_reports() -> tuple[str, list[str]]:
+    """A server that collects the browser's CSP violation reports, from pages and from workers alike."""
+    reports: list[str] = []
+
+    class Collector(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 — http.server's name
+            reports.append(self.rfile.read(int(self.headers.get("Content-Length", 0))).decode("utf-8", "replace"))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Collector)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/csp", reports
+    server.shutdown()
+    server.server_close()
+
+
+def enforced(out: Path, report_uri: str, csp: str | None = None) -> Callable[[str], dict[str, str]]:
+    """The built site's headers, with violation reports sent to the collector (and another policy, if given)."""
+    headers = site_headers(out)
+
+    def for_path(path: str) -> dict[str, str]:
+        values = dict(headers(path))
+        values["Content-Security-Policy"] = f"{csp or values['Content-Security-Policy']}; report-uri {report_uri}"
+        return values
+    return for_path
+
+
+def guard(page) -> list[str]:
+    """Problems seen by the page from now on: CSP violations, script run by content, dialogs."""
+    problems: list[str] = []
+    page.expose_function("__hardeningReport", lambda text: problems.append(text))
+    page.add_init_script(TRAP)
+
+    def on_dialog(dialog) -> None:
+        problems.append(f"dialog: {dialog.type} {dialog.message!r}")
+        dialog.dismiss()
+    page.on("dialog", on_dialog)
+    return problems
+
+
+def settle_status(page, predicate: str) -> str:
+    page.wait_for_function(f"() => {{ const t = document.querySelector('[data-status]').textContent; return {predicate}; }}")
+    return page.locator("[data-status]").text_content().strip()
+
+
+def walk_the_catalogue(page, base: str, word: str) -> None:
+    """Search, filter, sort, then open a course and its institution, as a visitor would."""
+    page.goto(base)
+    page.wait_for_selector("[data-catalogue][data-ready]")
+    page.fill("#q", word)
+    page.press("#q", "Enter")
+    found = settle_status(page, "t.includes('found for')")
+    assert re.match(r"\d+ courses? found", found), found
+    assert page.locator("[data-results] > li").count() > 0
+    # Pagefind searched in its worker, so the worker's policy was put to the test too
+    assert page.evaluate("() => performance.getEntriesByType('resource').some(e => e.name.endsWith('/pagefind-worker.js'))")
+    first_level = page.locator("input[data-facet][name=level]").first
+    first_level.check()
+    page.wait_for_url(re.compile(r"level="))
+    settle_status(page, "t.includes('found for') || t.startsWith('No courses')")
+    assert re.fullmatch(r"\(\d+\)", page.locator(f"label[for='{first_level.get_attribute('id')}'] [data-count]").text_content())
+    page.fill("#q", "")
+    page.press("#q", "Enter")
+    settle_status(page, "t.includes('match')")
+    page.select_option("#sort", "title")
+    page.wait_for_url(re.compile(r"sort=title"))
+    page.wait_for_function("() => document.querySelectorAll('[data-results] > li').length > 0")
+    page.locator("[data-results] .card__title a").first.click()
+    page.wait_for_selector("h1")
+    assert page.locator(".course__institution a").count() == 1
+    page.locator(".course__institution a").click()
+    page.wait_for_selector("h1")
+    assert page.url.startswith(base + "institutions/")
+    page.get_by_role("link", name="Institutions").click()
+    page.wait_for_url(base + "institutions/")
+
+
+@pytest.mark.browser
+def test_whole_site_works_with_the_policy_enforced(sample_build, serve, page, csp_reports):
+    out, _ = sample_build
+    report_uri, reports = csp_reports
+    base = serve(out, headers=enforced(out, report_uri))
+    problems = guard(page)
+    walk_the_catalogue(page, base, "data")
+    assert page.console_errors == []
+    assert page.goto(base + "no-such-page/").status == 404  # the host's 404 page, with the same policy
+    time.sleep(0.3)  # reports are sent after the fact
+    assert problems == [] and reports == [] and page.external_requests == []
+    assert [e for e in page.console_errors if "404 (Not Found)" not in e] == []
+
+
+@pytest.mark.browser
+def test_whole_site_works_with_the_policy_enforced_under_a_sub_path(serve, page, csp_reports, tmp_path):
+    out = tmp_path / "out"
+    build(SITES / "basic", out, base_url="https://example.org/catalogue/")
+    report_uri, reports = csp_reports
+    base = serve(out, prefix="/catalogue/", headers=enforced(out, report_uri))
+    response = page.request.get(base)
+    assert response.headers["content-security-policy"].startswith(CSP)
+    assert response.headers["x-content-type-options"] == "nosniff"
+    problems = guard(page)
+    walk_the_catalogue(page, base, "data")
+    time.sleep(0.3)
+    assert problems == [] and reports == [] and page.console_errors == [] and page.external_requests == []
+
+
+@pytest.mark.browser
+def test_a_policy_without_webassembly_is_caught(sample_build, serve, page, csp_reports):
+    """The checks above can fail: without 'wasm-unsafe-eval', Pagefind's worker is stopped, and reports it.
+
+    Violations inside a worker never reach the page's listeners, hence the report collector.
+    """
+    out, _ = sample_build
+    report_uri, reports = csp_reports
+    base = serve(out, headers=enforced(out, report_uri, CSP.replace(" 'wasm-unsafe-eval'", "")))
+    guard(page)
+    page.goto(base + "?q=data")
+    page.wait_for_selector("[data-catalogue][data-ready]")
+    deadline = time.monotonic() + 5
+    while not reports and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    violations = [json.loads(r)["csp-report"] for r in reports]
+    assert any(v["effective-directive"] == "script-src" and v["blocked-uri"] == "wasm-eval"
+               and v["source-file"].endswith("pagefind-worker.js") for v in violations), violations
+
+
+# --- a corpus of hostile course files ---------------------------------------------------------------------
+
+HOSTILE_VALID = ("bom-start", "crlf-endings", "xss-everywhere")
+LONG_NAME = "a" * 120 + ".md"
+
+
+def hostile_site(tmp_path: Path) -> Path:
+    """tests/sites/hostile, with what is made at test time: links, a pipe, odd names and oversized files."""
+    site = copy_site("hostile", tmp_path / "hostile")
+    courses = site / "content/courses/evil-institute"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.md").write_text(COURSE)
+    os.symlink(outside / "secret.md", courses / "linked-out.md")
+    os.symlink(outside, site / "content/courses/linked-folder")
+    os.symlink("link-loop.md", courses / "link-loop.md")
+    os.mkfifo(courses / "pipe.md")
+    (courses / "oversized.md").write_text(COURSE + "x" * (1024 * 1024))
+    (courses / "absurdly-long-field.md").write_text(COURSE.replace("title: A Test Course", "title: " + "x" * 100_000))
+    (courses / "huge-body.md").write_text(COURSE + ("A sentence of a description. " * 40 + "\n\n") * 60)
+    (courses / "with\x1b[31mescape.md").write_text(COURSE)
+    (courses / "new\nline.md").write_text(COURSE)
+    (courses / LONG_NAME).write_text(COURSE)
+    (courses / "Not An Id.md").write_text(COURSE)
+    with open(os.fsencode(courses) + b"/latin-1-name-\xe9.md", "w") as f:
+        f.write(COURSE)
+    return site
+
+
+def run_check(site: Path, *args: str) -> subprocess.CompletedProcess:
+    """`catalogue check` in its own process, as a pull request's check runs it: a hang fails the test."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8:strict", "LC_ALL": "C.UTF-8"}
+    return subprocess.run([sys.executable, "-m", "generator", "check", *args], cwd=site, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_check_reports_every_hostile_file_and_nothing_else(tmp_path):
+    site = hostile_site(tmp_path)
+    result = run_check(site)
+    expected = (SITES / "hostile/expected.txt").read_text(encoding="utf-8").replace("<LONG_NAME>", LONG_NAME)
+    assert result.returncode == 1
+    assert result.stderr == expected
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", result.stderr)  # names cannot garble a terminal
+    for valid in HOSTILE_VALID:
+        assert f"/{valid}.md" not in result.stderr
+    # the other reporters print the same problems, with a strict UTF-8 output (as in CI)
+    for fmt in ("json", "github"):
+        other = run_check(site, "--format", fmt)
+        assert other.returncode == 1 and other.stderr == "", other.stderr
+    assert len(json.loads(run_check(site, "--format", "json").stdout)) == expected.count("\n") - 1
+
+
+def valid_subset(tmp_path: Path) -> Path:
+    """The hostile site with every file that has an error taken out: what would build."""
+    site = copy_site("hostile", tmp_path / "valid")
+    for path in (site / "content/courses/evil-institute").iterdir():
+        if path.stem not in HOSTILE_VALID:
+            path.unlink()
+    return site
+
+
+SAFE_SCRIPT = re.compile(r'^<script type="module" src="/assets/js/catalogue\.[0-9a-f]{10}\.js"></script>$')
+BAD_URL = re.compile(r"^\s*(javascript|data|vbscript):", re.IGNORECASE)
+
+
+class Elements(HTMLParser):
+    """Every element with its attributes, and the text of each <script>."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, dict[str, str | None]]] = []
+        self.scripts: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.elements.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+        if tag == "script":
+            self.scripts.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script:
+            self.scripts[-1] += data
+
+
+def test_hostile_values_stay_in_their_context_in_every_file(tmp_path):
+    out = tmp_path / "out"
+    build(valid_subset(tmp_path), out)
+    files = tree(out)
+    title = "</script><script>window.__pwned='title'</script> \"Quoted\" & 'single' <!-- {{ 7*7 }} xylophonic"
+    for rel, data in files.items():
+        if rel.startswith(("pagefind/", "assets/")):
+            continue  # Pagefind's own files, and the theme's
+        text = data.decode("utf-8")
+        if rel.endswith(".html"):
+            parser = Elements()
+            parser.feed(text)
+            for tag, attrs in parser.elements:
+                assert tag not in ("iframe", "object", "embed", "base", "style", "svg", "math", "img") or \
+                    (tag == "img" and attrs.get("class") == "institution__logo"), (rel, tag, attrs)
+                assert not [name for name in attrs if name.startswith("on") or name in ("style", "srcdoc")], (rel, tag, attrs)
+                for name in ("href", "src", "action", "formaction", "xlink:href", "data"):
+                    assert not BAD_URL.match(attrs.get(name) or ""), (rel, tag, attrs)
+                if tag == "a" and (attrs.get("href") or "").startswith("http") and attrs.get("class") != "button":
+                    assert set((attrs.get("rel") or "").split()) >= {"noopener", "noreferrer"}, (rel, attrs)
+                if tag == "script" and attrs.get("type") != "application/ld+json":
+                    assert set(attrs) == {"type", "src"} and attrs["type"] == "module", (rel, attrs)
+            for tag_attrs, script in zip([a for t, a in parser.elements if t == "script"], parser.scripts):
+                if tag_attrs.get("type") == "application/ld+json":
+                    json.loads(script)  # a value that closed the <script> early would break this
+            assert "window.__pwned='title'</script>" not in text and "<script>alert" not in text, rel
+        elif rel.endswith((".json", ".jsonld")):
+            json.loads(text)
+        elif rel.endswith((".xml", ".atom", ".rss")):
+            ET.fromstring(data)
+        elif rel.endswith(".csv"):
+            for row in csv.reader(text.splitlines()):
+                assert not [cell for cell in row if cell[:1] in ("=", "+", "@")], (rel, row)
+    page = files["courses/evil-institute/xss-everywhere/index.html"].decode()
+    assert title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;") \
+        .replace("'", "&#39;") in page  # shown as the partner wrote it, {{ 7*7 }} included
+    assert "49" not in page.split('<div class="prose"')[0].split("</header>")[0]
+    record = next(c for c in json.loads(files["courses.json"])["courses"] if c["id"] == "evil-institute/xss-everywhere")
+    assert record["title"] == title
+    bom = files["courses/evil-institute/bom-start/index.html"].decode()
+    assert "A course file that starts with a byte order mark" in bom and "\ufeff" not in bom
+    assert "<strong>body</strong> with CRLF" in files["courses/evil-institute/crlf-endings/index.html"].decode()
+
+
+@pytest.mark.browser
+def test_hostile_pages_run_nothing_in_a_browser_with_the_policy_enforced(tmp_path, serve, page, csp_reports):
+    out = tmp_path / "out"
+    build(valid_subset(tmp_path), out)
+    report_uri, reports = csp_reports
+    base = serve(out, headers=enforced(out, report_uri))
+    problems = guard(page)
+    poke = """() => { for (const el of document.querySelectorAll('body *')) {
+        for (const type of ['mouseover', 'focus', 'toggle', 'load', 'error', 'click'])
+          if (type !== 'click' || el.tagName !== 'A') el.dispatchEvent(new Event(type, {bubbles: true}));
+      } }"""
+    paths = ["", "institutions/", "institutions/evil-institute/"] + [f"courses/evil-institute/{c}/" for c in HOSTILE_VALID]
+    for path in paths:
+        page.goto(base + path)
+        page.evaluate(poke)  # an inline handler that survived would now run, or be blocked and reported
+    page.goto(base + "?q=xylophonic")
+    page.wait_for_selector("[data-catalogue][data-ready]")
+    settle_status(page, "t.includes('found for')")
+    assert page.locator("[data-results] .card__title a").first.text_content().startswith("</script><script>")
+    page.goto(base + "?sort=title")  # result cards built in the page from card.json
+    page.wait_for_selector("[data-catalogue][data-ready]")
+    page.wait_for_function("() => document.querySelectorAll('[data-results] > li').length === 3")
+    topic = page.locator("input[data-facet][name=topic]").first.get_attribute("value")
+    assert topic.startswith(('">', "</script>"))
+    page.goto(base + "?" + urlencode({"topic": topic}))  # the hostile topic, from the address into the form
+    page.wait_for_selector("[data-catalogue][data-ready]")
+    page.wait_for_function("() => document.querySelectorAll('[data-results] > li').length === 1")
+    assert page.locator(f"input[data-facet][name=topic]").first.is_checked()
+    page.evaluate(poke)
+    time.sleep(0.3)
+    assert problems == [] and reports == [] and page.console_errors == [] and page.external_requests == []
+    assert page.evaluate("() => window.__pwned") is None
+
+
+# --- resource limits ---------------------------------------------------------------------------------------
+
+
+def codes(site: Path) -> list[tuple[str, str]]:
+    """(file name, diagnostic code) of every problem `check` finds, timed: none may take long."""
+    start = time.monotonic()
+    found = [(Path(d.path).name, d.code) for d in check(site)]
+    assert time.monotonic() - start < 10
+    return found
+
+
+def course(**fields: str) -> str:
+    text = COURSE
+    for key, value in fields.items():
+        text = re.sub(rf"(?m)^{key}:.*$", f"{key}: {value}", text) if re.search(rf"(?m)^{key}:", text) \
+            else text.replace("\n---\n", f"\n{key}: {value}\n---\n", 1)
+    return text
+
+
+@pytest.mark.parametrize("front, code", [
+    ("a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n", "yaml-shape"),
+    ("base: &base {credits: 2}\n<<: *base\n", "yaml-shape"),
+    ("nested: " + "[" * 20 + "]" * 20 + "\n", "yaml-shape"),
+    ("nested: " + "[" * 5000 + "]" * 5000 + "\n", "yaml-syntax"),
+    ("summary: " + "x" * 200_000 + "\n", "too-long"),
+    ("? " + "k" * 5000 + "\n: v\n", "bad-key"),
+    ("summary: a\x1b[2Jb\n", "control-character"),
+    ('summary: "a\\x1bb"\n', "control-character"),
+    ("summary: a\x85b\n", "control-character"),
+    ("summary: right\u202eleft\n", "control-character"),
+    ("summary: a\u2028b\n", "control-character"),
+    ("credits: " + "9" * 5000 + "\n", "bad-value"),
+    ("summary: !!python/object:os.system x\n", "bad-value"),
+], ids=["alias-bomb", "merge-key", "deep-20", "deep-5000", "long-value", "long-key", "escape", "escaped-escape",
+        "nel", "bidi-override", "line-separator", "huge-number", "python-tag"])
+def test_front_matter_limits_each_give_one_clear_diagnostic(make_site, front, code):
+    text = COURSE.replace("---\n", "---\n" + front, 1)
+    text = re.sub(r"(?m)^summary: A course used in the tests\.\n", "", text) if front.startswith("summary") else text
+    site = make_site({"content/courses/test-institute/test-course.md": text})
+    assert code in [c for _, c in codes(site)]
+
+
+def test_front_matter_nesting_is_refused_by_the_pure_python_parser_too(make_site, monkeypatch):
+    import yaml
+    import generator.content
+    monkeypatch.setattr(generator.content, "Loader", yaml.SafeLoader)
+    for depth in (20, 3000):
+        site = make_site({"content/courses/test-institute/test-course.md":
+                          COURSE.replace("---\n", "---\nnested: " + "[" * depth + "]" * depth + "\n", 1)})
+        assert ("test-course.md", "yaml-shape") in codes(site)
+
+
+@pytest.mark.parametrize("body, code", [
+    ("[" * 20_000, "body-too-complex"),
+    ("[a](" * 5_000, "body-too-complex"),
+    ("![" * 10_000, "body-too-complex"),
+    ("".join("    " * i + "- item\n" for i in range(300)), "body-too-complex"),
+    ("term\n: definition\n" * 600, "body-too-complex"),
+    ("> " * 100 + "quote", "body-too-complex"),
+    ("".join(f"*[A{i}]: x\n" for i in range(500)) + "\nA1", "body-too-complex"),
+    ("word " * 20_000, "body-too-complex"),
+    ("A paragraph.\n\n" * 5_000, "body-too-complex"),
+    ("text \x1b[2J text", "control-character"),
+    ("text \x00 text", "not-text"),
+], ids=["brackets", "links", "images", "nested-lists", "definitions", "quotes", "abbreviations", "paragraph",
+        "too-long", "escape", "nul"])
+def test_markdown_that_would_hang_or_crash_the_renderer_gets_a_diagnostic(make_site, body, code):
+    site = make_site({"content/courses/test-institute/test-course.md": COURSE + body + "\n"})
+    assert ("test-course.md", code) in codes(site)
+
+
+def test_markdown_recursion_is_never_a_crash():
+    from generator.markup import MarkdownRenderer
+    html = MarkdownRenderer().render("term\n: <script>definition</script>\n" * 600)  # past body_problems' limit
+    assert "definition" in html and "<script" not in html
+
+
+def test_every_limit_leaves_real_course_descriptions_alone():
+    from generator.markup import body_problems
+    for path in sorted((ROOT / "content/courses").glob("*/*.md")):
+        assert body_problems(path.read_text(encoding="utf-8").split("\n---\n", 1)[1]) == [], path
+
+
+def test_file_size_limit(make_site):
+    site = make_site({"content/courses/test-institute/test-course.md": COURSE + "x" * (1024 * 1024)})
+    assert codes(site) == [("test-course.md", "too-large")]
+
+
+def test_links_and_special_files_are_reported_not_followed(make_site, tmp_path):
+    site = make_site()
+    outside = tmp_path / "elsewhere"
+    (outside / "courses/test-institute").mkdir(parents=True)
+    (outside / "courses/test-institute/secret.md").write_text(COURSE)
+    courses = site / "content/courses"
+    os.symlink(outside / "courses/test-institute/secret.md", courses / "test-institute/linked-file.md")
+    os.symlink(outside / "courses/test-institute", courses / "linked-institute")
+    os.symlink(courses / "test-institute", courses / "test-institute/linked-inside")
+    os.symlink("loop.md", courses / "test-institute/loop.md")
+    os.symlink("missing.md", courses / "test-institute/dangling.md")
+    os.mkfifo(courses / "test-institute/pipe.md")
+    found = codes(site)
+    assert sorted(found) == sorted([("linked-file.md", "symlink"), ("linked-institute", "symlink"),
+                                    ("linked-inside", "symlink"), ("loop.md", "symlink"),
+                                    ("dangling.md", "symlink"), ("pipe.md", "not-a-file")])
+
+
+def test_linked_content_folders_are_reported(make_site, tmp_path):
+    site = make_site()
+    shutil.move(site / "content/courses", tmp_path / "courses-elsewhere")
+    os.symlink(tmp_path / "courses-elsewhere", site / "content/courses")
+    assert ("courses", "symlink") in codes(site)
+    other = tmp_path / "other-site"
+    other.mkdir()
+    os.symlink(site / "content", other / "content")
+    assert codes(other) == [("content", "symlink")]
+
+
+@pytest.mark.parametrize("name, code", [
+    ("with\x1b[31mcolour.md", "bad-name"), ("tab\there.md", "bad-name"), ("new\nline.md", "bad-name"),
+    ("x" * 101 + ".md", "bad-name"), ("with space.md", "bad-id"), ("UPPER.md", "bad-id"), ("-x.md", "bad-id"),
+    ("a--b.md", "bad-id"), ("žluťoučký.md", "bad-id"), ("a.b.md", "bad-id"),
+])
+def test_odd_file_names_are_reported_and_never_reach_the_output(make_site, tmp_path, name, code):
+    site = make_site({f"content/courses/test-institute/{name}": COURSE})
+    assert code in [c for _, c in codes(site)]
+    with pytest.raises(ContentError):
+        build(site, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_name_that_is_not_utf8_is_reported_printably(make_site):
+    site = make_site()
+    with open(os.fsencode(site / "content/courses/test-institute") + b"/caf\xe9.md", "w") as f:
+        f.write(COURSE)
+    result = run_check(site)
+    assert result.returncode == 1 and "caf\\xe9.md: error: the name contains" in result.stderr
+    assert run_check(site, "--format", "json").returncode == 1
+
+
+# --- nothing lost: builds killed at random moments ------------------------------------------------------
+
+
+def generated_site(tmp_path: Path, count: int) -> Path:
+    """tests/sites/basic with `count` more courses, copies of one of them under other names."""
+    site = copy_site("basic", tmp_path / "site")
+    folder = site / "content/courses/alpha-institute"
+    text = (folder / "data-stewardship.md").read_text()
+    for n in range(count):
+        (folder / f"generated-{n:03d}.md").write_text(text.replace("title: ", f"title: Copy {n} of ", 1))
+    return site
+
+
+def edit(site: Path, version: int) -> None:
+    """Switch the site between two versions that differ in one course's title."""
+    path = site / "content/courses/alpha-institute/generated-007.md"
+    text = re.sub(r"(?m)^title: .*$", f"title: Version {version} of a generated course", path.read_text())
+    path.write_text(text)
+
+
+def build_command(site: Path, out: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "generator", "build", "--source", str(site), "--out", str(out), "-q", *extra]
+
+
+def test_a_build_killed_at_any_moment_leaves_a_complete_earlier_build(tmp_path):
+    site = generated_site(tmp_path, 250)  # enough for the parse to run in worker processes
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out, reference = tmp_path / "out", tmp_path / "reference"
+    edit(site, 1)
+    subprocess.run(build_command(site, reference, "--no-cache"), env=env, check=True, timeout=120)
+    edit(site, 0)
+    start = time.monotonic()
+    subprocess.run(build_command(site, out), env=env, check=True, timeout=120)
+    duration = time.monotonic() - start
+    references = {0: stable(tree(out)), 1: stable(tree(reference))}
+    assert references[0] != references[1]
+    rng = random.Random(8)
+    for attempt in range(8):
+        version = attempt % 2 if attempt < 4 else rng.randrange(2)
+        edit(site, version)
+        extra = ("--no-cache",) if attempt % 3 == 2 else ()  # a cold build's stages too
+        process = subprocess.Popen(build_command(site, out, *extra), env=env, start_new_session=True,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0, duration))
+        os.killpg(process.pid, signal.SIGKILL)  # the build and the worker processes it started
+        process.wait(timeout=30)
+        assert stable(tree(out)) in (references[0], references[1]), f"attempt {attempt}: not a complete build"
+    # the next build finishes the job, from whatever the killed ones left in the cache and beside the output
+    version = 1 - version
+    edit(site, version)
+    subprocess.run(build_command(site, out), env=env, check=True, timeout=120)
+    assert stable(tree(out)) == references[version]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "reference", "site"]
+
+
+def test_readers_never_see_the_output_folder_missing_while_it_is_replaced(tmp_path):
+    from generator.output import publish, stage
+    out = tmp_path / "out"
+    publish(stage(out, {"index.html": b"first"}), out)
+    seen_missing = []
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            if not (out / "index.html").exists():
+                seen_missing.append(time.monotonic())
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        for n in range(200):
+            publish(stage(out, {"index.html": b"version %d" % n}), out)
+    finally:
+        done.set()
+        watcher.join()
+    assert seen_missing == [] and (out / "index.html").read_bytes() == b"version 199"
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+# --- reproducible ------------------------------------------------------------------------------------------
+
+
+def test_builds_in_other_folders_at_other_times_are_byte_identical_and_leak_no_paths(tmp_path, monkeypatch):
+    outputs = []
+    for n, epoch in enumerate(("0", "1700000000")):
+        site = copy_site("basic", tmp_path / f"machine-{n}" / "somewhere" / "site")
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+        out = tmp_path / f"machine-{n}" / "out"
+        build(site, out)
+        outputs.append(out)
+    first, second = (tree(o) for o in outputs)
+    assert stable(first) == stable(second)
+    leaks = [str(tmp_path), str(Path.home()), str(ROOT), "machine-0", "machine-1", os.environ.get("USER", "")]
+    for rel, data in first.items():
+        if data[:2] == b"\x1f\x8b":  # Pagefind's index files are gzipped
+            data = gzip.decompress(data)
+        text = data.decode("utf-8", "replace")
+        assert not [leak for leak in leaks if len(leak) > 1 and leak in text], rel
