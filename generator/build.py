@@ -14,7 +14,7 @@ from .config import load_config
 from .content import discover
 from .diagnostics import ContentError, Diagnostic, has_errors
 from .cache import CACHE_DIR, ParseCache, code_fingerprint, digest
-from .manifest import Manifest, read_manifest, write_manifest
+from .manifest import Manifest, file_stats, read_manifest, write_manifest
 from .output import check_destination, discard, link_tree, mark, publish, stage
 from .search import build_index
 from .render import load_theme, merged, render, render_data
@@ -101,14 +101,18 @@ def build(source: Path, out: Path, base_url: str | None = None, strict: bool = F
         theme = load_theme(catalogue.config)
         previous = read_manifest(cache_dir, out)
         fingerprint = _fingerprint(catalogue, theme.digest)
-        if previous and previous.fingerprint == fingerprint:
+        if previous and previous.fingerprint == fingerprint and previous.all_intact(out):
             return BuildResult(catalogue, tuple(diags), len(previous.files), timings, up_to_date=True)
         keys = previous.keys if previous else None
         rendered = merged(render(catalogue, theme, keys), render_data(catalogue, theme, keys))
     with timings.stage("write"):
         hashes: dict[str, str] = {}
-        reuse = {rel: previous.files[rel] for rel in (*rendered.files, *rendered.reused) if rel in previous.files} \
-            if previous else {}
+        reuse = {rel: previous.files[rel] for rel in (*rendered.files, *rendered.reused)
+                 if rel in previous.files and previous.intact(out, rel)} if previous else {}
+        if any(rel not in reuse for rel in rendered.reused):  # a reused page was changed behind our back
+            keys = None
+            rendered = merged(render(catalogue, theme), render_data(catalogue, theme))
+            reuse = {rel: previous.files[rel] for rel in rendered.files if rel in reuse}
         staging = stage(out, rendered.files, reuse, hashes)
     try:
         indexed = sorted(c.url + "index.html" for c in catalogue.listed)
@@ -118,7 +122,8 @@ def build(source: Path, out: Path, base_url: str | None = None, strict: bool = F
                            and link_tree(out / "pagefind", staging / "pagefind"))
             if reindex:
                 build_index(staging, catalogue.config)
-        manifest = Manifest(fingerprint, hashes, rendered.keys, indexed)
+        stats = file_stats(staging, hashes)  # renames keep them: these are the published files' stats
+        manifest = Manifest(fingerprint, hashes, rendered.keys, indexed, stats)
         mark(staging, manifest.token)
         publish(staging, out)
     except BaseException:

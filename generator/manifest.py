@@ -27,14 +27,36 @@ class Manifest:
     files: dict[str, str]
     keys: dict[str, str]
     indexed: list[str]
+    stats: dict[str, list[int]]  # size and modification time of each file as published, to notice tampering
+
+    def intact(self, out: Path, rel: str) -> bool:
+        """True when the published file is still the one this build wrote."""
+        try:
+            st = (out / rel).stat()
+        except OSError:
+            return False
+        return [st.st_size, st.st_mtime_ns] == self.stats.get(rel)
+
+    def all_intact(self, out: Path) -> bool:
+        return all(self.intact(out, rel) for rel in self.files)
 
     @property
     def token(self) -> str:
-        return digest(json.dumps(asdict(self), sort_keys=True))
+        """Names the published output by its content alone, so the same input gives the same marker file."""
+        return digest(json.dumps([self.fingerprint, self.files, self.keys, self.indexed], sort_keys=True))
 
 
 def _path(cache_dir: Path, out: Path) -> Path:
     return cache_dir / f"manifest-{digest(str(out.resolve()))[:16]}.json"
+
+
+def file_stats(out: Path, files: dict[str, str]) -> dict[str, list[int]]:
+    """Size and modification time of each published file."""
+    stats = {}
+    for rel in files:
+        st = (out / rel).stat()
+        stats[rel] = [st.st_size, st.st_mtime_ns]
+    return stats
 
 
 def read_manifest(cache_dir: Path | None, out: Path) -> Manifest | None:

@@ -1,0 +1,122 @@
+"""Rebuilds with the cache: a warm rebuild and a one-edit rebuild give exactly what a cold build gives."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from generator.build import build
+from generator.cache import CACHE_DIR
+
+from .conftest import COURSE, copy_site
+from .test_build import stable_tree, tree
+
+
+@pytest.fixture
+def site(tmp_path):
+    site = copy_site("basic", tmp_path / "site")
+    for i in range(6):
+        (site / f"content/courses/beta-centre/extra-{i}.md").write_text(
+            COURSE.replace("A Test Course", f"Extra Course {i}").replace("start", "start"))
+    return site
+
+
+def cold(site, tmp_path, name: str):
+    """A build from nothing: no cache, fresh output folder."""
+    copy = tmp_path / f"cold-{name}"
+    shutil.copytree(site, copy, ignore=shutil.ignore_patterns(CACHE_DIR, "output"))
+    out = tmp_path / f"cold-out-{name}"
+    build(copy, out, use_cache=False)
+    return out
+
+
+def test_warm_rebuild_changes_nothing(site, tmp_path):
+    out = tmp_path / "out"
+    first = build(site, out)
+    assert first.written == first.files and not first.up_to_date
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    again = build(site, out)
+    assert again.up_to_date and again.written == 0
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
+    assert stable_tree(out) == stable_tree(cold(site, tmp_path, "warm"))
+
+
+def test_one_edit_rewrites_what_shows_the_course_and_matches_a_cold_build(site, tmp_path):
+    out = tmp_path / "out"
+    build(site, out)
+    before = {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    course = site / "content/courses/alpha-institute/data-stewardship.md"
+    course.write_text(course.read_text().replace("title: Data Stewardship in the Life Sciences",
+                                                 "title: Data Stewardship for Life Scientists"))
+    result = build(site, out)
+    assert not result.up_to_date and result.indexed  # an indexed page changed: the search index is rebuilt
+    after = {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    rewritten = {rel for rel in after if before.get(rel) != after[rel] and not rel.startswith("pagefind/")}
+    assert "courses/alpha-institute/data-stewardship/index.html" in rewritten
+    assert "courses/beta-centre/good-clinical-practice/index.html" not in rewritten   # untouched course pages
+    assert "courses/beta-centre/extra-3/index.html" not in rewritten
+    assert stable_tree(out) == stable_tree(cold(site, tmp_path, "edit"))
+
+
+def test_theme_config_and_institution_changes_rebuild_what_they_touch(site, tmp_path):
+    out = tmp_path / "out"
+    build(site, out)
+    (site / "site.yaml").write_text((site / "site.yaml").read_text().replace("Test Catalogue", "Renamed Catalogue"))
+    build(site, out)
+    assert "Renamed Catalogue" in (out / "courses/beta-centre/extra-1/index.html").read_text()
+    assert stable_tree(out) == stable_tree(cold(site, tmp_path, "config"))
+    institution = site / "content/institutions/beta-centre.yaml"
+    institution.write_text(institution.read_text().replace("Beta Centre for Clinical Research", "Beta Research Centre"))
+    result = build(site, out)
+    assert "Beta Research Centre" in (out / "courses/beta-centre/extra-1/index.html").read_text()
+    assert "Beta Research Centre" not in (out / "courses/alpha-institute/data-stewardship/index.html").read_text()
+    assert stable_tree(out) == stable_tree(cold(site, tmp_path, "institution"))
+    assert result.written < result.files
+
+
+def test_deleted_and_archived_courses(site, tmp_path):
+    out = tmp_path / "out"
+    build(site, out)
+    (site / "content/courses/beta-centre/extra-2.md").unlink()
+    extra = site / "content/courses/beta-centre/extra-4.md"
+    extra.write_text(extra.read_text().replace("enrol_url:", "status: archived\nenrol_url:"))
+    build(site, out)
+    assert not (out / "courses/beta-centre/extra-2").exists()
+    assert not (out / "courses/beta-centre/extra-4/card.json").exists()
+    assert stable_tree(out) == stable_tree(cold(site, tmp_path, "delete"))
+
+
+def test_the_search_index_is_kept_when_no_indexed_page_changed(site, tmp_path):
+    out = tmp_path / "out"
+    build(site, out)
+    index_before = {p.relative_to(out): p.stat().st_ino for p in (out / "pagefind").rglob("*") if p.is_file()}
+    logo = site / "content/institutions/alpha-institute.svg"
+    logo.write_text(logo.read_text().replace("#246", "#248"))  # the logo shows on the institution page only
+    result = build(site, out)
+    assert not result.up_to_date and not result.indexed
+    assert {p.relative_to(out): p.stat().st_ino for p in (out / "pagefind").rglob("*") if p.is_file()} == index_before
+    assert stable_tree(out) == stable_tree(cold(site, tmp_path, "logo"))
+    (site / "content/courses/alpha-institute/notes.txt").write_text("not a course")  # ignored: nothing to do
+    assert build(site, out).up_to_date
+
+
+def test_a_damaged_cache_is_never_trusted(site, tmp_path):
+    out = tmp_path / "out"
+    build(site, out)
+    for entry in (site / CACHE_DIR / "parsed").iterdir():
+        entry.write_bytes(b"garbage")
+    course = site / "content/courses/beta-centre/extra-0.md"
+    course.write_text(course.read_text().replace("Extra Course 0", "Extra Course Zero"))
+    build(site, out)
+    assert stable_tree(out) == stable_tree(cold(site, tmp_path, "damaged"))
+    (out / "index.html").write_bytes(b"tampered")  # an output changed behind the tool's back: a full rebuild
+    build(site, out)
+    assert (out / "index.html").read_bytes() != b"tampered"
+
+
+def test_no_cache_builds_everything(site, tmp_path):
+    out = tmp_path / "out"
+    build(site, out)
+    result = build(site, out, use_cache=False)
+    assert not result.up_to_date and result.indexed
+    assert tree(out)
