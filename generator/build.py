@@ -94,7 +94,8 @@ def build(source: Path, out: Path, base_url: str | None = None, strict: bool = F
     timings = Timings()
     check_destination(out, source)
     cache_dir = source / CACHE_DIR if use_cache else None
-    catalogue, diags = load(source, base_url, timings, ParseCache(cache_dir))
+    parsed = ParseCache(cache_dir)
+    catalogue, diags = load(source, base_url, timings, parsed)
     if strict and diags:
         raise ContentError(diags)
     with timings.stage("render"):
@@ -104,14 +105,15 @@ def build(source: Path, out: Path, base_url: str | None = None, strict: bool = F
         if previous and previous.fingerprint == fingerprint and previous.all_intact(out):
             return BuildResult(catalogue, tuple(diags), len(previous.files), timings, up_to_date=True)
         keys = previous.keys if previous else None
-        rendered = merged(render(catalogue, theme, keys), render_data(catalogue, theme, keys))
+        store = ParseCache(cache_dir, "rendered")
+        rendered = merged(render(catalogue, theme, keys), render_data(catalogue, theme, keys, store))
     with timings.stage("write"):
         hashes: dict[str, str] = {}
         reuse = {rel: previous.files[rel] for rel in (*rendered.files, *rendered.reused)
                  if rel in previous.files and previous.intact(out, rel)} if previous else {}
         if any(rel not in reuse for rel in rendered.reused):  # a reused page was changed behind our back
             keys = None
-            rendered = merged(render(catalogue, theme), render_data(catalogue, theme))
+            rendered = merged(render(catalogue, theme), render_data(catalogue, theme, None, store))
             reuse = {rel: previous.files[rel] for rel in rendered.files if rel in reuse}
         staging = stage(out, rendered.files, reuse, hashes)
     try:
@@ -130,6 +132,8 @@ def build(source: Path, out: Path, base_url: str | None = None, strict: bool = F
         discard(staging)
         raise
     write_manifest(cache_dir, out, manifest)
+    parsed.prune()
+    store.prune()
     return BuildResult(catalogue, tuple(diags), len(hashes), timings, written=len(changed), indexed=reindex)
 
 

@@ -44,10 +44,13 @@ def digest(*parts: bytes | str) -> str:
 
 
 class ParseCache:
-    """Parsed course files on disk, under SOURCE/.catalogue-cache/parsed/ (or nowhere, when disabled)."""
+    """Parsed course files (or other per-course results) on disk, under SOURCE/.catalogue-cache/<name>/.
 
-    def __init__(self, folder: Path | None) -> None:
-        self.folder = folder / "parsed" if folder else None
+    With no folder it keeps nothing: every lookup misses.
+    """
+
+    def __init__(self, folder: Path | None, name: str = "parsed") -> None:
+        self.folder = folder / name if folder else None
         if self.folder:
             try:
                 self.folder.mkdir(parents=True, exist_ok=True)
@@ -55,6 +58,7 @@ class ParseCache:
                 log.warning("cache disabled: %s", exc)
                 self.folder = None
         self.hits = 0
+        self.used: set[str] = set()
 
     def key(self, display: str, data: bytes) -> str:
         return digest(code_fingerprint(), display, data)
@@ -62,6 +66,7 @@ class ParseCache:
     def get(self, key: str) -> Any | None:
         if not self.folder:
             return None
+        self.used.add(key)
         try:
             with open(self.folder / key, "rb") as f:
                 value = pickle.load(f)
@@ -75,6 +80,7 @@ class ParseCache:
     def put(self, key: str, value: Any) -> None:
         if not self.folder:
             return
+        self.used.add(key)
         try:
             fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
             with os.fdopen(fd, "wb") as f:
@@ -83,10 +89,10 @@ class ParseCache:
         except OSError as exc:
             log.debug("could not cache %s: %s", key, exc)
 
-    def prune(self, keep: set[str]) -> None:
-        """Forget entries no file has any more (old versions of edited courses)."""
+    def prune(self) -> None:
+        """Forget the entries this build did not use (old versions of edited courses), so the cache stays small."""
         if not self.folder:
             return
         for path in self.folder.iterdir():
-            if path.name not in keep:
+            if path.name not in self.used:
                 path.unlink(missing_ok=True)

@@ -114,11 +114,29 @@ def catalogue_elm(catalogue: Catalogue) -> dict[str, Any]:
 
 def elm_files(catalogue: Catalogue) -> dict[str, bytes]:
     """`elm.jsonld` for the catalogue and `courses/<institution>/<course>/elm.jsonld` for each listed course."""
-    files = {"elm.jsonld": encode(catalogue_elm(catalogue))}
-    for course in catalogue.listed:
+    files = {}
+    nodes = []
+    for course in sorted(catalogue.listed, key=lambda c: c.id):
         institution = catalogue.institutions_by_id[course.institution_id]
         files[course.url + "elm.jsonld"] = encode(course_elm(course, institution, catalogue.config))
+        nodes.append(node_json(course, institution, catalogue.config))
+    files["elm.jsonld"] = catalogue_document(nodes)
     return files
+
+
+def node_json(course: Course, institution: Institution, config: Config) -> str:
+    """One course's learning opportunity as compact JSON, a line of the catalogue document."""
+    return json.dumps(_opportunity(course, institution, config), ensure_ascii=False, sort_keys=True,
+                      separators=(",", ":"))
+
+
+def catalogue_document(node_jsons: list[str]) -> bytes:
+    """The catalogue's ELM document from its courses' nodes (sorted by course id), one course per line.
+
+    Equivalent to `catalogue_elm`; built from pieces so a rebuild re-encodes only the courses that changed.
+    """
+    head = json.dumps(context(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return ('{"@context":' + head + ',"@graph":[\n' + ",\n".join(node_jsons) + "\n]}\n").encode("utf-8")
 
 
 def encode(document: dict[str, Any]) -> bytes:

@@ -20,11 +20,12 @@ from typing import Any, Callable, Iterator
 import jinja2
 
 from . import __version__, words
-from .cache import code_fingerprint, digest
+from .cache import ParseCache, code_fingerprint, digest
 from .catalogue import Catalogue
 from .config import PACKAGE_THEMES, Config
 from .diagnostics import ContentError, Diagnostic, display_path
-from .elm import catalogue_elm, course_elm, encode as encode_elm
+from .elm import catalogue_document as elm_catalogue_document, course_elm, encode as encode_elm, \
+    node_json as elm_node_json
 from .feeds import calendar_ics, course_calendar_ics, course_calendar_path, courses_csv, feed_files
 from .jsonschema import write_json_schema_bytes
 from .structured import course_open_graph, course_schema_org, json_ld_script, open_graph
@@ -281,18 +282,31 @@ def render(catalogue: Catalogue, theme: Theme, previous_keys: dict[str, str] | N
     return Rendered(files, keys, frozenset(reused))
 
 
-def render_data(catalogue: Catalogue, theme: Theme, previous_keys: dict[str, str] | None = None) -> Rendered:
+def render_data(catalogue: Catalogue, theme: Theme, previous_keys: dict[str, str] | None = None,
+                store: ParseCache | None = None) -> Rendered:
     """The open-data files no page shows: ELM, feeds, calendars, CSV (the live preview makes them after reloading).
 
-    Each course's own ELM and calendar files are skipped when their key is in `previous_keys`, as pages are.
+    Each course's own ELM and calendar files are skipped when their key is in `previous_keys`, as pages are;
+    each course's part of the catalogue's ELM document is kept in `store` by the same key.
     """
     config = catalogue.config
     base_key = _base_key(catalogue, theme)
     previous_keys = previous_keys or {}
+    store = store or ParseCache(None)
     files = feed_files(catalogue)
     files["courses.ics"] = calendar_ics(catalogue)
     files["courses.csv"] = courses_csv(catalogue)
-    files["elm.jsonld"] = encode_elm(catalogue_elm(catalogue))
+    nodes = []
+    for course in sorted(catalogue.listed, key=lambda c: c.id):
+        institution = catalogue.institutions_by_id[course.institution_id]
+        key = course_key(base_key, course, institution)
+        node = store.get("elm-" + key) if key else None
+        if node is None:
+            node = elm_node_json(course, institution, config)
+            if key:
+                store.put("elm-" + key, node)
+        nodes.append(node)
+    files["elm.jsonld"] = elm_catalogue_document(nodes)
     keys: dict[str, str] = {}
     reused: set[str] = set()
     for course in catalogue.listed:
