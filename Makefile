@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 BASE_URL ?=
 BUILD_FLAGS ?=
 
-.PHONY: build check test serve-output browser clean
+.PHONY: build check test serve serve-output browser bench clean
 
 build: $(VENV)/.installed
 	$(BIN)/catalogue build $(if $(BASE_URL),--base-url $(BASE_URL)) $(BUILD_FLAGS)
@@ -34,6 +34,17 @@ browser:
 	  echo "Installing Chromium for the browser tests (Debian package 'chromium')"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+# Live preview: rebuilds and reloads as files change (http://127.0.0.1:8000/)
+serve: $(VENV)/.installed
+	$(BIN)/catalogue serve
+
+# Benchmarks (figures, not tests): builds, search in the browser, live preview; N courses (default 4000)
+N ?= 4000
+bench: $(VENV)/.test-installed browser
+	$(BIN)/python benchmarks/build.py --n $(N) --scale $$(( $(N) * 5 ))
+	$(BIN)/python benchmarks/search.py --n $(N)
+	$(BIN)/python benchmarks/serve.py --n $(N)
 
 # Preview the built site at http://127.0.0.1:8000/
 serve-output:

@@ -1,6 +1,6 @@
 """Benchmark of the catalogue home's search and filters in headless Chromium; prints figures, asserts nothing.
 
-    python benchmarks/search.py [--n 4000] [--corpus-generator ../shared/bench/gen_corpus.py]
+    python benchmarks/search.py [--n 4000] [--corpus-generator benchmarks/corpus.py]
 
 Builds a generated catalogue of N courses, serves it on 127.0.0.1, and measures with a real browser:
 the bytes of the home page's first load (the search index's chunks counted apart), and for one search
@@ -80,7 +80,7 @@ def report(name: str, rows: list[tuple[str, int, int]]) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=4000)
-    ap.add_argument("--corpus-generator", default=str(ROOT.parent / "shared/bench/gen_corpus.py"))
+    ap.add_argument("--corpus-generator", default=str(ROOT / "benchmarks/corpus.py"))
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("urls", nargs="*", help="also measure fresh loads of these ?query strings")
     ap.add_argument("--detail", action="store_true", help="break the first load down by kind of file")

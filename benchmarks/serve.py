@@ -1,6 +1,6 @@
 """Benchmark of the live preview: from saving a course file to the open page showing the change.
 
-    python benchmarks/serve.py [--n 4000] [--repeat 7] [--corpus-generator ../shared/bench/gen_corpus.py]
+    python benchmarks/serve.py [--n 4000] [--repeat 7] [--corpus-generator benchmarks/corpus.py]
 
 Starts `catalogue serve` on a generated catalogue, opens a course page in headless Chromium, then edits the
 course's title on disk and times, in the browser, until the page shows the new title; prints figures only.
@@ -26,7 +26,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=4000)
     ap.add_argument("--repeat", type=int, default=7)
-    ap.add_argument("--corpus-generator", default=str(ROOT.parent / "shared/bench/gen_corpus.py"))
+    ap.add_argument("--corpus-generator", default=str(ROOT / "benchmarks/corpus.py"))
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 

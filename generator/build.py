@@ -7,7 +7,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from .catalogue import Catalogue, cross_check, index, parse_all
 from .config import load_config
@@ -27,9 +27,12 @@ class Timings:
     """Seconds spent in each stage, in order."""
 
     stages: dict[str, float] = field(default_factory=dict)
+    on_stage: Callable[[str], None] | None = None  # told as each stage starts (the terminal's progress line)
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
+        if self.on_stage:
+            self.on_stage(name)
         start = time.perf_counter()
         try:
             yield
@@ -84,14 +87,14 @@ def check(source: Path, base_url: str | None = None) -> list[Diagnostic]:
 
 
 def build(source: Path, out: Path, base_url: str | None = None, strict: bool = False,
-          use_cache: bool = True) -> BuildResult:
+          use_cache: bool = True, on_stage: Callable[[str], None] | None = None) -> BuildResult:
     """Check, render and write the whole site; on any error (or warning, when strict), raise before touching `out`.
 
     With the cache (SOURCE/.catalogue-cache), unchanged courses are not parsed again, unchanged pages are not
     rendered or written again, and the search index is rebuilt only when an indexed page changed; the output
     is byte-identical to a cold build's either way.
     """
-    timings = Timings()
+    timings = Timings(on_stage=on_stage)
     check_destination(out, source)
     cache_dir = source / CACHE_DIR if use_cache else None
     parsed = ParseCache(cache_dir)

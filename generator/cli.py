@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -107,14 +108,37 @@ def run_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+STAGE_WORDS = {"config": "reading the settings", "discover": "finding files", "parse": "reading courses",
+               "validate": "checking", "index": "arranging", "render": "rendering pages", "write": "writing files",
+               "search": "indexing for search"}
+
+
+def progress(quiet: bool):  # noqa: ANN201
+    """A one-line progress display on an interactive terminal; nothing in CI, in pipes or with --quiet."""
+    if quiet or not sys.stderr.isatty() or os.environ.get("CI"):
+        return None
+    names = list(STAGE_WORDS)
+
+    def show(stage: str) -> None:
+        step = names.index(stage) + 1 if stage in names else 0
+        bar = "#" * step + "." * (len(names) - step)
+        print(f"\r\x1b[K[{bar}] {STAGE_WORDS.get(stage, stage)}…", end="", file=sys.stderr, flush=True)
+    return show
+
+
 def run_build(args: argparse.Namespace) -> int:
     out = args.out or args.source / "output"
     try:
-        result = build(args.source, out, args.base_url, args.strict, use_cache=not args.no_cache)
+        result = build(args.source, out, args.base_url, args.strict, use_cache=not args.no_cache,
+                       on_stage=progress(args.quiet))
     except ContentError as exc:
+        if progress(args.quiet):
+            print("\r\x1b[K", end="", file=sys.stderr)
         TextReporter().report(exc.diagnostics)
         print(f"Build stopped: nothing was written; {display_path(out)} is unchanged.", file=sys.stderr)
         return EXIT_CONTENT
+    if progress(args.quiet):
+        print("\r\x1b[K", end="", file=sys.stderr)
     TextReporter().report(result.diagnostics)
     catalogue = result.catalogue
     what = (f"{len(catalogue.courses)} courses ({len(catalogue.listed)} listed) from "

@@ -580,7 +580,7 @@ def build_command(site: Path, out: Path, *extra: str) -> list[str]:
 
 
 def test_a_build_killed_at_any_moment_leaves_a_complete_earlier_build(tmp_path):
-    site = generated_site(tmp_path, 250)  # enough for the parse to run in worker processes
+    site = generated_site(tmp_path, 150)  # about 1.5 s to build
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     out, reference = tmp_path / "out", tmp_path / "reference"
     edit(site, 1)
