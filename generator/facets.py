@@ -6,6 +6,7 @@ and order each facet's values, so the static pages and the search never disagree
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Callable
 
@@ -39,6 +40,7 @@ def credits_bucket(credits: float) -> str:
     return next(label for bound, label in CREDIT_BUCKETS if credits <= bound)
 
 
+@lru_cache(maxsize=65536)  # records are immutable; the live preview asks again for every unchanged course
 def course_facets(course: Course, institution: Institution) -> dict[str, tuple[str, ...]]:
     """Every facet value a course has, by facet key."""
     return {
@@ -114,6 +116,13 @@ def sort_keys(course: Course) -> dict[str, str]:
     }
 
 
+@lru_cache(maxsize=65536)
+def _value_positions(course: Course, institution: Institution,
+                     positions: tuple[tuple[str, tuple[str, ...]], ...]) -> list[list[int]]:
+    values = course_facets(course, institution)
+    return [sorted({order.index(v) for v in values[key]}) for key, order in positions]
+
+
 def card(course: Course, institution: Institution) -> dict[str, str]:
     """What a result card shows, in words: the search index's metadata and the browse cards share it."""
     return {
@@ -140,12 +149,9 @@ def browse_index(listed: tuple[Course, ...], facets: tuple[Facet, ...],
     Filtering and counting 4,000 courses from this table takes the browser a few milliseconds, where a
     filter-only Pagefind search would first download the whole word index.
     """
-    positions = {f.key: {v.value: i for i, v in enumerate(f.values)} for f in facets}
+    positions = tuple((f.key, tuple(v.value for v in f.values)) for f in facets)
     by_start = {c.id: rank for rank, c in enumerate(sorted(listed, key=lambda c: (sort_keys(c)["start"], c.id)))}
     by_title = {c.id: rank for rank, c in enumerate(sorted(listed, key=lambda c: (c.title.casefold(), c.id)))}
-    rows = []
-    for course in listed:
-        values = course_facets(course, institutions[course.institution_id])
-        rows.append([course.url, by_start[course.id], course.credits, by_title[course.id],
-                     [sorted(positions[f.key][v] for v in set(values[f.key])) for f in facets]])
+    rows = [[course.url, by_start[course.id], course.credits, by_title[course.id],
+             _value_positions(course, institutions[course.institution_id], positions)] for course in listed]
     return {"facets": [[f.key, [v.value for v in f.values]] for f in facets], "courses": rows}

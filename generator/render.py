@@ -219,6 +219,7 @@ def logo_path(institution: Any) -> str | None:
     return f"{institution.url}{institution.logo.lower()}"
 
 
+@functools.lru_cache(maxsize=65536)
 def course_key(base_key: str, course: Course, institution: Any) -> str:
     """What a course's own page and card are made from: its file, its institution's, the code, theme and config."""
     return digest(base_key, course.digest, institution.digest) if course.digest and institution.digest else ""

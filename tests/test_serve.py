@@ -168,6 +168,9 @@ def test_template_errors_show_with_their_line(served, page):
 
 
 def test_search_works_in_the_preview(served, page):
+    deadline = time.time() + 60  # the index is made in the background after the first build
+    while not (served.out / "pagefind/pagefind.js").exists() and time.time() < deadline:
+        time.sleep(0.2)
     page.goto(served.url + "?q=glossary")
     page.wait_for_function("() => document.querySelector('[data-status]').textContent.includes('found for')",
                            timeout=20_000)
