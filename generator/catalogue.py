@@ -59,8 +59,14 @@ def parse_course(source: SourceFile, renderer: MarkdownRenderer, digest: str = "
     diags += _body_problems(source, doc.body, doc.body_line)
     if any(d.is_error for d in diags):
         return None, diags
+    try:
+        body_html = renderer.render(doc.body)
+    except Exception as exc:  # noqa: BLE001 — Python-Markdown can fail on pathological input: report, never crash
+        return None, diags + [Diagnostic(source.display, doc.body_line, 1, ERROR, code="body-too-complex",
+                                         message=f"the course description cannot be rendered ({type(exc).__name__})",
+                                         hint="simplify its structure: fewer nested lists and quotes")]
     course = Course(id=f"{institution_id}/{slug}", institution_id=institution_id, slug=slug, source=source.display,
-                    body_html=renderer.render(doc.body), digest=digest, **clean)
+                    body_html=body_html, digest=digest, **clean)
     return course, diags
 
 

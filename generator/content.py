@@ -193,11 +193,14 @@ def _problem_code(message: str) -> str:
 
 def printable(text: str) -> str:
     """Text with its invisible characters written as escapes (\\x1b), so that a name cannot garble a terminal."""
-    def escape(match: re.Match[str]) -> str:
-        code = ord(match.group())
-        return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}" if code > 0xFF \
-            else f"\\x{code:02x}"
-    return NAME_CONTROL_RE.sub(escape, text)
+    return NAME_CONTROL_RE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that is not UTF-8, as os.fsdecode hands it over
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\u{code:04x}" if code > 0xFF else f"\\x{code:02x}"
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -335,7 +338,7 @@ def parse_mapping(source: SourceFile, text: str, line_offset: int) -> tuple[dict
                                              f"(U+{code:04X}) here", hint="delete it and retype the text around it")]
         except yaml.YAMLError as exc:
             return None, [Diagnostic(source.display, line_offset + 1, 1, ERROR, code="yaml",
-                                     message=f"the fields cannot be read: {exc}")]
+                                     message=f"the fields cannot be read: {' '.join(str(exc).split())}")]
         if node is None:
             return {}, []
         if not isinstance(node, yaml.MappingNode):
@@ -355,6 +358,11 @@ def parse_mapping(source: SourceFile, text: str, line_offset: int) -> tuple[dict
                                         message="a field name must be a plain word"))
                 continue
             key = key_node.value
+            if NAME_CONTROL_RE.search(key):
+                diags.append(Diagnostic(source.display, kline, kcol, ERROR, code="bad-key",
+                                        message="a field name must be a plain word, without tabs, line breaks "
+                                                "or control characters"))
+                continue
             if len(key) > MAX_KEY:
                 diags.append(Diagnostic(source.display, kline, kcol, ERROR, code="bad-key",
                                         message=f"a field name is too long ({len(key):,} characters)",
@@ -375,12 +383,41 @@ def parse_mapping(source: SourceFile, text: str, line_offset: int) -> tuple[dict
                 message, hint = _construct_problem(key, value_node, exc)
                 diags.append(Diagnostic(source.display, vline, vcol, ERROR, message, hint, "bad-value"))
                 continue
+            bad = _control_character(value)
+            if bad:  # written as an escape in quotes ("\x1b"): read_text saw only the escape
+                diags.append(Diagnostic(source.display, vline, vcol, ERROR, code="control-character",
+                                        message=f"'{key}' contains an invisible control character (U+{ord(bad):04X})",
+                                        hint="delete it and retype the text around it"))
+                value = _escaped(value)  # other checks still see the value, and print it harmlessly
             raw = value_node.value if isinstance(value_node, yaml.ScalarNode) and not value_node.style else None
             items = tuple(_place(n, line_offset) for n in value_node.value) if isinstance(value_node, yaml.SequenceNode) else ()
             values[key] = Value(key, value, vline, vcol, kline, kcol, raw, items)
         return values, diags
     finally:
         loader.dispose()
+
+
+def _control_character(value: Any) -> str | None:
+    """The first invisible control character in a value, its items or its keys (line ends and tabs are text)."""
+    if isinstance(value, str):
+        match = CONTROL_RE.search(value)
+        return match.group() if match else None
+    if isinstance(value, dict):
+        value = [*value.keys(), *value.values()]
+    if isinstance(value, (list, tuple, set)):
+        return next((bad for item in value if (bad := _control_character(item))), None)
+    return None
+
+
+def _escaped(value: Any) -> Any:
+    """A value with its control characters written as escapes."""
+    if isinstance(value, str):
+        return CONTROL_RE.sub(_escape, value)
+    if isinstance(value, dict):
+        return {_escaped(k): _escaped(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_escaped(item) for item in value)
+    return value
 
 
 def _place(node: yaml.Node, line_offset: int) -> tuple[int, int]:

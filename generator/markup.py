@@ -123,8 +123,8 @@ def body_problems(text: str) -> list[tuple[int, str, str]]:
         if problem:
             problems.append((start, *problem))
             continue
-        text = "\n".join(block)
-        work += _bracket_work(text, "[", "]") + _bracket_work(text, "(", ")")
+        joined = "\n".join(block)
+        work += _bracket_work(joined, "[", "]") + _bracket_work(joined, "(", ")")
         if work > MAX_BRACKET_WORK:
             problems.append((start, "the description has too many [ or ( brackets that are not closed, or brackets "
                                     "nested too deeply", "close each [ with ] and each ( with ); write a lone "

@@ -127,10 +127,14 @@ class Preview:
                  else {rel for rel in self.hashes if _owner(rel) in removed_ids
                        or (rel.endswith("/card.json") and _owner(rel) not in listed_ids)}
                  | self._dropped_listings(old, catalogue))
-        for rel in sorted(stale):
-            (self.out / rel).unlink(missing_ok=True)
-            self.hashes.pop(rel, None)
-            outcome.removed.append(rel)
+        with self.lock:
+            # a deleted course's open-data files go now too, not with the next background refresh
+            stale |= {rel for rel in self.data_hashes if _owner(rel) in removed_ids}
+            for rel in sorted(stale):
+                (self.out / rel).unlink(missing_ok=True)
+                self.hashes.pop(rel, None)
+                self.data_hashes.pop(rel, None)
+                outcome.removed.append(rel)
         self.keys = {**{k: v for k, v in self.keys.items() if k not in stale}, **rendered.keys}
         self.parsed, self.catalogue, self.basis, self.theme = parsed, catalogue, basis, theme
         indexed = {c.url + "index.html" for c in catalogue.listed}

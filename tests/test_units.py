@@ -218,3 +218,15 @@ def test_python_dash_m_runs_the_cli(make_site):
     done = subprocess.run([sys.executable, "-m", "generator", "check", "--source", str(site)],
                           capture_output=True, text=True)
     assert done.returncode == 0 and "No problems found." in done.stderr
+
+
+@pytest.mark.parametrize("address, ok", [("a@b.org", True), ("first.last+tag@uni.example.eu", True),
+                                          ("x?cc=victim@evil.example.org", False), ("a&b@x.org", False),
+                                          ("a%0Ab@x.org", False), ("a/b@x.org", False), ("a@b", False)])
+def test_contact_addresses_cannot_smuggle_mailto_parameters(make_site, chdir_to, address, ok):
+    from generator.build import check
+    site = make_site({"content/courses/test-institute/test-course.md":
+                      COURSE.replace("enrol_url:", f"contact: \"{address}\"\nenrol_url:")})
+    chdir_to(site)
+    problems = [d for d in check(site) if d.is_error]
+    assert (problems == []) == ok, problems
