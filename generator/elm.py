@@ -117,9 +117,9 @@ def elm_files(catalogue: Catalogue) -> dict[str, bytes]:
     files = {}
     nodes = []
     for course in sorted(catalogue.listed, key=lambda c: c.id):
-        institution = catalogue.institutions_by_id[course.institution_id]
-        files[course.url + "elm.jsonld"] = encode(course_elm(course, institution, catalogue.config))
-        nodes.append(node_json(course, institution, catalogue.config))
+        node = node_json(course, catalogue.institutions_by_id[course.institution_id], catalogue.config)
+        files[course.url + "elm.jsonld"] = course_document(node)
+        nodes.append(node)
     files["elm.jsonld"] = catalogue_document(nodes)
     return files
 
@@ -130,13 +130,22 @@ def node_json(course: Course, institution: Institution, config: Config) -> str:
                       separators=(",", ":"))
 
 
+@lru_cache(maxsize=1)
+def _context_json() -> str:
+    return json.dumps(context(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def course_document(node: str) -> bytes:
+    """One course's ELM document from its node: the same as `encode(course_elm(...))` but for the layout."""
+    return ('{"@context":' + _context_json() + "," + node[1:] + "\n").encode("utf-8")
+
+
 def catalogue_document(node_jsons: list[str]) -> bytes:
     """The catalogue's ELM document from its courses' nodes (sorted by course id), one course per line.
 
     Equivalent to `catalogue_elm`; built from pieces so a rebuild re-encodes only the courses that changed.
     """
-    head = json.dumps(context(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return ('{"@context":' + head + ',"@graph":[\n' + ",\n".join(node_jsons) + "\n]}\n").encode("utf-8")
+    return ('{"@context":' + _context_json() + ',"@graph":[\n' + ",\n".join(node_jsons) + "\n]}\n").encode("utf-8")
 
 
 def encode(document: dict[str, Any]) -> bytes:

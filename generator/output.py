@@ -65,32 +65,39 @@ def stage(out: Path, files: dict[str, bytes], reuse: dict[str, str] | None = Non
     out.parent.mkdir(parents=True, exist_ok=True)
     recover(out)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
-    reuse = reuse or {}
     try:
-        made: set[Path] = set()
-        for rel, data in sorted(files.items()):
-            target = staging / _safe_relative(rel)
-            _parent(target, made)
-            digest = content_hash(data)
-            if hashes is not None:
-                hashes[rel] = digest
-            if reuse.get(rel) == digest and _link(out / rel, target):
-                continue
-            target.write_bytes(data)
-        for rel, digest in sorted(reuse.items()):
-            if rel in files:
-                continue
-            target = staging / _safe_relative(rel)
-            _parent(target, made)
-            if not _link(out / rel, target):
-                raise FileNotFoundError(f"{out / rel} disappeared during the build")
-            if hashes is not None:
-                hashes[rel] = digest
+        fill(staging, out, files, reuse, hashes)
         os.chmod(staging, 0o755)
     except BaseException:
         discard(staging)
         raise
     return staging
+
+
+def fill(staging: Path, out: Path, files: dict[str, bytes], reuse: dict[str, str] | None = None,
+         hashes: dict[str, str] | None = None) -> None:
+    """Add files to a staged site, linking those that `reuse` keeps from the current output (see `stage`)."""
+    out = out.resolve()
+    reuse = reuse or {}
+    made: set[Path] = set()
+    for rel, data in sorted(files.items()):
+        target = staging / _safe_relative(rel)
+        _parent(target, made)
+        digest = content_hash(data)
+        if hashes is not None:
+            hashes[rel] = digest
+        if reuse.get(rel) == digest and _link(out / rel, target):
+            continue
+        target.write_bytes(data)
+    for rel, digest in sorted(reuse.items()):
+        if rel in files:
+            continue
+        target = staging / _safe_relative(rel)
+        _parent(target, made)
+        if not _link(out / rel, target):
+            raise FileNotFoundError(f"{out / rel} disappeared during the build")
+        if hashes is not None:
+            hashes[rel] = digest
 
 
 def link_tree(source: Path, target: Path) -> bool:

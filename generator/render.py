@@ -24,7 +24,7 @@ from .cache import ParseCache, code_fingerprint, digest
 from .catalogue import Catalogue
 from .config import PACKAGE_THEMES, Config
 from .diagnostics import ContentError, Diagnostic, display_path
-from .elm import catalogue_document as elm_catalogue_document, course_elm, encode as encode_elm, \
+from .elm import catalogue_document as elm_catalogue_document, course_document as elm_course_document, \
     node_json as elm_node_json
 from .feeds import calendar_ics, course_calendar_ics, course_calendar_path, courses_csv, feed_files
 from .jsonschema import write_json_schema_bytes
@@ -298,6 +298,8 @@ def render_data(catalogue: Catalogue, theme: Theme, previous_keys: dict[str, str
     files["courses.ics"] = calendar_ics(catalogue)
     files["courses.csv"] = courses_csv(catalogue)
     nodes = []
+    keys: dict[str, str] = {}
+    reused: set[str] = set()
     for course in sorted(catalogue.listed, key=lambda c: c.id):
         institution = catalogue.institutions_by_id[course.institution_id]
         key = course_key(base_key, course, institution)
@@ -307,22 +309,17 @@ def render_data(catalogue: Catalogue, theme: Theme, previous_keys: dict[str, str
             if key:
                 store.put("elm-" + key, node)
         nodes.append(node)
-    files["elm.jsonld"] = elm_catalogue_document(nodes)
-    keys: dict[str, str] = {}
-    reused: set[str] = set()
-    for course in catalogue.listed:
-        institution = catalogue.institutions_by_id[course.institution_id]
-        key = course_key(base_key, course, institution)
-        makers = {course.url + "elm.jsonld": lambda: encode_elm(course_elm(course, institution, config))}
+        makers = {course.url + "elm.jsonld": functools.partial(elm_course_document, node)}
         calendar = course_calendar_path(course, catalogue)
         if calendar:
-            makers[calendar] = lambda: course_calendar_ics(course, catalogue)
+            makers[calendar] = functools.partial(course_calendar_ics, course, catalogue)
         for path, make in makers.items():
             keys[path] = key
             if key and previous_keys.get(path) == key:
                 reused.add(path)
             else:
                 files[path] = make()
+    files["elm.jsonld"] = elm_catalogue_document(nodes)
     return Rendered(files, keys, frozenset(reused))
 
 
