@@ -26,6 +26,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=4000)
     ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--pause", type=float, default=12.0,
+                    help="seconds between edits (the search index is refreshed in the background meanwhile)")
     ap.add_argument("--corpus-generator", default=str(ROOT / "benchmarks/corpus.py"))
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
@@ -66,12 +68,13 @@ def main() -> int:
                     found = re.search(r"written in (\d+) ms", line)
                     if found:
                         rebuilds.append(int(found.group(1)))
-                    time.sleep(0.5)
+                    time.sleep(args.pause)
                 course.write_text(original)
                 browser.close()
         finally:
             server.terminate()
             server.wait(timeout=10)
+        print(f"edits {args.pause:g} s apart:")
         print(f"save -> page shows the change: median {statistics.median(times):.0f} ms, "
               f"min {min(times):.0f} ms, max {max(times):.0f} ms over {len(times)} edits")
         if rebuilds:
