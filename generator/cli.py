@@ -104,7 +104,10 @@ def run_new(args: argparse.Namespace) -> int:
 
 def run_serve(args: argparse.Namespace) -> int:
     from .serve import serve  # watchdog and the server are needed only here
-    serve(args.source, args.host, args.port, announce=lambda line: print(line, file=sys.stderr, flush=True))
+    try:
+        serve(args.source, args.host, args.port, announce=lambda line: print(line, file=sys.stderr, flush=True))
+    except KeyboardInterrupt:  # Ctrl-C is how a preview ends: before it was fully started, too
+        print("Stopped.", file=sys.stderr)
     return EXIT_OK
 
 

@@ -13,6 +13,7 @@ import json
 import logging
 import queue
 import shutil
+import signal
 import socketserver
 import sys
 import tempfile
@@ -523,13 +524,14 @@ def serve(source: Path, host: str = "127.0.0.1", port: int = 8000, announce: Cal
                 announce("  " + d.text())
             hub.send("problems", [d.text() for d in outcome.diagnostics if d.is_error])
 
-    rebuild([])
-    watcher = Watcher(source, on_change)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    announce(f"Serving the catalogue at http://{host}:{server.server_address[1]}/ (Ctrl-C to stop; "
-             f"built files in {out})")
+    watcher = thread = None
     try:
+        rebuild([])
+        watcher = Watcher(source, on_change)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        announce(f"Serving the catalogue at http://{host}:{server.server_address[1]}/ (Ctrl-C to stop; "
+                 f"built files in {out})")
         while True:
             pending.wait()
             time.sleep(0.03)  # let an editor's burst of events (write, rename, chmod) arrive
@@ -542,10 +544,13 @@ def serve(source: Path, host: str = "127.0.0.1", port: int = 8000, announce: Cal
     except KeyboardInterrupt:
         announce("Stopped.")
     finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
         stopping.set()
         hub.close()
-        watcher.stop()
-        server.shutdown()
+        if watcher:
+            watcher.stop()
+        if thread:
+            server.shutdown()
         server.server_close()
         shutil.rmtree(out, ignore_errors=True)
 
