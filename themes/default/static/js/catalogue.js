@@ -143,6 +143,8 @@ async function search(state) {
 
 async function run(state) {
   const mine = ++generation;
+  const ticked = Object.values(state.filters).reduce((n, values) => n + values.length, 0);
+  el.toggle.textContent = ticked ? `Filters (${ticked} chosen)` : "Filters";
   if (isEmpty(state)) return showStatic();
   const outcome = state.q ? await search(state) : await browse(state);
   if (!outcome || mine !== generation) return;
