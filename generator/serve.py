@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import http.server
 import json
+import os
 import logging
 import queue
 import shutil
@@ -254,9 +255,14 @@ class Hub:
                 q.put(message)
 
     def close(self) -> None:
-        with self.lock:
-            for q in self.clients:
+        # a Ctrl-C can land while another thread holds the lock: never wait for it for long
+        locked = self.lock.acquire(timeout=1)
+        try:
+            for q in list(self.clients):
                 q.put(None)
+        finally:
+            if locked:
+                self.lock.release()
 
 
 def handler_for(root: Path, preview: Preview, hub: Hub, stopping: threading.Event) -> type:
@@ -469,8 +475,12 @@ class Watcher:
         self.observer = Observer()
         self.watched: set[Path] = set()
         self.observer.schedule(self.handler, str(source), recursive=False)  # site.yaml, and a new themes/
-        self.observer.start()
         self.update()
+        # daemon threads: a Ctrl-C that lands while watchdog is still starting must not keep the process alive
+        self.observer.daemon = True
+        for emitter in self.observer.emitters:
+            emitter.daemon = True
+        self.observer.start()
 
     def update(self) -> None:
         """Start watching folders that have appeared since (a site's own themes/, say)."""
@@ -545,6 +555,10 @@ def serve(source: Path, host: str = "127.0.0.1", port: int = 8000, announce: Cal
         announce("Stopped.")
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
+        # If a worker thread holds things up (a Pagefind run, a half-started watcher), leave all the same.
+        deadline = threading.Timer(10, lambda: (shutil.rmtree(out, ignore_errors=True), os._exit(0)))
+        deadline.daemon = True
+        deadline.start()
         stopping.set()
         hub.close()
         if watcher:
