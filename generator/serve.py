@@ -534,16 +534,26 @@ def serve(source: Path, host: str = "127.0.0.1", port: int = 8000, announce: Cal
                 announce("  " + d.text())
             hub.send("problems", [d.text() for d in outcome.diagnostics if d.is_error])
 
+    def on_signal(signum: int, frame: object) -> None:  # Ctrl-C (or a TERM): finish the current step, then stop
+        stopping.set()
+        pending.set()
+
+    previous_handlers = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    # A parent may have started us with these signals blocked (a test runner's thread, some IDEs): unblock them.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
     watcher = thread = None
     try:
         rebuild([])
         watcher = Watcher(source, on_change)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
-        announce(f"Serving the catalogue at http://{host}:{server.server_address[1]}/ (Ctrl-C to stop; "
-                 f"built files in {out})")
-        while True:
+        if not stopping.is_set():
+            announce(f"Serving the catalogue at http://{host}:{server.server_address[1]}/ (Ctrl-C to stop; "
+                     f"built files in {out})")
+        while not stopping.is_set():
             pending.wait()
+            if stopping.is_set():
+                break
             time.sleep(0.03)  # let an editor's burst of events (write, rename, chmod) arrive
             pending.clear()
             with lock:
@@ -551,10 +561,8 @@ def serve(source: Path, host: str = "127.0.0.1", port: int = 8000, announce: Cal
                 changes.clear()
             watcher.update()
             rebuild(names)
-    except KeyboardInterrupt:
         announce("Stopped.")
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
         # If a worker thread holds things up (a Pagefind run, a half-started watcher), leave all the same.
         deadline = threading.Timer(10, lambda: (shutil.rmtree(out, ignore_errors=True), os._exit(0)))
         deadline.daemon = True
@@ -567,6 +575,8 @@ def serve(source: Path, host: str = "127.0.0.1", port: int = 8000, announce: Cal
             server.shutdown()
         server.server_close()
         shutil.rmtree(out, ignore_errors=True)
+        for sig, handler in previous_handlers.items():
+            signal.signal(sig, handler)
 
 
 WATCHED_SUFFIXES = (".md", ".yaml", ".yml", ".html", ".xml", ".txt", ".css", ".js", ".svg", ".png", ".jpg",
