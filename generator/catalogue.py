@@ -142,20 +142,26 @@ def _logo_problems(source: SourceFile, name: str, line: int, col: int) -> list[D
     return []
 
 
-def parse_all(found: Discovery, cache: ParseCache | None = None) -> tuple[list[Institution], list[Course], list[Diagnostic]]:
-    """Parse every institution and course file, collecting every diagnostic; unchanged courses come from the cache."""
-    diags = list(found.diagnostics)
-    institutions = []
-    for source in found.institutions:
+def parse_institutions(sources: tuple[SourceFile, ...]) -> tuple[list[Institution], list[Diagnostic]]:
+    """Parse every institution file (a dozen: never cached, always read)."""
+    institutions, diags = [], []
+    for source in sources:
         institution, problems = parse_institution(source)
         diags += problems
         if institution:
             institutions.append(institution)
+    return institutions, diags
+
+
+def parse_all(found: Discovery, cache: ParseCache | None = None) -> tuple[list[Institution], list[Course], list[Diagnostic]]:
+    """Parse every institution and course file, collecting every diagnostic; unchanged courses come from the cache."""
+    institutions, diags = parse_institutions(found.institutions)
+    diags = list(found.diagnostics) + diags
     cache = cache or ParseCache(None)
     results: dict[SourceFile, tuple[Course | None, list[Diagnostic]]] = {}
     todo: list[tuple[SourceFile, str, str]] = []
     for source in found.courses:
-        data = _read_limited(source.path)
+        data = read_limited(source.path)
         key = cache.key(source.display, data)
         cached = cache.get(key)
         if cached is not None:
@@ -174,7 +180,7 @@ def parse_all(found: Discovery, cache: ParseCache | None = None) -> tuple[list[I
     return institutions, courses, diags
 
 
-def _read_limited(path: Path) -> bytes:
+def read_limited(path: Path) -> bytes:
     """A file's bytes for its hash (reading stops past the size limit, which parsing reports)."""
     try:
         with open(path, "rb") as f:

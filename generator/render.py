@@ -328,12 +328,6 @@ def _base_key(catalogue: Catalogue, theme: Theme) -> str:
     return digest(code_fingerprint(), theme.digest, repr(dataclasses.replace(catalogue.config, source=Path("."))))
 
 
-def merged(*parts: Rendered) -> Rendered:
-    """Several renderings as one."""
-    return Rendered({k: v for p in parts for k, v in p.files.items()}, {k: v for p in parts for k, v in p.keys.items()},
-                    frozenset().union(*(p.reused for p in parts)))
-
-
 def _compact(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 

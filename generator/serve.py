@@ -27,7 +27,7 @@ from typing import Callable
 from urllib.parse import unquote, urlsplit
 
 from .cache import CACHE_DIR, ParseCache
-from .catalogue import Catalogue, cross_check, index, parse_course, parse_institution, _read_limited
+from .catalogue import Catalogue, read_limited, cross_check, index, parse_course, parse_institutions
 from .cache import digest as hash_parts
 from .config import CONFIG_NAME, load_config
 from .content import discover
@@ -90,13 +90,8 @@ class Preview:
     def _refresh(self) -> Outcome:
         config, diags = load_config(self.source, "/")
         found = discover(self.source)
-        diags += list(found.diagnostics)
-        institutions = []
-        for source in found.institutions:
-            institution, problems = parse_institution(source)
-            diags += problems
-            if institution:
-                institutions.append(institution)
+        institutions, problems = parse_institutions(found.institutions)
+        diags += list(found.diagnostics) + problems
         courses, changed = [], set()
         parsed = {}
         for source in found.courses:
@@ -168,7 +163,7 @@ class Preview:
         previous = self.parsed.get(source.path)
         if previous and previous[0] == signature:
             return previous, False
-        data = _read_limited(source.path)
+        data = read_limited(source.path)
         key = self.cache.key(source.display, data)
         result = self.cache.get(key)
         if result is None:
