@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .config import Config
 from .cache import ParseCache, digest
-from .content import ID_RE, MAX_FILE_BYTES, Discovery, SourceFile, read_course, read_yaml_file
+from .content import ID_RE, Discovery, SourceFile, read_course, read_limited, read_yaml_file
 from .diagnostics import ERROR, WARNING, Diagnostic
 from .facets import Facet, build_facets
 from .markup import MarkdownRenderer, image_lines
@@ -161,7 +161,7 @@ def parse_all(found: Discovery, cache: ParseCache | None = None) -> tuple[list[I
     results: dict[SourceFile, tuple[Course | None, list[Diagnostic]]] = {}
     todo: list[tuple[SourceFile, str, str]] = []
     for source in found.courses:
-        data = read_limited(source.path)
+        data = file_bytes(source.path)
         key = cache.key(source.display, data)
         cached = cache.get(key)
         if cached is not None:
@@ -180,11 +180,10 @@ def parse_all(found: Discovery, cache: ParseCache | None = None) -> tuple[list[I
     return institutions, courses, diags
 
 
-def read_limited(path: Path) -> bytes:
-    """A file's bytes for its hash (reading stops past the size limit, which parsing reports)."""
+def file_bytes(path: Path) -> bytes:
+    """A course file's bytes for its cache key (what cannot be read is reported by parsing, not here)."""
     try:
-        with open(path, "rb") as f:
-            return f.read(MAX_FILE_BYTES + 1)
+        return read_limited(path) or b""
     except OSError:
         return b""
 

@@ -214,7 +214,7 @@ def _inside(path: Path, root: Path) -> bool:
 def read_text(source: SourceFile) -> tuple[str | None, list[Diagnostic]]:
     """The file's text with a BOM removed and line endings normalised, or diagnostics saying why not."""
     try:
-        data = _read_limited(source.path)
+        data = read_limited(source.path)
     except OSError as exc:
         return None, [Diagnostic(source.display, severity=ERROR, code="unreadable",
                                  message=f"the file cannot be read: {exc.strerror or exc}")]
@@ -247,7 +247,7 @@ def read_text(source: SourceFile) -> tuple[str | None, list[Diagnostic]]:
     return text, []
 
 
-def _read_limited(path: Path) -> bytes | None:
+def read_limited(path: Path) -> bytes | None:
     """At most one byte more than the size limit of a regular file; None for a pipe, socket or device.
 
     Opened without blocking and checked after opening: reading a pipe would wait forever, and a file

@@ -27,7 +27,7 @@ from typing import Callable
 from urllib.parse import unquote, urlsplit
 
 from .cache import CACHE_DIR, ParseCache
-from .catalogue import Catalogue, read_limited, cross_check, index, parse_course, parse_institutions
+from .catalogue import Catalogue, cross_check, file_bytes, index, parse_course, parse_institutions
 from .cache import digest as hash_parts
 from .config import CONFIG_NAME, load_config
 from .content import discover
@@ -163,7 +163,7 @@ class Preview:
         previous = self.parsed.get(source.path)
         if previous and previous[0] == signature:
             return previous, False
-        data = read_limited(source.path)
+        data = file_bytes(source.path)
         key = self.cache.key(source.display, data)
         result = self.cache.get(key)
         if result is None:
