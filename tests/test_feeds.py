@@ -18,6 +18,7 @@ from generator import feeds
 from generator.build import load
 from generator.identity import course_iri
 
+from .conftest import COURSE
 from .varied_site import varied_courses
 
 
@@ -267,24 +268,11 @@ def test_csv_header_is_the_documented_columns_and_follows_courses_json():
 
 
 def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_defused(make_site):
-    site = make_site({"content/courses/test-institute/test-course.md": """\
-        ---
-        title: "=HYPERLINK(\\"https://evil.example\\",\\"click\\")"
-        summary: "@SUM(A1:A2) is not a summary"
-        credits: 2
-        eqf_level: 7
-        audience: [doctoral-candidates]
-        language: en
-        mode: online
-        admission: master
-        learning_outcomes: ["-1 plus 1", "+ more"]
-        assessment: A written test.
-        quality_assurance: Internal approval.
-        enrol_url: https://test.example.org/apply
-        ---
-
-        The course body.
-        """})
+    hostile = (COURSE.replace("title: A Test Course", 'title: "=HYPERLINK(\\"https://evil.example\\",\\"click\\")"')
+               .replace("summary: A course used in the tests.", 'summary: "@SUM(A1:A2) is not a summary"')
+               .replace("learning_outcomes:\n  - Do a thing well.", 'learning_outcomes: ["-1 plus 1", "+ more"]'))
+    assert hostile.count("HYPERLINK") == 1 and "@SUM" in hostile and "+ more" in hostile
+    site = make_site({"content/courses/test-institute/test-course.md": hostile})
     catalogue, _ = load(site)
     [row] = rows(feeds.courses_csv(catalogue))
     assert row["title"].startswith("'=HYPERLINK(")
