@@ -17,7 +17,7 @@ from pathlib import Path
 from .config import Config
 from .cache import ParseCache, digest
 from .content import ID_RE, Discovery, SourceFile, read_course, read_limited, read_yaml_file
-from .diagnostics import ERROR, WARNING, Diagnostic
+from .diagnostics import ERROR, Diagnostic
 from .facets import Facet, build_facets
 from .markup import MarkdownRenderer, image_lines
 from .model import Course, Institution

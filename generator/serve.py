@@ -16,7 +16,6 @@ import queue
 import shutil
 import signal
 import socketserver
-import sys
 import tempfile
 import threading
 import time
@@ -29,7 +28,7 @@ from urllib.parse import unquote, urlsplit
 from .cache import CACHE_DIR, ParseCache
 from .catalogue import Catalogue, cross_check, file_bytes, index, parse_course, parse_institutions
 from .cache import digest as hash_parts
-from .config import CONFIG_NAME, load_config
+from .config import load_config
 from .content import discover
 from .diagnostics import ContentError, Diagnostic, UsageError, display_path, has_errors
 from .markup import MarkdownRenderer

@@ -54,7 +54,7 @@ def status_for(n: int, q: str = "") -> str:
     words = "1 course" if n == 1 else f"{n} courses"
     if n == 0:
         return "No courses match."
-    shown = f" Showing 24." if n > 24 else ""
+    shown = " Showing 24." if n > 24 else ""
     return (f"{words} found for “{q}”." if q else f"{words} match.") + shown
 
 

@@ -1,7 +1,6 @@
 """`catalogue serve` as a partner uses it: a real server in a subprocess, a real browser, files edited on disk."""
 from __future__ import annotations
 
-import os
 import re
 import signal
 import socket
