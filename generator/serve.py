@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Callable
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from .cache import CACHE_DIR, ParseCache
 from .catalogue import Catalogue, cross_check, file_bytes, index, parse_course, parse_institutions
@@ -40,7 +40,7 @@ from .search import build_index
 log = logging.getLogger(__name__)
 
 LIVE_PREFIX = "/_catalogue/"
-LIVE_SCRIPT = b'<script type="module" src="/_catalogue/live.js"></script>'
+LIVE_SCRIPT = '<script type="module" src="/_catalogue/live.js?since={}"></script>'
 
 
 @dataclass
@@ -230,11 +230,16 @@ class Hub:
     def __init__(self) -> None:
         self.clients: list[queue.Queue] = []
         self.lock = threading.Lock()
+        self.generation = 0  # how many rebuilds have been announced: a page knows the one it was served at
 
-    def subscribe(self) -> queue.Queue:
+    def subscribe(self, since: int | None = None) -> queue.Queue:
+        """Listen for events; a page served before the latest rebuild is told to reload at once, so a
+        rebuild that lands between serving the page and its connection is never missed."""
         q: queue.Queue = queue.Queue()
         with self.lock:
             self.clients.append(q)
+            if since is not None and since != self.generation:
+                q.put(self._message("reload", ""))
         return q
 
     def unsubscribe(self, q: queue.Queue) -> None:
@@ -242,9 +247,15 @@ class Hub:
             if q in self.clients:
                 self.clients.remove(q)
 
+    @staticmethod
+    def _message(event: str, data: object) -> bytes:
+        return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode("utf-8")
+
     def send(self, event: str, data: object = "") -> None:
-        message = f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode("utf-8")
+        message = self._message(event, data)
         with self.lock:
+            if event == "reload":
+                self.generation += 1
             for q in self.clients:
                 q.put(message)
 
@@ -277,6 +288,7 @@ def handler_for(root: Path, preview: Preview, hub: Hub, stopping: threading.Even
             path = unquote(urlsplit(self.path).path)
             if path == LIVE_PREFIX + "events":
                 return self._events()
+            generation = hub.generation  # read before the file: a page is never newer than it claims
             if path == LIVE_PREFIX + "live.js":
                 return self._send(200, "text/javascript; charset=utf-8", live_js, head)
             target = _resolve(root, path)
@@ -298,13 +310,13 @@ def handler_for(root: Path, preview: Preview, hub: Hub, stopping: threading.Even
                 return self._not_found(head)
             kind = _content_type(target.name)
             if kind.startswith("text/html"):
-                data = _inject(data)
+                data = _inject(data, generation)
             self._send(200, kind, data, head)
             return None
 
         def _not_found(self, head: bool) -> None:
             page = root / "404.html"
-            data = _inject(page.read_bytes()) if page.is_file() else _problem_page(preview.problems)
+            data = _inject(page.read_bytes() if page.is_file() else _problem_page(preview.problems), hub.generation)
             self._send(404, "text/html; charset=utf-8", data, head)
 
         def _send(self, status: int, kind: str, data: bytes, head: bool = False) -> None:
@@ -323,7 +335,8 @@ def handler_for(root: Path, preview: Preview, hub: Hub, stopping: threading.Even
             self.send_header("Connection", "close")
             self.end_headers()
             self.close_connection = True
-            q = hub.subscribe()
+            since = parse_qs(urlsplit(self.path).query).get("since", [""])[0]
+            q = hub.subscribe(int(since) if since.isdigit() else None)
             try:
                 problems = [d.text() for d in preview.problems if d.is_error]
                 self.wfile.write(b": connected\n\n" + (
@@ -376,10 +389,11 @@ def _content_type(name: str) -> str:
     return _TYPES.get(suffix, "application/octet-stream")
 
 
-def _inject(html: bytes) -> bytes:
+def _inject(html: bytes, generation: int = 0) -> bytes:
     """Add the live-reload script to a page (only when serving: built files never contain it)."""
+    script = LIVE_SCRIPT.format(generation).encode()
     at = html.find(b"</head>")
-    return html[:at] + LIVE_SCRIPT + html[at:] if at >= 0 else LIVE_SCRIPT + html
+    return html[:at] + script + html[at:] if at >= 0 else script + html
 
 
 def _problem_page(problems: list[Diagnostic]) -> bytes:

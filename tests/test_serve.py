@@ -77,12 +77,44 @@ def test_an_edit_shows_in_the_open_page_by_itself(served, page):
     course = served.site / "content/courses/beta-centre/good-clinical-practice.md"
     page.goto(served.url + "courses/beta-centre/good-clinical-practice/")
     assert page.locator("h1").inner_text() == "Good Clinical Practice for Investigators"
-    page.wait_for_function("() => document.querySelector('script[src=\"/_catalogue/live.js\"]')")
+    page.wait_for_function("() => document.querySelector('script[src^=\"/_catalogue/live.js\"]')")
     time.sleep(0.3)  # let the page connect to the event stream
     edit(course, "title: Good Clinical Practice for Investigators", "title: GCP for Trial Investigators")
     page.wait_for_function("() => document.querySelector('h1').textContent === 'GCP for Trial Investigators'")
     line = served.read_line(r"good-clinical-practice\.md: \d+ files? written in \d+ ms")
     assert "content/courses/beta-centre/good-clinical-practice.md" in line
+
+
+def test_a_rebuild_during_page_load_is_not_missed(served, page):
+    """A rebuild that lands after the page was served but before it listens still reloads it."""
+    course = served.site / "content/courses/beta-centre/good-clinical-practice.md"
+    held = []
+    page.route("**/_catalogue/events*", lambda route: held.append(route))  # the page cannot listen yet
+    page.goto(served.url + "courses/beta-centre/good-clinical-practice/")
+    page.wait_for_function("() => document.querySelector('script[src^=\"/_catalogue/live.js\"]')")
+    while not held:
+        page.wait_for_timeout(50)
+    edit(course, "title: Good Clinical Practice for Investigators", "title: GCP Missed While Loading")
+    served.read_line(r"good-clinical-practice\.md: \d+ files? written")
+    assert page.locator("h1").inner_text() == "Good Clinical Practice for Investigators"
+    held[0].continue_()  # now it connects, one rebuild late
+    page.wait_for_function("() => document.querySelector('h1').textContent === 'GCP Missed While Loading'")
+
+
+def test_the_page_shown_before_a_first_good_build_reloads_when_fixed(tmp_path, page):
+    site = copy_site("basic", tmp_path / "site")
+    course = site / "content/courses/beta-centre/good-clinical-practice.md"
+    edit(course, "credits: 1\n", "credits: lots\n")
+    server = Server(site)
+    try:
+        page.goto(server.url)
+        assert "The catalogue could not be built" in page.locator("h1").inner_text()
+        assert "'credits' must be a number" in page.locator("body").inner_text()
+        time.sleep(0.3)
+        edit(course, "credits: lots\n", "credits: 1\n")
+        page.wait_for_function("() => document.querySelector('[data-ready]') !== null", timeout=20_000)
+    finally:
+        server.stop()
 
 
 def test_only_the_pages_showing_a_course_are_rewritten(served):

@@ -1,6 +1,8 @@
 // Live preview (catalogue serve only; never part of a built site): reloads the page after each rebuild and
 // shows the problems of a failed rebuild over the last good page.
-const events = new EventSource("/_catalogue/events");
+// The page tells the server which rebuild it was served at: a rebuild it missed while loading reloads it at once.
+const since = new URL(import.meta.url).searchParams.get("since") ?? "";
+const events = new EventSource(`/_catalogue/events?since=${encodeURIComponent(since)}`);
 let panel = null;
 
 function hide() {
