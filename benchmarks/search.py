@@ -84,16 +84,18 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("urls", nargs="*", help="also measure fresh loads of these ?query strings")
     ap.add_argument("--detail", action="store_true", help="break the first load down by kind of file")
+    ap.add_argument("--built", help="measure this already built site instead of building a corpus")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp:
-        site, out = Path(tmp) / "site", Path(tmp) / "out"
-        subprocess.run([sys.executable, args.corpus_generator, str(site), str(args.n)], check=True)
-        started = time.perf_counter()
-        result = build(site, out)
-        print(f"corpus: {len(result.catalogue.courses)} courses; build {time.perf_counter() - started:.1f} s "
-              f"({result.timings.summary()})")
+        site, out = Path(tmp) / "site", Path(args.built or Path(tmp) / "out")
+        if not args.built:
+            subprocess.run([sys.executable, args.corpus_generator, str(site), str(args.n)], check=True)
+            started = time.perf_counter()
+            result = build(site, out)
+            print(f"corpus: {len(result.catalogue.courses)} courses; build {time.perf_counter() - started:.1f} s "
+                  f"({result.timings.summary()})")
         meter = Meter(out)
         base = serve(out, meter)
         with sync_playwright() as p:
@@ -118,37 +120,46 @@ def main() -> int:
                     groups[kind] = (n + 1, b + comp)
                 for kind, (n, b) in sorted(groups.items(), key=lambda kv: -kv[1][1])[:15]:
                     print(f"  {kind}: {n} files, {kib(b)}")
-            status = page.locator("[data-status]")
 
-            def timed(action, label: str, warm: bool = False) -> None:
-                times, rows = [], []
+            def timed(action, label: str, warm: bool = False, fresh: bool = False) -> None:
+                """Median time from the action to the results shown; the bytes fetched by the first run."""
+                times, first = [], None
                 for i in range(args.repeat):
-                    page.goto(base)
-                    page.wait_for_selector("[data-catalogue][data-ready]")
+                    context = browser.new_context(viewport={"width": 1280, "height": 900}) if fresh else None
+                    tab = context.new_page() if context else page
+                    tab.goto(base)
+                    tab.wait_for_selector("[data-catalogue][data-ready]")
                     if warm:  # the visitor has clicked into the search box: Pagefind loads meanwhile
-                        page.focus("#q")
-                        page.wait_for_selector("[data-catalogue][data-search-ready]")
-                    before, mark = status.text_content(), meter.mark()
-                    start = page.evaluate("() => performance.now()")
-                    action(i)
-                    page.wait_for_function("t => document.querySelector('[data-status]').textContent !== t "
-                                           "&& !document.querySelector('[data-results]').hidden", arg=before)
-                    page.wait_for_function("() => [...document.querySelectorAll('[data-results] > li')].length > 0")
-                    times.append(page.evaluate("() => performance.now()") - start)
-                    rows = meter.since(mark)
-                report(f"{label} (last of {args.repeat})", rows)
+                        tab.focus("#q")
+                        tab.wait_for_selector("[data-catalogue][data-search-ready]")
+                    before, mark = tab.locator("[data-status]").text_content(), meter.mark()
+                    start = tab.evaluate("() => performance.now()")
+                    action(tab, i)
+                    tab.wait_for_function("t => document.querySelector('[data-status]').textContent !== t "
+                                          "&& !document.querySelector('[data-results]').hidden", arg=before)
+                    tab.wait_for_function("() => [...document.querySelectorAll('[data-results] > li')].length > 0")
+                    times.append(tab.evaluate("() => performance.now()") - start)
+                    first = first if first is not None else meter.since(mark)
+                    if context:
+                        context.close()
+                report(f"{label} (first run)", first)
                 print(f"{label}: results shown in median {statistics.median(times):.0f} ms, "
                       f"max {max(times):.0f} ms over {args.repeat} runs")
 
             words = ["data", "protein", "grant", "ethics", "imaging", "statistics", "leadership"]
-            def type_words(i: int) -> None:
-                page.fill("#q", words[i % len(words)])
-                page.press("#q", "Enter")
+
+            def type_words(tab, i: int) -> None:
+                tab.fill("#q", words[i % len(words)])
+                tab.press("#q", "Enter")
+            timed(type_words, "one search, first visit (empty browser cache, loading Pagefind)", fresh=True)
             timed(type_words, "one search, cold (the first on the page, loading Pagefind)")
             timed(type_words, "one search, warm (Pagefind loaded when the box got focus)", warm=True)
             levels = ["7", "8", "6", "5"]
-            timed(lambda i: page.locator(f"input[name=level][value='{levels[i % len(levels)]}']").check(),
-                  "one filter change")
+
+            def tick(tab, i: int) -> None:
+                tab.locator(f"input[name=level][value='{levels[i % len(levels)]}']").check()
+            timed(tick, "one filter change, first visit (empty browser cache)", fresh=True)
+            timed(tick, "one filter change")
             browser.close()
     return 0
 

@@ -136,7 +136,8 @@ def build(source: Path, out: Path, base_url: str | None = None, strict: bool = F
     write_manifest(cache_dir, out, manifest)
     parsed.prune()
     store.prune()
-    return BuildResult(catalogue, tuple(diags), len(hashes), timings, written=len(changed), indexed=reindex)
+    written = sum(1 for rel, h in hashes.items() if not previous or previous.files.get(rel) != h)
+    return BuildResult(catalogue, tuple(diags), len(hashes), timings, written=written, indexed=reindex)
 
 
 def _rendered(make: Callable[[dict[str, str] | None], Rendered], keys: dict[str, str] | None,

@@ -29,7 +29,7 @@ from .elm import catalogue_document as elm_catalogue_document, course_document a
 from .feeds import calendar_ics, course_calendar_ics, course_calendar_path, courses_csv, feed_files
 from .jsonschema import write_json_schema_bytes
 from .structured import course_open_graph, course_schema_org, json_ld_script, open_graph
-from .facets import browse_index, card, course_facets, sort_keys
+from .facets import browse_index, card
 from .model import Course
 
 log = logging.getLogger(__name__)
@@ -188,8 +188,7 @@ def _course_values(catalogue: Catalogue, course: Course, institution: Any) -> di
     """A course page's values (made only when the page is rendered: most rebuilds reuse most pages)."""
     config = catalogue.config
     return {
-        "course": course, "institution": institution, "card": card(course, institution),
-        "search_filters": course_facets(course, institution), "search_sort": sort_keys(course),
+        "course": course, "institution": institution,
         "schema_org": course_schema_org(course, institution, config),
         "social": course_open_graph(course, config),
         "calendar_path": course_calendar_path(course, catalogue),

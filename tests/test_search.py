@@ -1,6 +1,7 @@
 """Search and filters on the catalogue home, in headless Chromium, with counts worked out independently."""
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from urllib.parse import urlencode
@@ -101,6 +102,41 @@ def test_filter_counts_match_the_content_files(sample_build, serve, page, choice
     for key, values in choices.items():
         for value in values:
             assert page.locator(f"input[data-facet][name='{key}'][value='{value}']").is_checked()
+
+
+def indexed_text(out: Path, url: str) -> str:
+    """The text of a course page that the search index holds: its article."""
+    html = (out / url.strip("/") / "index.html").read_text(encoding="utf-8")
+    article = re.search(r"<article class=\"course\" data-pagefind-body>(.*?)</article>", html, re.S).group(1)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", article))
+
+
+@pytest.mark.parametrize("word, choices", [("research", {"level": ["7", "8"], "mode": ["online", "blended"]}),
+                                           ("data", {"audience": ["professionals"]})])
+def test_search_words_and_filters_give_the_counts_of_the_found_courses(sample_build, serve, page, word, choices):
+    out, _ = sample_build
+    found = [c for c in content_courses(ROOT)
+             if re.search(rf"\b{word}\w*", indexed_text(out, c["url"]), re.I)]  # Pagefind also matches prefixes
+    assert 3 < len(found) < len(content_courses(ROOT))
+    query = urlencode([("q", word)] + [(k, v) for k, values in choices.items() for v in values])
+    page.goto(serve(out) + "?" + query)
+    wait_ready(page)
+    expected = matching(found, choices)
+    settle(page, status_for(len(expected), word))
+    assert sorted(shown_urls(page)) == sorted(c["url"] for c in expected)
+    for key in ("credits", "level", "audience", "mode", "country", "language", "institution"):
+        for box in page.locator(f"input[data-facet][name='{key}']").all():
+            value = box.get_attribute("value")
+            others = matching(found, choices, without=key)
+            assert facet_count(page, key, value) == sum(value in c[key] for c in others), (key, value)
+
+
+def test_every_indexed_page_is_linked_to_its_row_of_the_browse_table(sample_build):
+    out, result = sample_build
+    pages = json.loads((out / "pagefind/catalogue-pages.json").read_text(encoding="utf-8"))
+    rows = [row[0] for row in json.loads((out / "search/browse.json").read_text(encoding="utf-8"))["courses"]]
+    assert sorted(pages.values()) == sorted(rows) == sorted(c.url for c in result.catalogue.listed)
+    assert {p.stem for p in (out / "pagefind/fragment").glob("*.pf_fragment")} == set(pages)
 
 
 def test_browsing_without_words_lists_the_whole_catalogue_with_counts(sample_build, serve, page):

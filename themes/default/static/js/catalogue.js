@@ -1,10 +1,11 @@
 // Search and filters for the catalogue home page, on top of the static listing (which works without this).
 //
-// Two engines give the same answers: with search words, Pagefind finds, filters and ranks the course pages;
-// without words, a compact table of every course's facet values (search/browse.json) is filtered here,
-// because a filter-only Pagefind search would first download its whole word index. Facet counts are
-// "what would I get if I also ticked this": for a facet with ticked values they leave that facet's own
-// choices out (OR within a facet, AND across facets). Nothing is fetched until a visitor asks for it.
+// A compact table of every course's facet values and sort ranks (search/browse.json) is filtered, counted
+// and sorted here. With search words, Pagefind (loaded only then) finds and ranks the course pages, and the
+// table does the rest: Pagefind's own filters would cost twice the time of a search and one more search per
+// ticked facet. Facet counts are "what would I get if I also ticked this": for a facet with ticked values
+// they leave that facet's own choices out (OR within a facet, AND across facets). Nothing is fetched until a
+// visitor asks for it.
 
 const root = document.querySelector("[data-catalogue]");
 const form = root && root.querySelector("[data-finder]");
@@ -66,13 +67,54 @@ function toUrl(state) {
   return location.pathname + (text ? "?" + text : "");
 }
 
-// --- engine 1: filtering the browse table (no search words) ---------------------------------------------
+// --- finding: the browse table, narrowed and ranked by Pagefind when there are search words -------------
 
 let browseTable = null;
+let pagefind = null;
 
-async function browse(state) {
-  browseTable ||= fetch(base + "search/browse.json").then((r) => r.json());
-  const table = await browseTable;
+function loadTable() {
+  browseTable ||= fetch(base + "search/browse.json").then((r) => r.json()).then((table) => {
+    table.rowOf = new Map(table.courses.map((row, i) => [row[0], i]));
+    return table;
+  });
+  return browseTable;
+}
+
+function loadPagefind() {
+  pagefind ||= (async () => {
+    const source = new URL(root.dataset.pagefind, location.href);
+    const [module, pages] = await Promise.all([
+      import(source.href),
+      fetch(new URL("catalogue-pages.json", source)).then((r) => r.json()),
+      loadTable(),
+    ]);
+    await module.options({ baseUrl: base });
+    await module.init();
+    const table = await loadTable();
+    const rowOf = new Map();   // Pagefind's page id -> row of the browse table
+    for (const [id, path] of Object.entries(pages)) if (table.rowOf.has(path)) rowOf.set(id, table.rowOf.get(path));
+    root.dataset.searchReady = "true";
+    return { module, rowOf };
+  })();
+  return pagefind;
+}
+
+// The rows to consider: every course, or (with search words) the courses Pagefind found, best first.
+async function candidates(state) {
+  const table = await loadTable();
+  if (!state.q) return { table, rows: table.courses, ranked: false };
+  const { module, rowOf } = await loadPagefind();
+  const found = await module.search(state.q);
+  if (!found) return null;   // overtaken by a newer search
+  const rows = [];
+  for (const result of found.results) if (rowOf.has(result.id)) rows.push(table.courses[rowOf.get(result.id)]);
+  return { table, rows, ranked: true };
+}
+
+async function find(state) {
+  const given = await candidates(state);
+  if (!given) return null;
+  const { table, rows, ranked } = given;
   const keys = table.facets.map(([key]) => key);
   const chosen = keys.map((key, k) => {
     const values = state.filters[key] || [];
@@ -80,7 +122,7 @@ async function browse(state) {
   });
   const counts = Object.fromEntries(keys.map((key) => [key, {}]));
   const matches = [];
-  for (const row of table.courses) {
+  for (const row of rows) {
     const passes = row[4].map((indices, k) => !chosen[k] || indices.some((i) => chosen[k].has(i)));
     const failing = passes.filter((ok) => !ok).length;
     if (failing === 0) matches.push(row);
@@ -93,50 +135,12 @@ async function browse(state) {
       }
     });
   }
-  const sort = state.sort || "start";
-  const by = { start: (r) => [r[1]], credits: (r) => [r[2], r[1]], title: (r) => [r[3]] }[sort] || ((r) => [r[1]]);
-  matches.sort((a, b) => { const x = by(a), y = by(b); return x[0] - y[0] || (x[1] || 0) - (y[1] || 0); });
+  const sort = state.sort || (ranked ? "relevance" : "start");
+  const by = { start: (r) => [r[1]], credits: (r) => [r[2], r[1]], title: (r) => [r[3]] }[sort];
+  if (by) matches.sort((a, b) => { const x = by(a), y = by(b); return x[0] - y[0] || (x[1] || 0) - (y[1] || 0); });
   const load = (row) => () => fetch(base + row[0] + "card.json").then((r) => r.json())
     .then((data) => ({ ...data, url: base + data.url }));
   return { counts, items: matches.map(load) };
-}
-
-// --- engine 2: Pagefind (search words) ---------------------------------------------------------------------
-
-let pagefind = null;
-
-async function loadPagefind() {
-  pagefind ||= (async () => {
-    const module = await import(root.dataset.pagefind);
-    await module.options({ baseUrl: base });
-    await module.init();
-    await module.filters();   // loading every filter makes each search count every facet, not only the filtered ones
-    root.dataset.searchReady = "true";
-    return module;
-  })();
-  return pagefind;
-}
-
-function pagefindFilters(filters, without) {
-  const out = {};
-  for (const [key, values] of Object.entries(filters)) if (key !== without && values.length) out[key] = { any: values };
-  return out;
-}
-
-function pagefindSort(state) {
-  return { start: { start: "asc" }, credits: { credits: "asc" }, title: { title: "asc" } }[state.sort] || undefined;
-}
-
-async function search(state) {
-  const pf = await loadPagefind();
-  const ask = (without) => pf.search(state.q, { filters: pagefindFilters(state.filters, without), sort: pagefindSort(state) });
-  const active = FACETS.filter((key) => (state.filters[key] || []).length);
-  const [main, ...others] = await Promise.all([ask(), ...active.map((key) => ask(key))]);
-  if (!main) return null;    // overtaken by a newer search: Pagefind debounces
-  const counts = { ...main.filters };
-  active.forEach((key, i) => { counts[key] = (others[i] && others[i].filters[key]) || {}; });
-  const load = (result) => () => result.data().then((data) => ({ ...data.meta, url: data.url }));
-  return { counts, items: main.results.map(load) };
 }
 
 // --- showing results -----------------------------------------------------------------------------------------
@@ -146,7 +150,7 @@ async function run(state) {
   const ticked = Object.values(state.filters).reduce((n, values) => n + values.length, 0);
   el.toggle.textContent = ticked ? `Filters (${ticked} chosen)` : "Filters";
   if (isEmpty(state)) return showStatic();
-  const outcome = state.q ? await search(state) : await browse(state);
+  const outcome = await find(state);
   if (!outcome || mine !== generation) return;
   boxes.forEach((box) => setCount(box, (outcome.counts[box.name] || {})[box.value] || 0));
   current = outcome.items;
@@ -237,8 +241,19 @@ async function start() {
   const state = readUrl();
   writeForm(state);
   form.addEventListener("submit", (event) => { event.preventDefault(); clearTimeout(typingTimer); changed(true); });
-  el.query.addEventListener("input", () => { clearTimeout(typingTimer); typingTimer = setTimeout(() => changed(false), 250); });
+  el.query.addEventListener("input", () => {
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(() => changed(false), 250);
+    const words = el.query.value.trim();   // fetch the words' index chunks while the visitor is still typing
+    if (words) loadPagefind().then(({ module }) => module.preload(words)).catch(() => {});
+  });
+  // Load what a search or a filter needs as soon as the visitor reaches for the form, not when they submit.
   el.query.addEventListener("focus", () => { loadPagefind().catch(() => {}); }, { once: true });
+  for (const part of [form, el.filters, el.toggle]) {
+    for (const event of ["focusin", "pointerover", "touchstart"]) {
+      part.addEventListener(event, () => { loadTable().catch(() => {}); }, { once: true, passive: true });
+    }
+  }
   for (const control of [...boxes, el.sort]) control.addEventListener("change", () => changed(true));
   for (const button of root.querySelectorAll("[data-reset]")) {
     button.addEventListener("click", () => {
