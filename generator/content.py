@@ -6,6 +6,7 @@ file; values are then built one field at a time, so one bad value never hides th
 from __future__ import annotations
 
 import logging
+import functools
 import os
 import re
 import stat
@@ -107,39 +108,63 @@ def _find(content: Path, top: Path, depth: int, suffix: str, diags: list[Diagnos
                                 message="this folder is a link to another folder: links to folders are not followed",
                                 hint="put the folder itself here instead of a link to it"))
         return found
-    for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
-        here = Path(dirpath)
-        dirnames[:] = _folders(here, sorted(d for d in dirnames if not d.startswith(".")),
-                               f"{shown_top}/{here.relative_to(top).as_posix()}".removesuffix("/."), diags)
-        level = len(here.relative_to(top).parts) + 1
-        for name in sorted(filenames):
-            path = here / name
-            shown = f"{shown_top}/{path.relative_to(top).as_posix()}"  # display_path per file is slow at scale
-            if name.startswith("."):
-                continue
-            problem = _name_problem(name) or _file_problem(path, root)
-            if problem:
-                message, hint = problem
-                diags.append(Diagnostic(printable(shown), severity=ERROR, code=_problem_code(message),
-                                        message=message, hint=hint))
-                continue
-            lowered = name.lower()
-            if lowered.endswith(extra):
-                continue
-            if not name.endswith(suffix):
-                stem = name.rsplit(".", 1)[0]
-                diags.append(Diagnostic(shown, severity=WARNING, code="ignored-file",
-                                        message=f"this file is ignored: only {suffix} files are read here",
-                                        hint=f"rename it to {stem}{suffix} if it is meant to be read"))
-                continue
-            if level != depth:
-                where = ("content/courses/<institution-id>/<course-id>.md" if depth == 2
-                         else "content/institutions/<institution-id>.yaml")
-                diags.append(Diagnostic(shown, severity=ERROR, code="misplaced-file",
-                                        message=f"this file is in the wrong folder: it belongs in {where}"))
-                continue
-            found.append(SourceFile(path, shown))
+    _walk(top, shown_top, 1, depth, suffix, extra, root, found, diags)
     return found
+
+
+def _walk(here: Path, shown_here: str, level: int, depth: int, suffix: str, extra: tuple[str, ...], root: Path,
+          found: list[SourceFile], diags: list[Diagnostic]) -> None:
+    """One folder's files in name order, then its folders (as os.walk, but with one system call per folder:
+    the directory entries say what is a link, a folder or a regular file)."""
+    try:
+        with os.scandir(here) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+    except OSError:
+        return
+    folders = []
+    for entry in entries:
+        name = entry.name
+        if name.startswith("."):
+            continue
+        try:
+            is_folder = entry.is_dir()
+        except OSError:
+            is_folder = False
+        if is_folder:
+            folders.append(name)
+            continue
+        shown = f"{shown_here}/{name}"  # display_path per file is slow at scale
+        problem = _name_problem(name)
+        if problem is None and (entry.is_symlink() or not entry.is_file(follow_symlinks=False)):
+            problem = _file_problem(here / name, root)
+        if problem:
+            message, hint = problem
+            diags.append(Diagnostic(printable(shown), severity=ERROR, code=_problem_code(message),
+                                    message=message, hint=hint))
+            continue
+        lowered = name.lower()
+        if lowered.endswith(extra):
+            continue
+        if not name.endswith(suffix):
+            stem = name.rsplit(".", 1)[0]
+            diags.append(Diagnostic(shown, severity=WARNING, code="ignored-file",
+                                    message=f"this file is ignored: only {suffix} files are read here",
+                                    hint=f"rename it to {stem}{suffix} if it is meant to be read"))
+            continue
+        if level != depth:
+            where = ("content/courses/<institution-id>/<course-id>.md" if depth == 2
+                     else "content/institutions/<institution-id>.yaml")
+            diags.append(Diagnostic(shown, severity=ERROR, code="misplaced-file",
+                                    message=f"this file is in the wrong folder: it belongs in {where}"))
+            continue
+        found.append(_source_file(here, name, shown))
+    for name in _folders(here, folders, shown_here, diags):
+        _walk(here / name, f"{shown_here}/{name}", level + 1, depth, suffix, extra, root, found, diags)
+
+
+@functools.lru_cache(maxsize=1 << 17)  # the live preview lists every file again on each save: paths are slow to make
+def _source_file(folder: Path, name: str, shown: str) -> SourceFile:
+    return SourceFile(folder / name, shown)
 
 
 def _folders(here: Path, names: list[str], shown: str, diags: list[Diagnostic]) -> list[str]:

@@ -1,11 +1,10 @@
 """Facets: how courses are grouped for filtering (credits buckets, EQF level, audience, institution...).
 
-The same definitions label the filter form on the home page, tag each course page for the search index,
-and order each facet's values, so the static pages and the search never disagree.
+The same definitions label the filter form on the home page, fill the browse table that the home page's
+search and filters work on, and order each facet's values, so the static pages and the search never disagree.
 """
 from __future__ import annotations
 
-from collections import Counter
 from functools import lru_cache
 from dataclasses import dataclass
 from typing import Callable
@@ -55,6 +54,12 @@ def course_facets(course: Course, institution: Institution) -> dict[str, tuple[s
     }
 
 
+@lru_cache(maxsize=65536)
+def _facet_pairs(course: Course, institution: Institution) -> tuple[tuple[str, str], ...]:
+    """A course's (facet, value) pairs, each once."""
+    return tuple(dict.fromkeys((key, v) for key, values in course_facets(course, institution).items() for v in values))
+
+
 def _order(key: str) -> Callable[[tuple[str, str]], tuple]:
     """Display order of a facet's (value, label) pairs: the schema's order for enumerations, else by label."""
     if key == "credits":
@@ -94,10 +99,13 @@ def value_label(key: str, value: str, institutions: dict[str, Institution]) -> s
 
 def build_facets(listed: tuple[Course, ...], institutions: dict[str, Institution]) -> tuple[Facet, ...]:
     """Every facet with every value that listed courses have, and its count in the whole catalogue."""
-    counts: dict[str, Counter] = {key: Counter() for key, _ in FACET_LABELS}
+    pairs: dict[tuple[str, str], int] = {}
     for course in listed:
-        for key, values in course_facets(course, institutions[course.institution_id]).items():
-            counts[key].update(set(values))
+        for pair in _facet_pairs(course, institutions[course.institution_id]):
+            pairs[pair] = pairs.get(pair, 0) + 1
+    counts: dict[str, dict[str, int]] = {key: {} for key, _ in FACET_LABELS}
+    for (key, value), count in pairs.items():
+        counts[key][value] = count
     facets = []
     for key, label in FACET_LABELS:
         pairs = sorted(((v, value_label(key, v, institutions)) for v in counts[key]), key=_order(key))

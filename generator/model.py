@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 
@@ -68,7 +69,7 @@ class Course:
     updated: dt.date | None = None
     digest: str = ""  # hash of the source file: the course's own page changes only when it changes
 
-    @property
+    @functools.cached_property
     def url(self) -> str:
         return f"courses/{self.institution_id}/{self.slug}/"
 

@@ -155,12 +155,8 @@ def pages(catalogue: Catalogue, base_key: str = "") -> Iterator[Page]:
     total_pages = max(1, math.ceil(len(listed) / config.page_size))
     for number in range(1, total_pages + 1):
         chunk = listed[(number - 1) * config.page_size: number * config.page_size]
-        yield Page(listing_path(number), "index.html", {
-            "courses": chunk, "total": len(listed), "page": _pagination(number, total_pages),
-            "first_index": (number - 1) * config.page_size + 1,
-            "institutions_by_id": catalogue.institutions_by_id, "facets": catalogue.facets,
-            "sort_options": SORT_OPTIONS,
-        })
+        yield Page(listing_path(number), "index.html", functools.partial(_listing_values, catalogue, chunk, number,
+                                                                          total_pages))
     for course in catalogue.courses:
         institution = catalogue.institutions_by_id[course.institution_id]
         yield Page(course.url + "index.html", "course.html",
@@ -182,6 +178,16 @@ def pages(catalogue: Catalogue, base_key: str = "") -> Iterator[Page]:
         "courses": listed, "institutions": catalogue.institutions,
     })
     yield Page("robots.txt", "robots.txt", {})
+
+
+def _listing_values(catalogue: Catalogue, chunk: tuple, number: int, total_pages: int) -> dict[str, Any]:
+    """A listing page's values (made only when the page is rendered: the live preview renders few of them)."""
+    return {
+        "courses": chunk, "total": len(catalogue.listed), "page": _pagination(number, total_pages),
+        "first_index": (number - 1) * catalogue.config.page_size + 1,
+        "institutions_by_id": catalogue.institutions_by_id, "facets": catalogue.facets,
+        "sort_options": SORT_OPTIONS,
+    }
 
 
 def _course_values(catalogue: Catalogue, course: Course, institution: Any) -> dict[str, Any]:
@@ -221,15 +227,22 @@ def logo_path(institution: Any) -> str | None:
 @functools.lru_cache(maxsize=65536)
 def course_key(base_key: str, course: Course, institution: Any) -> str:
     """What a course's own page and card are made from: its file, its institution's, the code, theme and config."""
-    return digest(base_key, course.digest, institution.digest) if course.digest and institution.digest else ""
+    return _key(base_key, course.digest, institution.digest) if course.digest and institution.digest else ""
+
+
+@functools.lru_cache(maxsize=65536)  # the live preview asks again for every unchanged course on each save
+def _key(*parts: str) -> str:
+    return digest(*parts)
 
 
 def render(catalogue: Catalogue, theme: Theme, previous_keys: dict[str, str] | None = None,
-           only: Callable[[Page], bool] | None = None) -> Rendered:
+           only: Callable[[Page], bool] | None = None, site_data: bool = True) -> Rendered:
     """Every file of the site, as bytes keyed by its path in the site. Template errors become diagnostics.
 
     A keyed page whose key is in `previous_keys` is not rendered again: the previous output's file is reused.
-    `only` limits the pages rendered (the live preview re-renders what a change can have touched).
+    `only` limits the pages rendered (the live preview re-renders what a change can have touched), and
+    without `site_data` the catalogue-wide data files (courses.json, the search table, the JSON Schema)
+    are left out: the live preview makes them after the open page has reloaded.
     """
     config = catalogue.config
     base_key = _base_key(catalogue, theme)
@@ -266,10 +279,12 @@ def render(catalogue: Catalogue, theme: Theme, previous_keys: dict[str, str] | N
         if institution.logo:
             files[logo_path(institution)] = (Path(config.source) / "content" / "institutions"
                                              / institution.logo).read_bytes()
-    files["courses.json"] = courses_json(catalogue)
-    schema_id = config.base_url + SCHEMA_PATH if config.absolute else None
-    files[SCHEMA_PATH] = write_json_schema_bytes(schema_id)
-    files["search/browse.json"] = _compact(browse_index(catalogue.listed, catalogue.facets, catalogue.institutions_by_id))
+    if site_data:
+        files["courses.json"] = courses_json(catalogue)
+        schema_id = config.base_url + SCHEMA_PATH if config.absolute else None
+        files[SCHEMA_PATH] = write_json_schema_bytes(schema_id)
+        files["search/browse.json"] = _compact(browse_index(catalogue.listed, catalogue.facets,
+                                                            catalogue.institutions_by_id))
     for course in catalogue.listed:
         path = course.url + "card.json"
         institution = catalogue.institutions_by_id[course.institution_id]

@@ -8,6 +8,7 @@ Bad content never stops the server: the last good pages stay served and the prob
 from __future__ import annotations
 
 import errno
+import hashlib
 import http.server
 import json
 import os
@@ -40,7 +41,11 @@ from .search import build_index
 log = logging.getLogger(__name__)
 
 LIVE_PREFIX = "/_catalogue/"
-LIVE_SCRIPT = '<script type="module" src="/_catalogue/live.js?since={}"></script>'
+DEFERRED_TEMPLATES = frozenset({"sitemap.xml"})  # pages no visitor views: made in the background
+LIVE_JS = resources.files("generator").joinpath("data/live.js").read_bytes()
+# versioned by its content, so browsers may keep it; the page says which rebuild it was served at
+LIVE_SCRIPT = (f'<script type="module" src="/_catalogue/live.js?v={hashlib.sha256(LIVE_JS).hexdigest()[:10]}" '
+               'data-since="{}"></script>')
 
 
 @dataclass
@@ -73,6 +78,7 @@ class Preview:
         self.theme = None
         self.problems: list[Diagnostic] = []
         self.lock = threading.Lock()         # the background thread writes data files too
+        self.closed = False                  # set when the preview stops: nothing is written after that
 
     def refresh(self) -> Outcome:
         """Bring the served files up to date with the site folder."""
@@ -113,7 +119,8 @@ class Preview:
         if old is not None:
             removed_ids = {c.id for c in old.courses} - {c.id for c in catalogue.courses}
         only = None if (old is None or basis != self.basis) else self._touched(old, catalogue, changed | removed_ids)
-        rendered = render(catalogue, theme, self.keys, only)
+        # the catalogue-wide data files (sitemap, courses.json, the search table) follow in the background
+        rendered = render(catalogue, theme, self.keys, only, site_data=only is None)
         outcome = Outcome(True, 0.0)
         with self.lock:
             outcome.written = _write_changed(self.out, rendered.files, self.hashes)
@@ -139,18 +146,34 @@ class Preview:
         outcome.diagnostics = sorted(diags)
         return outcome
 
-    def refresh_data(self) -> None:
-        """Bring the open-data files (ELM, feeds, calendars, CSV) up to date with the last good catalogue."""
-        catalogue, theme = self.catalogue, self.theme
+    def refresh_data(self) -> list[str]:
+        """Bring the files no page shows up to date with the last good catalogue: the catalogue-wide data
+        (sitemap, courses.json, the search table) and the open data (ELM, feeds, calendars, CSV).
+        Returns the paths written."""
+        catalogue, theme, keys = self.catalogue, self.theme, self.keys
         if catalogue is None or theme is None:
-            return
+            return []
+        site = render(catalogue, theme, keys, lambda page: page.template in DEFERRED_TEMPLATES)
         rendered = render_data(catalogue, theme, self.data_keys)
         with self.lock:
-            _write_changed(self.out, rendered.files, self.data_hashes)
+            if catalogue is not self.catalogue or self.closed:
+                return []  # a newer rebuild came meanwhile (the next run makes its files), or the preview stopped
+            written = _write_changed(self.out, {rel: data for rel, data in site.files.items()
+                                                if rel not in site.reused}, self.hashes)
+            written += _write_changed(self.out, rendered.files, self.data_hashes)
             for rel in set(self.data_hashes) - set(rendered.files) - set(rendered.reused):
                 (self.out / rel).unlink(missing_ok=True)
                 self.data_hashes.pop(rel)
+                written.append(rel)
             self.data_keys = rendered.keys
+        return written
+
+    def close(self) -> None:
+        """Stop writing files (the preview is stopping and its folder is about to go)."""
+        locked = self.lock.acquire(timeout=5)
+        self.closed = True
+        if locked:
+            self.lock.release()
 
     def _parse(self, source) -> tuple[tuple, bool]:  # noqa: ANN001
         """A course file's parse result, reusing the last one when the file has not changed."""
@@ -177,6 +200,8 @@ class Preview:
         institutions = {i.split("/")[0] for i in ids}
 
         def touched(page: Page) -> bool:
+            if page.template in DEFERRED_TEMPLATES:
+                return False
             if page.template == "index.html":
                 return page.path == "index.html" or before.get(page.path) != after.get(page.path) \
                     or bool(ids & set(after.get(page.path, ())))
@@ -272,7 +297,6 @@ class Hub:
 
 def handler_for(root: Path, preview: Preview, hub: Hub, stopping: threading.Event) -> type:
     """The request handler: files of the built site only, with the live-reload script added to pages."""
-    live_js = resources.files("generator").joinpath("data/live.js").read_bytes()
     root = root.resolve()
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -290,7 +314,7 @@ def handler_for(root: Path, preview: Preview, hub: Hub, stopping: threading.Even
                 return self._events()
             generation = hub.generation  # read before the file: a page is never newer than it claims
             if path == LIVE_PREFIX + "live.js":
-                return self._send(200, "text/javascript; charset=utf-8", live_js, head)
+                return self._send(200, "text/javascript; charset=utf-8", LIVE_JS, head, cache=True)
             target = _resolve(root, path)
             if target is None:
                 return self._not_found(head)
@@ -311,7 +335,8 @@ def handler_for(root: Path, preview: Preview, hub: Hub, stopping: threading.Even
             kind = _content_type(target.name)
             if kind.startswith("text/html"):
                 data = _inject(data, generation)
-            self._send(200, kind, data, head)
+            # the theme's files have their content's hash in their names: a reload need not fetch them again
+            self._send(200, kind, data, head, cache=path.startswith("/assets/"))
             return None
 
         def _not_found(self, head: bool) -> None:
@@ -319,11 +344,11 @@ def handler_for(root: Path, preview: Preview, hub: Hub, stopping: threading.Even
             data = _inject(page.read_bytes() if page.is_file() else _problem_page(preview.problems), hub.generation)
             self._send(404, "text/html; charset=utf-8", data, head)
 
-        def _send(self, status: int, kind: str, data: bytes, head: bool = False) -> None:
+        def _send(self, status: int, kind: str, data: bytes, head: bool = False, cache: bool = False) -> None:
             self.send_response(status)
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(data)))
-            self.send_header("Cache-Control", "no-store")
+            self.send_header("Cache-Control", "max-age=31536000, immutable" if cache else "no-store")
             self.end_headers()
             if not head:
                 self.wfile.write(data)
@@ -416,13 +441,18 @@ def describe(outcome: Outcome, changes: list[str]) -> str:
 
 
 class Background:
-    """After a reload: the open-data files, then (when an indexed page changed) the search index.
+    """After a reload: the files no page shows (sitemap, courses.json, the search table, the open data), then,
+    when an indexed page changed, the search index. It starts a moment after the reload, so the open pages
+    reload first instead of sharing the processor with this work.
 
     One run at a time; requests made meanwhile are folded into the next run.
     """
 
-    def __init__(self, preview: Preview) -> None:
+    SETTLE = 0.3  # seconds
+
+    def __init__(self, preview: Preview, announce: Callable[[str], None] = lambda line: None) -> None:
         self.preview = preview
+        self.announce = announce
         self.wanted = threading.Event()
         self.reindex = False
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -432,33 +462,55 @@ class Background:
         self.reindex = self.reindex or reindex
         self.wanted.set()
 
+    def stop(self, timeout: float) -> None:
+        """Let the current run finish (it writes nothing more once the preview is closed), up to a timeout."""
+        self.preview.close()
+        self.wanted.set()
+        self.thread.join(timeout)
+
     def _run(self) -> None:
         while True:
             self.wanted.wait()
+            time.sleep(self.SETTLE)
+            if self.preview.closed:
+                return
             self.wanted.clear()
             reindex, self.reindex = self.reindex, False
+            started = time.perf_counter()
             try:
-                self.preview.refresh_data()
+                written = self.preview.refresh_data()
             except Exception as exc:  # noqa: BLE001 — the preview goes on without fresh data files
                 log.warning("open-data files not refreshed: %s", exc)
-            if reindex:
-                self._index()
+            else:
+                if written:
+                    self.announce(f"  data files: {len(written)} written in "
+                                  f"{(time.perf_counter() - started) * 1000:.0f} ms")
+            if reindex and not self.preview.closed:
+                started = time.perf_counter()
+                count = self._index()
+                if count is not None:
+                    self.announce(f"  search index: {count} pages indexed in {time.perf_counter() - started:.1f} s")
 
-    def _index(self) -> None:
+    def _index(self) -> int | None:
         catalogue, out = self.preview.catalogue, self.preview.out
         if catalogue is None:
-            return
+            return None
         try:
-            build_index(out, catalogue.config, folder=".pagefind-new")
+            count = build_index(out, catalogue.config, folder=".pagefind-new")
+            if self.preview.closed:
+                shutil.rmtree(out / ".pagefind-new", ignore_errors=True)
+                return None
             old = out / ".pagefind-old"
             shutil.rmtree(old, ignore_errors=True)
             if (out / "pagefind").exists():
                 (out / "pagefind").rename(old)
             (out / ".pagefind-new").rename(out / "pagefind")
             shutil.rmtree(old, ignore_errors=True)
+            return count
         except Exception as exc:  # noqa: BLE001 — the preview goes on without a fresh index
             log.warning("search index not refreshed: %s", exc)
             shutil.rmtree(out / ".pagefind-new", ignore_errors=True)
+            return None
 
 
 class Watcher:
@@ -519,7 +571,7 @@ def serve(source: Path, host: str = "127.0.0.1", port: int = 8000, announce: Cal
             raise UsageError(f"port {port} on {host} is already in use: stop the other server or choose "
                              f"another port with --port") from exc
         raise UsageError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from exc
-    background = Background(preview)
+    background = Background(preview, announce)
     changes: list[str] = []
     pending = threading.Event()
     lock = threading.Lock()
@@ -579,6 +631,7 @@ def serve(source: Path, host: str = "127.0.0.1", port: int = 8000, announce: Cal
         hub.close()
         if watcher:
             watcher.stop()
+        background.stop(timeout=5)
         if thread:
             server.shutdown()
         server.server_close()

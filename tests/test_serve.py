@@ -119,6 +119,7 @@ def test_the_page_shown_before_a_first_good_build_reloads_when_fixed(tmp_path, p
 
 def test_only_the_pages_showing_a_course_are_rewritten(served):
     out = served.out
+    served.read_line(r"search index: \d+ pages indexed", timeout=60)  # the first build's background work is done
     before = {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()
               and "pagefind" not in p.parts}
     time.sleep(0.05)
@@ -131,8 +132,19 @@ def test_only_the_pages_showing_a_course_are_rewritten(served):
     assert rewritten == {
         "courses/alpha-institute/data-stewardship/index.html", "courses/alpha-institute/data-stewardship/card.json",
         "index.html",                            # its card on the first listing page
-        "institutions/alpha-institute/index.html", "courses.json",
+        "institutions/alpha-institute/index.html",
     }, rewritten
+    # then, in the background, the data files that carry its summary (the rest stay as they were)
+    line = served.read_line(r"data files: \d+ written")
+    later = {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()
+             and "pagefind" not in p.parts}
+    data = {rel for rel in later if after.get(rel) != later[rel]}
+    assert data == {
+        "courses.json", "courses.csv", "elm.jsonld", "courses/alpha-institute/data-stewardship/elm.jsonld",
+        "feed.xml", "institutions/alpha-institute/feed.xml",
+        "courses.ics", "courses/alpha-institute/data-stewardship/calendar.ics",
+    }, data
+    assert f"data files: {len(data)} written" in line
 
 
 def fetch(url: str) -> tuple[int, str]:
@@ -154,6 +166,12 @@ def test_new_and_deleted_courses(served, page):
     page.get_by_role("link", name="Pharmacovigilance Basics").wait_for()
     status, html = fetch(served.url + "courses/beta-centre/pharmacovigilance/")
     assert status == 200 and "<h1 lang=\"en\">Pharmacovigilance Basics</h1>" in html
+    # the files no page shows follow in the background: sitemap, courses.json, the search table
+    for path in ("sitemap.xml", "courses.json", "search/browse.json"):
+        deadline = time.time() + 20
+        while "beta-centre/pharmacovigilance/" not in fetch(served.url + path)[1]:
+            assert time.time() < deadline, f"{path} does not list the new course"
+            time.sleep(0.1)
     new.unlink()
     page.wait_for_function("() => !document.body.textContent.includes('Pharmacovigilance Basics')")
     assert fetch(served.url + "courses/beta-centre/pharmacovigilance/")[0] == 404

@@ -1,7 +1,7 @@
 // Live preview (catalogue serve only; never part of a built site): reloads the page after each rebuild and
 // shows the problems of a failed rebuild over the last good page.
 // The page tells the server which rebuild it was served at: a rebuild it missed while loading reloads it at once.
-const since = new URL(import.meta.url).searchParams.get("since") ?? "";
+const since = document.querySelector("script[data-since]")?.dataset.since ?? "";
 const events = new EventSource(`/_catalogue/events?since=${encodeURIComponent(since)}`);
 let panel = null;
 
