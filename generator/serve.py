@@ -469,6 +469,12 @@ class Background:
         self.thread.join(timeout)
 
     def _run(self) -> None:
+        # Lower this thread's priority, and so that of the Pagefind process it starts (Linux gives each thread
+        # its own nice value and children inherit it): a save made meanwhile is rebuilt and reloaded first.
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+        except (AttributeError, OSError):
+            pass
         while True:
             self.wanted.wait()
             time.sleep(self.SETTLE)
