@@ -31,6 +31,7 @@ from .jsonschema import write_json_schema_bytes
 from .structured import course_open_graph, course_schema_org, json_ld_script, open_graph
 from .facets import browse_index, card
 from .model import Course
+from .parallel import PARALLEL_FROM, run_all
 
 log = logging.getLogger(__name__)
 
@@ -180,6 +181,19 @@ def pages(catalogue: Catalogue, base_key: str = "") -> Iterator[Page]:
     yield Page("robots.txt", "robots.txt", {})
 
 
+def _browse_json(catalogue: Catalogue) -> bytes:
+    return _compact(browse_index(catalogue.listed, catalogue.facets, catalogue.institutions_by_id))
+
+
+def _card_json(course: Course, institution: Any) -> bytes:
+    return _compact(card(course, institution))
+
+
+def _render_page(theme: Theme, page: Page) -> bytes:
+    values = page.values() if callable(page.values) else page.values
+    return theme.env.get_template(page.template).render(values).encode("utf-8")
+
+
 def _listing_values(catalogue: Catalogue, chunk: tuple, number: int, total_pages: int) -> dict[str, Any]:
     """A listing page's values (made only when the page is rendered: the live preview renders few of them)."""
     return {
@@ -251,6 +265,7 @@ def render(catalogue: Catalogue, theme: Theme, previous_keys: dict[str, str] | N
     keys: dict[str, str] = {}
     reused: set[str] = set()
     problems: dict[tuple, Diagnostic] = {}
+    todo: list[Page] = []
     for page in pages(catalogue, base_key):
         if only is not None and not only(page):
             continue
@@ -259,9 +274,33 @@ def render(catalogue: Catalogue, theme: Theme, previous_keys: dict[str, str] | N
             if previous_keys.get(page.path) == page.key:
                 reused.add(page.path)
                 continue
+        todo.append(page)
+    extra: dict[str, Callable[[], bytes]] = {}  # the files that are not pages
+    if site_data:
+        schema_id = config.base_url + SCHEMA_PATH if config.absolute else None
+        extra["courses.json"] = functools.partial(courses_json, catalogue)
+        extra[SCHEMA_PATH] = functools.partial(write_json_schema_bytes, schema_id)
+        extra["search/browse.json"] = functools.partial(_browse_json, catalogue)
+    for course in catalogue.listed:
+        path = course.url + "card.json"
+        institution = catalogue.institutions_by_id[course.institution_id]
+        key = course_key(base_key, course, institution)
+        keys[path] = key
+        if key and previous_keys.get(path) == key:
+            reused.add(path)
+        else:
+            extra[path] = functools.partial(_card_json, course, institution)
+    jobs = [(page.path, functools.partial(_render_page, theme, page)) for page in todo] + list(extra.items())
+    if len(jobs) >= PARALLEL_FROM:  # a cold build: shared with forked processes
         try:
-            values = page.values() if callable(page.values) else page.values
-            files[page.path] = theme.env.get_template(page.template).render(values).encode("utf-8")
+            files.update(zip((path for path, _ in jobs), run_all([make for _, make in jobs])))
+        except Exception:  # noqa: BLE001 — made again below, where a template error becomes a diagnostic
+            pass
+    for page in todo:
+        if page.path in files:
+            continue
+        try:
+            files[page.path] = _render_page(theme, page)
         except jinja2.TemplateSyntaxError as exc:
             d = _template_problem(theme, exc.filename or exc.name or page.template, exc.lineno, exc.message or "")
             problems[(d.path, d.line, d.message)] = d
@@ -275,25 +314,13 @@ def render(catalogue: Catalogue, theme: Theme, previous_keys: dict[str, str] | N
             problems[(d.path, d.line, d.message)] = d
     if problems:
         raise ContentError(problems.values())
+    for path, make in extra.items():
+        if path not in files:
+            files[path] = make()
     for institution in catalogue.institutions:
         if institution.logo:
             files[logo_path(institution)] = (Path(config.source) / "content" / "institutions"
                                              / institution.logo).read_bytes()
-    if site_data:
-        files["courses.json"] = courses_json(catalogue)
-        schema_id = config.base_url + SCHEMA_PATH if config.absolute else None
-        files[SCHEMA_PATH] = write_json_schema_bytes(schema_id)
-        files["search/browse.json"] = _compact(browse_index(catalogue.listed, catalogue.facets,
-                                                            catalogue.institutions_by_id))
-    for course in catalogue.listed:
-        path = course.url + "card.json"
-        institution = catalogue.institutions_by_id[course.institution_id]
-        key = course_key(base_key, course, institution)
-        keys[path] = key
-        if key and previous_keys.get(path) == key:
-            reused.add(path)
-        else:
-            files[path] = _compact(card(course, institution))
     return Rendered(files, keys, frozenset(reused))
 
 
@@ -304,37 +331,52 @@ def render_data(catalogue: Catalogue, theme: Theme, previous_keys: dict[str, str
     Each course's own ELM and calendar files are skipped when their key is in `previous_keys`, as pages are;
     each course's part of the catalogue's ELM document is kept in `store` by the same key.
     """
-    config = catalogue.config
     base_key = _base_key(catalogue, theme)
     previous_keys = previous_keys or {}
     store = store or ParseCache(None)
-    files = feed_files(catalogue)
-    files["courses.ics"] = calendar_ics(catalogue)
-    files["courses.csv"] = courses_csv(catalogue)
-    nodes = []
     keys: dict[str, str] = {}
     reused: set[str] = set()
+    jobs, stored = [], []  # each listed course: its part of the catalogue's ELM document, and its own files
     for course in sorted(catalogue.listed, key=lambda c: c.id):
         institution = catalogue.institutions_by_id[course.institution_id]
         key = course_key(base_key, course, institution)
-        node = store.get("elm-" + key) if key else None
-        if node is None:
-            node = elm_node_json(course, institution, config)
-            if key:
-                store.put("elm-" + key, node)
-        nodes.append(node)
-        makers = {course.url + "elm.jsonld": functools.partial(elm_course_document, node)}
+        paths = [course.url + "elm.jsonld"]
         calendar = course_calendar_path(course, catalogue)
         if calendar:
-            makers[calendar] = functools.partial(course_calendar_ics, course, catalogue)
-        for path, make in makers.items():
+            paths.append(calendar)
+        for path in paths:
             keys[path] = key
             if key and previous_keys.get(path) == key:
                 reused.add(path)
-            else:
-                files[path] = make()
+        node = store.get("elm-" + key) if key else None
+        stored.append((key, node is not None))
+        jobs.append(functools.partial(_course_data, catalogue, course, institution, node,
+                                      tuple(path for path in paths if path not in reused)))
+    whole = [functools.partial(feed_files, catalogue), functools.partial(calendar_ics, catalogue),
+             functools.partial(courses_csv, catalogue)]
+    results = run_all(jobs + whole)  # across processes when there are many
+    feeds, calendar, csv = results[len(jobs):]
+    files = {**feeds, "courses.ics": calendar, "courses.csv": csv}
+    nodes = []
+    for (node, made), (key, was_stored) in zip(results[:len(jobs)], stored):
+        if key and not was_stored:
+            store.put("elm-" + key, node)
+        nodes.append(node)
+        files.update(made)
     files["elm.jsonld"] = elm_catalogue_document(nodes)
     return Rendered(files, keys, frozenset(reused))
+
+
+def _course_data(catalogue: Catalogue, course: Course, institution: Any, node: str | None,
+                 paths: tuple[str, ...]) -> tuple[str, dict[str, bytes]]:
+    """A course's ELM node (made unless given) and those of its own data files that `paths` names."""
+    if node is None:
+        node = elm_node_json(course, institution, catalogue.config)
+    made = {}
+    for path in paths:
+        made[path] = (elm_course_document(node) if path.endswith("elm.jsonld")
+                      else course_calendar_ics(course, catalogue))
+    return node, made
 
 
 def _base_key(catalogue: Catalogue, theme: Theme) -> str:

@@ -1,0 +1,84 @@
+"""Rendering across forked processes gives the same bytes as rendering here, and reports errors the same way."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT, copy_site
+from .test_build import stable_tree
+
+pytestmark = pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one processor: nothing is shared out")
+
+# Built in a fresh interpreter: forking is only used when no other thread runs, which a test process with a
+# browser open cannot promise. Every batch is shared out, however small.
+BUILD = textwrap.dedent("""
+    import json, sys
+    from pathlib import Path
+    import generator.parallel as parallel, generator.render as render
+    parallel.PARALLEL_FROM = render.PARALLEL_FROM = 1
+    from generator.build import build
+    from generator.diagnostics import ContentError
+    try:
+        build(Path(sys.argv[1]), Path(sys.argv[2]), use_cache=False)
+        problems = []
+    except ContentError as exc:
+        problems = [d.text() for d in exc.diagnostics]
+    print(json.dumps({"forked": parallel.forked, "problems": problems}))
+""")
+
+
+def build_forked(site: Path, out: Path) -> dict:
+    done = subprocess.run([sys.executable, "-c", BUILD, str(site), str(out)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_pages_and_data_rendered_across_processes_are_byte_identical(sample_build, tmp_path):
+    out, _ = sample_build
+    report = build_forked(ROOT, tmp_path / "out")
+    assert report == {"forked": 2, "problems": []}  # the pages, then the open data
+    assert stable_tree(tmp_path / "out") == stable_tree(out)
+
+
+def test_a_template_error_in_a_forked_process_is_reported_at_its_line(tmp_path):
+    site = copy_site("basic", tmp_path / "site")
+    theme = site / "themes/default/templates"
+    theme.mkdir(parents=True)
+    course = (ROOT / "themes/default/templates/course.html").read_text(encoding="utf-8")
+    lines = course.splitlines()
+    at = next(i for i, line in enumerate(lines) if "{% block main %}" in line) + 1
+    lines.insert(at, "{{ course.title | no_such_filter }}")
+    (theme / "course.html").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = build_forked(site, tmp_path / "out")
+    assert report["problems"] and all("themes/default/templates/course.html" in p for p in report["problems"])
+    assert any("no_such_filter" in p for p in report["problems"])
+    assert not (tmp_path / "out").exists()
+
+
+def test_shares_come_back_in_order_and_a_share_that_failed_is_run_again_here():
+    script = textwrap.dedent("""
+        import functools, os
+        import generator.parallel as parallel
+        parallel.PARALLEL_FROM = 1
+        jobs = [functools.partial(pow, i, 2) for i in range(1001)]
+        assert parallel.run_all(jobs) == [i * i for i in range(1001)], "order"
+        here = os.getpid()
+        def where():
+            if os.getpid() != here:
+                raise ValueError("only in a forked process")
+            return "here"
+        jobs[1] = where  # the second job goes to the first forked process
+        results = parallel.run_all(jobs)
+        assert results[1] == "here" and results[2] == 4 and results[1000] == 1000 * 1000, results[:3]
+        print(parallel.forked)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "2"
