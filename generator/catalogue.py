@@ -5,10 +5,12 @@
 """
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing
 import os
 import re
+import threading
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ from .diagnostics import ERROR, Diagnostic
 from .facets import Facet, build_facets
 from .markup import MarkdownRenderer, image_lines
 from .model import Course, Institution
+from .parallel import run_all
 from .schema import COURSE_FIELDS, INSTITUTION_FIELDS, Checker, check_course_rules
 
 log = logging.getLogger(__name__)
@@ -196,6 +199,12 @@ def _parse_courses(jobs: list[tuple[SourceFile, str]]) -> list[tuple[Course | No
     workers = min(os.cpu_count() or 1, 8)
     if len(jobs) < PARALLEL_FROM or workers < 2:
         return _parse_chunk(jobs)
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        # a build: forked copies of this process share the work with it (see parallel.py)
+        renderer = MarkdownRenderer()
+        return run_all([functools.partial(parse_course, source, renderer, fingerprint) for source, fingerprint in jobs],
+                       at_least=PARALLEL_FROM)
+    # the live preview's first build, with its threads running: fresh worker processes, which cannot inherit them
     size = -(-len(jobs) // (workers * 4))
     chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
     context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()

@@ -20,11 +20,11 @@ _jobs: Sequence[Callable[[], Any]] = ()
 forked = 0  # batches run across processes so far (for tests and benchmarks)
 
 
-def run_all(jobs: Sequence[Callable[[], Any]]) -> list[Any]:
-    """Each job's result, in order."""
+def run_all(jobs: Sequence[Callable[[], Any]], at_least: int | None = None) -> list[Any]:
+    """Each job's result, in order; shared out when there are at least `at_least` jobs (PARALLEL_FROM)."""
     global _jobs, forked
     workers = min(os.cpu_count() or 1, 8)
-    if (len(jobs) < PARALLEL_FROM or workers < 2 or threading.active_count() > 1
+    if (len(jobs) < (PARALLEL_FROM if at_least is None else at_least) or workers < 2 or threading.active_count() > 1
             or "fork" not in multiprocessing.get_all_start_methods()):
         return [job() for job in jobs]
     _jobs = jobs
