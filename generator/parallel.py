@@ -4,14 +4,17 @@ Rendering thousands of pages is pure Python and holds one core; the machine usua
 children inherit the catalogue, the theme and the list of jobs as they are in memory, so nothing but the
 results (bytes) crosses between processes. Each job must be a pure function: whatever a child changes
 besides its result is lost. Small batches, a process with other threads running (forking those is not
-safe) and systems without fork run the jobs here, one after the other; so does a batch in which a job
-failed in a child, so that the error is raised here and reported like any other.
+safe) and systems without fork run the jobs here, one after the other; so does a share in which a job
+failed in a child, so that the error is raised here and reported like any other, and the share of a child
+that died.
 """
 from __future__ import annotations
 
 import multiprocessing
 import os
 import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Sequence
 
 PARALLEL_FROM = 400  # jobs; below this, forking costs more than it saves
@@ -30,10 +33,15 @@ def run_all(jobs: Sequence[Callable[[], Any]], at_least: int | None = None) -> l
     _jobs = jobs
     forked += 1
     try:  # every n-th job to each process: neighbouring jobs tend to cost alike, so the shares come out even
-        with multiprocessing.get_context("fork").Pool(workers - 1) as pool:
-            pending = pool.map_async(_run_share, [(share, workers) for share in range(1, workers)])
-            shares = [[job() for job in jobs[0::workers]]]  # this process takes the first share
-            shares += pending.get()
+        # (an executor, not a Pool: a child that dies, say killed for memory, fails its share instead of hanging)
+        with ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+            pending = [pool.submit(_run_share, (share, workers)) for share in range(1, workers)]
+            shares: list[list[Any] | None] = [[job() for job in jobs[0::workers]]]  # this process's share
+            for future in pending:
+                try:
+                    shares.append(future.result())
+                except BrokenProcessPool:
+                    shares.append(None)
     finally:
         _jobs = ()
     results: list[Any] = [None] * len(jobs)

@@ -62,7 +62,7 @@ def test_a_template_error_in_a_forked_process_is_reported_at_its_line(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_shares_come_back_in_order_and_a_share_that_failed_is_run_again_here():
+def test_shares_come_back_in_order_and_a_failed_or_lost_share_is_run_again_here():
     script = textwrap.dedent("""
         import functools, os
         import generator.parallel as parallel
@@ -77,8 +77,15 @@ def test_shares_come_back_in_order_and_a_share_that_failed_is_run_again_here():
         jobs[1] = where  # the second job goes to the first forked process
         results = parallel.run_all(jobs)
         assert results[1] == "here" and results[2] == 4 and results[1000] == 1000 * 1000, results[:3]
+        def dies():
+            if os.getpid() != here:
+                os._exit(9)  # as if killed
+            return "here"
+        jobs[1] = dies
+        results = parallel.run_all(jobs)
+        assert results[1] == "here" and results[3] == 9, results[:4]
         print(parallel.forked)
     """)
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "2"
+    assert done.stdout.strip() == "3"
