@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from .cache import CACHE_DIR, ParseCache, code_fingerprint, digest
 from .manifest import Manifest, file_stats, read_manifest, write_manifest
 from .output import check_destination, discard, fill, link_tree, mark, publish, stage
 from .search import build_index
-from .render import Rendered, load_theme, render, render_data
+from .render import Rendered, load_theme, render, render_data, theme_digest
 
 log = logging.getLogger(__name__)
 
@@ -45,15 +46,32 @@ class Timings:
 
 @dataclass(frozen=True)
 class BuildResult:
-    """What a build produced: the catalogue, its warnings, how many files it had and wrote anew, its stage times."""
+    """What a build produced: the catalogue, its warnings, how many files it had and wrote anew, its stage times.
 
-    catalogue: Catalogue
+    A build that found its input files as the last build left them reads nothing else: it has no catalogue,
+    only the last build's `summary` and warnings.
+    """
+
+    catalogue: Catalogue | None
     diagnostics: tuple[Diagnostic, ...]
     files: int
     timings: Timings
     written: int = 0
     up_to_date: bool = False
     indexed: bool = False
+    counts: dict[str, int] | None = None
+
+    @property
+    def summary(self) -> dict[str, int]:
+        """How many courses, listed courses and institutions the site has."""
+        if self.catalogue is None:
+            return dict(self.counts or {})
+        return _summary(self.catalogue)
+
+
+def _summary(catalogue: Catalogue) -> dict[str, int]:
+    return {"courses": len(catalogue.courses), "listed": len(catalogue.listed),
+            "institutions": len(catalogue.institutions)}
 
 
 def load(source: Path, base_url: str | None = None, timings: Timings | None = None,
@@ -90,22 +108,32 @@ def build(source: Path, out: Path, base_url: str | None = None, strict: bool = F
           use_cache: bool = True, on_stage: Callable[[str], None] | None = None) -> BuildResult:
     """Check, render and write the whole site; on any error (or warning, when strict), raise before touching `out`.
 
-    With the cache (SOURCE/.catalogue-cache), unchanged courses are not parsed again, unchanged pages are not
+    With the cache (SOURCE/.catalogue-cache), a build that finds every input file as the last build left it
+    (`input_signature`) stops there; otherwise unchanged courses are not parsed again, unchanged pages are not
     rendered or written again, and the search index is rebuilt only when an indexed page changed; the output
     is byte-identical to a cold build's either way.
     """
     timings = Timings(on_stage=on_stage)
     check_destination(out, source)
     cache_dir = source / CACHE_DIR if use_cache else None
+    with timings.stage("inputs"):  # before anything is read: a file changed during the build is seen next time
+        inputs = input_signature(source, base_url) if cache_dir else ""
+        previous = read_manifest(cache_dir, out)
+        if (inputs and previous and previous.inputs == inputs and not (strict and previous.warnings)
+                and previous.all_intact(out)):
+            return BuildResult(None, tuple(Diagnostic(**d) for d in previous.warnings), len(previous.files), timings,
+                               up_to_date=True, counts=previous.summary)
     parsed = ParseCache(cache_dir)
     catalogue, diags = load(source, base_url, timings, parsed)
     if strict and diags:
         raise ContentError(diags)
     with timings.stage("render"):
         theme = load_theme(catalogue.config)
-        previous = read_manifest(cache_dir, out)
         fingerprint = _fingerprint(catalogue, theme.digest)
         if previous and previous.fingerprint == fingerprint and previous.all_intact(out):
+            # the same content, touched: note the files' new signature so the next build need not read them
+            write_manifest(cache_dir, out, dataclasses.replace(previous, inputs=inputs,
+                                                               warnings=[dataclasses.asdict(d) for d in diags]))
             return BuildResult(catalogue, tuple(diags), len(previous.files), timings, up_to_date=True)
         keys = previous.keys if previous else None
         store = ParseCache(cache_dir, "rendered")
@@ -127,7 +155,8 @@ def build(source: Path, out: Path, base_url: str | None = None, strict: bool = F
             if reindex:
                 build_index(staging, catalogue.config)
         stats = file_stats(staging, hashes)  # renames keep them: these are the published files' stats
-        manifest = Manifest(fingerprint, hashes, {**pages.keys, **data.keys}, indexed, stats)
+        manifest = Manifest(fingerprint, hashes, {**pages.keys, **data.keys}, indexed, stats, inputs,
+                            [dataclasses.asdict(d) for d in diags], _summary(catalogue))
         mark(staging, manifest.token)
         publish(staging, out)
     except BaseException:
@@ -155,6 +184,34 @@ def _reusable(rendered: Rendered, previous: Manifest | None, out: Path) -> dict[
         return {}
     return {rel: previous.files[rel] for rel in (*rendered.files, *rendered.reused)
             if rel in previous.files and previous.intact(out, rel)}
+
+
+def input_signature(source: Path, base_url: str | None = None) -> str:
+    """A hash of everything a build is made from, read without parsing any course: the generator's code, the
+    config, the theme's files, and the name, size, type and times of every file and folder under content/.
+
+    The change time (ctime) changes with every write and cannot be set back, so an edit that keeps a file's
+    size and modification time is still seen. "" when it cannot be worked out (then the build reads all).
+    """
+    config, _ = load_config(source, base_url)
+    if config is None:
+        return ""
+    parts = [code_fingerprint(), theme_digest(config), repr(dataclasses.replace(config, source=Path(".")))]
+    try:
+        _file_signatures(source / "content", "", parts)
+    except OSError:
+        return ""
+    return digest(*parts)
+
+
+def _file_signatures(folder: Path, prefix: str, parts: list[str]) -> None:
+    with os.scandir(folder) as listing:
+        entries = sorted(listing, key=lambda e: e.name)
+    for entry in entries:
+        st = entry.stat(follow_symlinks=False)
+        parts.append(f"{prefix}{entry.name}\0{st.st_mode}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}")
+        if entry.is_dir(follow_symlinks=False):
+            _file_signatures(Path(entry.path), f"{prefix}{entry.name}/", parts)
 
 
 def _fingerprint(catalogue: Catalogue, theme_digest: str) -> str:

@@ -143,9 +143,8 @@ def run_build(args: argparse.Namespace) -> int:
     if progress(args.quiet):
         print("\r\x1b[K", end="", file=sys.stderr)
     TextReporter().report(result.diagnostics)
-    catalogue = result.catalogue
-    what = (f"{len(catalogue.courses)} courses ({len(catalogue.listed)} listed) from "
-            f"{len(catalogue.institutions)} institutions")
+    counts = result.summary
+    what = f"{counts['courses']} courses ({counts['listed']} listed) from {counts['institutions']} institutions"
     if result.up_to_date:
         log.info("Nothing changed since the last build of %s: %s, %d files", display_path(out), what, result.files)
     else:

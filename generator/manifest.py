@@ -10,7 +10,7 @@ import json
 import logging
 import os
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .cache import digest
@@ -28,6 +28,9 @@ class Manifest:
     keys: dict[str, str]
     indexed: list[str]
     stats: dict[str, list[int]]  # size and modification time of each file as published, to notice tampering
+    inputs: str = ""             # the input files' signature (see build.input_signature): equal, nothing to do
+    warnings: list[dict] = field(default_factory=list)   # the build's warnings, said again by a build it spares
+    summary: dict[str, int] = field(default_factory=dict)  # how many courses, listed courses, institutions
 
     def intact(self, out: Path, rel: str) -> bool:
         """True when the published file is still the one this build wrote."""

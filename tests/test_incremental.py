@@ -1,12 +1,14 @@
 """Rebuilds with the cache: a warm rebuild and a one-edit rebuild give exactly what a cold build gives."""
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
 
 from generator.build import build
 from generator.cache import CACHE_DIR
+from generator.diagnostics import ContentError
 
 from .conftest import COURSE, copy_site
 from .test_build import stable_tree, tree
@@ -120,3 +122,40 @@ def test_no_cache_builds_everything(site, tmp_path):
     result = build(site, out, use_cache=False)
     assert not result.up_to_date and result.indexed
     assert tree(out)
+
+
+def test_a_build_that_finds_its_files_as_left_reads_no_course_and_says_its_warnings_again(site, tmp_path):
+    course = site / "content/courses/beta-centre/extra-0.md"
+    course.write_text(course.read_text().replace("credits: 2\n", "credits: 2\nworkload_hours: 500\n"))
+    out = tmp_path / "out"
+    first = build(site, out)
+    assert [d.code for d in first.diagnostics if not d.is_error]  # the workload warning
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    again = build(site, out)
+    assert again.up_to_date and again.catalogue is None and list(again.timings.stages) == ["inputs"]
+    assert again.diagnostics == first.diagnostics and again.summary == first.summary
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
+    with pytest.raises(ContentError):  # --strict still refuses the warning
+        build(site, out, strict=True)
+
+
+def test_an_edit_that_keeps_the_size_and_modification_time_is_still_seen(site, tmp_path):
+    out = tmp_path / "out"
+    build(site, out)
+    course = site / "content/courses/beta-centre/extra-1.md"
+    stat = course.stat()
+    course.write_text(course.read_text().replace("Extra Course 1", "Extra Course X"))  # same length
+    os.utime(course, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert course.stat().st_size == stat.st_size and course.stat().st_mtime_ns == stat.st_mtime_ns
+    result = build(site, out)
+    assert not result.up_to_date and "Extra Course X" in (out / "courses/beta-centre/extra-1/index.html").read_text()
+    assert stable_tree(out) == stable_tree(cold(site, tmp_path, "same-size"))
+
+
+def test_a_file_touched_but_unchanged_is_read_once_then_trusted_again(site, tmp_path):
+    out = tmp_path / "out"
+    build(site, out)
+    (site / "content/courses/beta-centre/extra-2.md").touch()
+    touched = build(site, out)
+    assert touched.up_to_date and touched.catalogue is not None  # read, found the same: nothing written
+    assert build(site, out).catalogue is None  # and the next build trusts the files' new times
