@@ -11,7 +11,7 @@ from generator.cache import CACHE_DIR
 from generator.diagnostics import ContentError
 
 from .conftest import COURSE, copy_site
-from .test_build import stable_tree, tree
+from .test_build import tree
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def test_warm_rebuild_changes_nothing(site, tmp_path):
     again = build(site, out)
     assert again.up_to_date and again.written == 0
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
-    assert stable_tree(out) == stable_tree(cold(site, tmp_path, "warm"))
+    assert tree(out) == tree(cold(site, tmp_path, "warm"))
 
 
 def test_one_edit_rewrites_what_shows_the_course_and_matches_a_cold_build(site, tmp_path):
@@ -57,7 +57,7 @@ def test_one_edit_rewrites_what_shows_the_course_and_matches_a_cold_build(site, 
     assert "courses/alpha-institute/data-stewardship/index.html" in rewritten
     assert "courses/beta-centre/good-clinical-practice/index.html" not in rewritten   # untouched course pages
     assert "courses/beta-centre/extra-3/index.html" not in rewritten
-    assert stable_tree(out) == stable_tree(cold(site, tmp_path, "edit"))
+    assert tree(out) == tree(cold(site, tmp_path, "edit"))
 
 
 def test_theme_config_and_institution_changes_rebuild_what_they_touch(site, tmp_path):
@@ -66,13 +66,13 @@ def test_theme_config_and_institution_changes_rebuild_what_they_touch(site, tmp_
     (site / "site.yaml").write_text((site / "site.yaml").read_text().replace("Test Catalogue", "Renamed Catalogue"))
     build(site, out)
     assert "Renamed Catalogue" in (out / "courses/beta-centre/extra-1/index.html").read_text()
-    assert stable_tree(out) == stable_tree(cold(site, tmp_path, "config"))
+    assert tree(out) == tree(cold(site, tmp_path, "config"))
     institution = site / "content/institutions/beta-centre.yaml"
     institution.write_text(institution.read_text().replace("Beta Centre for Clinical Research", "Beta Research Centre"))
     result = build(site, out)
     assert "Beta Research Centre" in (out / "courses/beta-centre/extra-1/index.html").read_text()
     assert "Beta Research Centre" not in (out / "courses/alpha-institute/data-stewardship/index.html").read_text()
-    assert stable_tree(out) == stable_tree(cold(site, tmp_path, "institution"))
+    assert tree(out) == tree(cold(site, tmp_path, "institution"))
     assert result.written < result.files
 
 
@@ -85,7 +85,7 @@ def test_deleted_and_archived_courses(site, tmp_path):
     build(site, out)
     assert not (out / "courses/beta-centre/extra-2").exists()
     assert not (out / "courses/beta-centre/extra-4/card.json").exists()
-    assert stable_tree(out) == stable_tree(cold(site, tmp_path, "delete"))
+    assert tree(out) == tree(cold(site, tmp_path, "delete"))
 
 
 def test_the_search_index_is_kept_when_no_indexed_page_changed(site, tmp_path):
@@ -97,7 +97,7 @@ def test_the_search_index_is_kept_when_no_indexed_page_changed(site, tmp_path):
     result = build(site, out)
     assert not result.up_to_date and not result.indexed
     assert {p.relative_to(out): p.stat().st_ino for p in (out / "pagefind").rglob("*") if p.is_file()} == index_before
-    assert stable_tree(out) == stable_tree(cold(site, tmp_path, "logo"))
+    assert tree(out) == tree(cold(site, tmp_path, "logo"))
     (site / "content/courses/alpha-institute/notes.txt").write_text("not a course")  # ignored: nothing to do
     assert build(site, out).up_to_date
 
@@ -110,7 +110,7 @@ def test_a_damaged_cache_is_never_trusted(site, tmp_path):
     course = site / "content/courses/beta-centre/extra-0.md"
     course.write_text(course.read_text().replace("Extra Course 0", "Extra Course Zero"))
     build(site, out)
-    assert stable_tree(out) == stable_tree(cold(site, tmp_path, "damaged"))
+    assert tree(out) == tree(cold(site, tmp_path, "damaged"))
     (out / "index.html").write_bytes(b"tampered")  # an output changed behind the tool's back: a full rebuild
     build(site, out)
     assert (out / "index.html").read_bytes() != b"tampered"
@@ -149,7 +149,7 @@ def test_an_edit_that_keeps_the_size_and_modification_time_is_still_seen(site, t
     assert course.stat().st_size == stat.st_size and course.stat().st_mtime_ns == stat.st_mtime_ns
     result = build(site, out)
     assert not result.up_to_date and "Extra Course X" in (out / "courses/beta-centre/extra-1/index.html").read_text()
-    assert stable_tree(out) == stable_tree(cold(site, tmp_path, "same-size"))
+    assert tree(out) == tree(cold(site, tmp_path, "same-size"))
 
 
 def test_a_file_touched_but_unchanged_is_read_once_then_trusted_again(site, tmp_path):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import ROOT, copy_site
-from .test_build import stable_tree
+from .test_build import tree
 
 pytestmark = pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one processor: nothing is shared out")
 
@@ -44,7 +44,7 @@ def test_pages_and_data_rendered_across_processes_are_byte_identical(sample_buil
     out, _ = sample_build
     report = build_forked(ROOT, tmp_path / "out")
     assert report == {"forked": 3, "problems": []}  # the course files, the pages, then the open data
-    assert stable_tree(tmp_path / "out") == stable_tree(out)
+    assert tree(tmp_path / "out") == tree(out)
 
 
 def test_a_template_error_in_a_forked_process_is_reported_at_its_line(tmp_path):
