@@ -220,14 +220,28 @@ def listing_path(number: int) -> str:
     return "index.html" if number == 1 else f"page/{number}/index.html"
 
 
+PAGINATION_AROUND = 2  # pages linked on each side of the current one (and always the first and the last)
+
+
 def _pagination(number: int, total: int) -> dict[str, Any]:
+    """Links to the first, the last and the nearby listing pages; (None, None) marks a gap between them.
+
+    A link to every page would be quadratic in the catalogue's size (834 pages at 20,000 courses, each
+    linking all) and a long tab stop for keyboard users.
+    """
     def link(n: int) -> str:
         return listing_path(n).removesuffix("index.html")
+    shown = sorted({1, total, *range(max(1, number - PAGINATION_AROUND), min(total, number + PAGINATION_AROUND) + 1)})
+    links: list[tuple[int | None, str | None]] = []
+    for n in shown:
+        if links and links[-1][0] is not None and n > links[-1][0] + 1:
+            links.append((None, None))
+        links.append((n, link(n)))
     return {
-        "number": number, "total": total,
+        "number": number, "total": total, "path": link(number),
         "previous": link(number - 1) if number > 1 else None,
         "next": link(number + 1) if number < total else None,
-        "links": [(n, link(n)) for n in range(1, total + 1)],
+        "links": links,
     }
 
 

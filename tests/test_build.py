@@ -89,6 +89,33 @@ def test_human_words_for_ranges_and_fees(basic_build):
     assert "<h3>Programme</h3>" in gcp and gcp.count("<h1") == 1  # body headings sit below the page's
 
 
+def test_pagination_links_the_first_last_and_nearby_pages_and_reaches_every_page(tmp_path):
+    site = copy_site("basic", tmp_path / "site")
+    for i in range(17):
+        (site / f"content/courses/beta-centre/extra-{i:02}.md").write_text(COURSE.replace("A Test Course", f"Extra {i:02}"))
+    out = tmp_path / "out"
+    build(site, out)  # 20 listed courses, 2 a page (tests/sites/basic/site.yaml): 10 pages
+
+    def numbers(path: str) -> list[str]:
+        nav = re.search(r'<nav class="pagination".*?</nav>', (out / path).read_text(), re.S).group()
+        return [m.group(1) or m.group(2) for m in
+                re.finditer(r'</span>(\d+)</a>|<span class="pagination__gap">(…)</span>', nav)]
+    assert numbers("page/5/index.html") == ["1", "…", "3", "4", "5", "6", "7", "…", "10"]
+    assert numbers("index.html") == ["1", "2", "3", "…", "10"]
+    assert numbers("page/10/index.html") == ["1", "…", "8", "9", "10"]
+    assert '/page/5/"' in re.search(r'<link rel="canonical"[^>]*>', (out / "page/5/index.html").read_text()).group()
+    # following the links from the first page reaches every page, and so every course, without JavaScript
+    seen, todo = set(), ["index.html"]
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        todo += [f"page/{n}/index.html" for n in re.findall(r'href="/page/(\d+)/"', (out / path).read_text())]
+        todo += ["index.html"] if 'href="/"' in (out / path).read_text() else []
+    assert seen == {"index.html", *(f"page/{n}/index.html" for n in range(2, 11))}
+
+
 def test_archived_course_has_a_page_but_is_not_listed(basic_build):
     out, _ = basic_build
     page = (out / "courses/beta-centre/old-workshop/index.html").read_text()
