@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import logging
 import os
 import time
@@ -127,6 +128,18 @@ def build(source: Path, out: Path, base_url: str | None = None, strict: bool = F
     catalogue, diags = load(source, base_url, timings, parsed)
     if strict and diags:
         raise ContentError(diags)
+    # The catalogue lives until the end: keep the garbage collector from scanning it again and again while
+    # pages are made (about 9% of rendering at 20,000 courses), and forked copies from touching its pages.
+    gc.freeze()
+    try:
+        return _build(out, catalogue, diags, timings, cache_dir, parsed, previous, inputs)
+    finally:
+        gc.unfreeze()
+
+
+def _build(out: Path, catalogue: Catalogue, diags: list[Diagnostic], timings: Timings, cache_dir: Path | None,
+           parsed: ParseCache, previous: Manifest | None, inputs: str) -> BuildResult:
+    """Render, write, index and publish a loaded catalogue (see `build`)."""
     with timings.stage("render"):
         theme = load_theme(catalogue.config)
         fingerprint = _fingerprint(catalogue, theme.digest)
