@@ -10,7 +10,6 @@ import logging
 import multiprocessing
 import os
 import re
-import threading
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from .diagnostics import ERROR, Diagnostic
 from .facets import Facet, build_facets
 from .markup import MarkdownRenderer, image_lines
 from .model import Course, Institution
-from .parallel import run_all
+from .parallel import can_fork, run_all
 from .schema import COURSE_FIELDS, INSTITUTION_FIELDS, Checker, check_course_rules
 
 log = logging.getLogger(__name__)
@@ -199,7 +198,7 @@ def _parse_courses(jobs: list[tuple[SourceFile, str]]) -> list[tuple[Course | No
     workers = min(os.cpu_count() or 1, 8)
     if len(jobs) < PARALLEL_FROM or workers < 2:
         return _parse_chunk(jobs)
-    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+    if can_fork():
         # a build: forked copies of this process share the work with it (see parallel.py)
         renderer = MarkdownRenderer()
         return run_all([functools.partial(parse_course, source, renderer, fingerprint) for source, fingerprint in jobs],

@@ -27,8 +27,7 @@ def run_all(jobs: Sequence[Callable[[], Any]], at_least: int | None = None) -> l
     """Each job's result, in order; shared out when there are at least `at_least` jobs (PARALLEL_FROM)."""
     global _jobs, forked
     workers = min(os.cpu_count() or 1, 8)
-    if (len(jobs) < (PARALLEL_FROM if at_least is None else at_least) or workers < 2 or threading.active_count() > 1
-            or "fork" not in multiprocessing.get_all_start_methods()):
+    if len(jobs) < (PARALLEL_FROM if at_least is None else at_least) or workers < 2 or not can_fork():
         return [job() for job in jobs]
     _jobs = jobs
     forked += 1
@@ -50,6 +49,11 @@ def run_all(jobs: Sequence[Callable[[], Any]], at_least: int | None = None) -> l
             part = [job() for job in jobs[share::workers]]
         results[share::workers] = part
     return results
+
+
+def can_fork() -> bool:
+    """Whether this process may fork copies of itself now: the system can, and no other thread runs."""
+    return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
 
 
 def _run_share(share: tuple[int, int]) -> list[Any] | None:
