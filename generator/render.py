@@ -252,14 +252,13 @@ def logo_path(institution: Any) -> str | None:
     return f"{institution.url}{institution.logo.lower()}"
 
 
-@functools.lru_cache(maxsize=65536)
 def course_key(base_key: str, course: Course, institution: Any) -> str:
     """What a course's own page and card are made from: its file, its institution's, the code, theme and config."""
     return _key(base_key, course.digest, institution.digest) if course.digest and institution.digest else ""
 
 
 @functools.lru_cache(maxsize=65536)  # the live preview asks again for every unchanged course on each save
-def _key(*parts: str) -> str:
+def _key(*parts: str) -> str:  # (keyed by the hashes, which are cheaper to look up than whole records)
     return digest(*parts)
 
 
