@@ -178,8 +178,7 @@ def _build(out: Path, catalogue: Catalogue, diags: list[Diagnostic], timings: Ti
     write_manifest(cache_dir, out, manifest)
     parsed.prune()
     store.prune()
-    written = sum(1 for rel, h in hashes.items() if not previous or previous.files.get(rel) != h)
-    return BuildResult(catalogue, tuple(diags), len(hashes), timings, written=written, indexed=reindex)
+    return BuildResult(catalogue, tuple(diags), len(hashes), timings, written=len(changed), indexed=reindex)
 
 
 def _rendered(make: Callable[[dict[str, str] | None], Rendered], keys: dict[str, str] | None,
