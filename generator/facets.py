@@ -99,12 +99,12 @@ def value_label(key: str, value: str, institutions: dict[str, Institution]) -> s
 
 def build_facets(listed: tuple[Course, ...], institutions: dict[str, Institution]) -> tuple[Facet, ...]:
     """Every facet with every value that listed courses have, and its count in the whole catalogue."""
-    pairs: dict[tuple[str, str], int] = {}
+    counted: dict[tuple[str, str], int] = {}
     for course in listed:
         for pair in _facet_pairs(course, institutions[course.institution_id]):
-            pairs[pair] = pairs.get(pair, 0) + 1
+            counted[pair] = counted.get(pair, 0) + 1
     counts: dict[str, dict[str, int]] = {key: {} for key, _ in FACET_LABELS}
-    for (key, value), count in pairs.items():
+    for (key, value), count in counted.items():
         counts[key][value] = count
     facets = []
     for key, label in FACET_LABELS:
@@ -132,7 +132,7 @@ def _value_positions(course: Course, institution: Institution,
 
 
 def card(course: Course, institution: Institution) -> dict[str, str]:
-    """What a result card shows, in words: the search index's metadata and the browse cards share it."""
+    """What a result card shows, in words (card.json: the home page's search and filter results)."""
     return {
         "title": course.title,
         "url": course.url,
@@ -152,7 +152,8 @@ def card(course: Course, institution: Institution) -> dict[str, str]:
 
 def browse_index(listed: tuple[Course, ...], facets: tuple[Facet, ...],
                  institutions: dict[str, Institution]) -> dict:
-    """A compact table of every listed course's facet values and sort ranks, for filtering without a search.
+    """A compact table of every listed course's facet values and sort ranks: the home page filters, counts
+    and sorts it, alone or narrowed to the courses a Pagefind search found.
 
     Filtering and counting 4,000 courses from this table takes the browser a few milliseconds, where a
     filter-only Pagefind search would first download the whole word index.

@@ -25,8 +25,8 @@ log = logging.getLogger(__name__)
 
 UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
           "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
-INDEXED_PAGES = "courses/**/index.html"
-PAGES = "catalogue-pages.json"  # listing and institution pages are not indexed; archived courses opt out
+INDEXED_PAGES = "courses/**/index.html"  # listing and institution pages are not indexed; archived courses opt out
+PAGES = "catalogue-pages.json"  # Pagefind's page ids -> the pages' paths, for the browse table
 
 
 def build_index(site: Path, config: Config, folder: str = "pagefind") -> int:
