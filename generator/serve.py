@@ -158,8 +158,7 @@ class Preview:
         with self.lock:
             if catalogue is not self.catalogue or self.closed:
                 return []  # a newer rebuild came meanwhile (the next run makes its files), or the preview stopped
-            written = _write_changed(self.out, {rel: data for rel, data in site.files.items()
-                                                if rel not in site.reused}, self.hashes)
+            written = _write_changed(self.out, site.files, self.hashes)
             written += _write_changed(self.out, rendered.files, self.data_hashes)
             for rel in set(self.data_hashes) - set(rendered.files) - set(rendered.reused):
                 (self.out / rel).unlink(missing_ok=True)
