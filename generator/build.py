@@ -17,8 +17,8 @@ from .content import discover
 from .diagnostics import ContentError, Diagnostic, has_errors
 from .cache import CACHE_DIR, ParseCache, code_fingerprint, digest
 from .manifest import Manifest, file_stats, read_manifest, write_manifest
-from .output import check_destination, discard, fill, link_tree, mark, publish, stage
-from .search import build_index
+from .output import check_destination, discard, fill, mark, publish, stage
+from .search import Previous, build_index
 from .render import Rendered, load_theme, render, render_data, theme_digest
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,7 @@ class BuildResult:
     up_to_date: bool = False
     indexed: bool = False
     counts: dict[str, int] | None = None
+    shards: tuple[int, int] = (0, 0)  # search index shards made anew, of all
 
     @property
     def summary(self) -> dict[str, int]:
@@ -163,10 +164,8 @@ def _build(out: Path, catalogue: Catalogue, diags: list[Diagnostic], timings: Ti
         # Run beside the data stage, Pagefind (several threads) and this process fight over two cores and
         # both slow down: measured, one stage after the other is faster here.
         with timings.stage("search"):
-            reindex = not (previous and previous.indexed == indexed and not changed.intersection(indexed)
-                           and link_tree(out / "pagefind", staging / "pagefind"))
-            if reindex:
-                build_index(staging, catalogue.config)
+            last = Previous(out / "pagefind", previous.indexed, frozenset(changed)) if previous else None
+            search = build_index(staging, catalogue.config, indexed, previous=last)
         stats = file_stats(staging, hashes)  # renames keep them: these are the published files' stats
         manifest = Manifest(fingerprint, hashes, {**pages.keys, **data.keys}, indexed, stats, inputs,
                             [dataclasses.asdict(d) for d in diags], _summary(catalogue))
@@ -178,7 +177,8 @@ def _build(out: Path, catalogue: Catalogue, diags: list[Diagnostic], timings: Ti
     write_manifest(cache_dir, out, manifest)
     parsed.prune()
     store.prune()
-    return BuildResult(catalogue, tuple(diags), len(hashes), timings, written=len(changed), indexed=reindex)
+    return BuildResult(catalogue, tuple(diags), len(hashes), timings, written=len(changed), indexed=bool(search.made),
+                       shards=(len(search.made), search.shards))
 
 
 def _rendered(make: Callable[[dict[str, str] | None], Rendered], keys: dict[str, str] | None,

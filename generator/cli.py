@@ -148,7 +148,9 @@ def run_build(args: argparse.Namespace) -> int:
     if result.up_to_date:
         log.info("Nothing changed since the last build of %s: %s, %d files", display_path(out), what, result.files)
     else:
-        search = "search index rebuilt" if result.indexed else "search index unchanged"
+        made, shards = result.shards
+        search = ("search index unchanged" if not made else "search index rebuilt" if made == shards
+                  else f"search index: {made} of {shards} shards rebuilt")
         log.info("Built %s: %d files in %s, %d of them new or changed; %s", what, result.files, display_path(out),
                  result.written, search)
     log.info("Stages: %s (%.2f s in all)", result.timings.summary(), sum(result.timings.stages.values()))

@@ -86,7 +86,7 @@ def fill(staging: Path, out: Path, files: dict[str, bytes], reuse: dict[str, str
         digest = content_hash(data)
         if hashes is not None:
             hashes[rel] = digest
-        if reuse.get(rel) == digest and _link(out / rel, target):
+        if reuse.get(rel) == digest and link_file(out / rel, target):
             continue
         target.write_bytes(data)
     for rel, digest in sorted(reuse.items()):
@@ -94,25 +94,10 @@ def fill(staging: Path, out: Path, files: dict[str, bytes], reuse: dict[str, str
             continue
         target = staging / _safe_relative(rel)
         _parent(target, made)
-        if not _link(out / rel, target):
+        if not link_file(out / rel, target):
             raise FileNotFoundError(f"{out / rel} disappeared during the build")
         if hashes is not None:
             hashes[rel] = digest
-
-
-def link_tree(source: Path, target: Path) -> bool:
-    """Hard-link a whole folder of the current output into the staging folder; False if it is not there."""
-    if not source.is_dir() or source.is_symlink():
-        return False
-    for path in sorted(source.rglob("*")):
-        if path.is_file() and not path.is_symlink():
-            dest = target / path.relative_to(source)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            if not _link(path, dest):
-                # whatever is written here next must not write through a link into the published site
-                shutil.rmtree(target, ignore_errors=True)
-                return False
-    return True
 
 
 def mark(staging: Path, token: str) -> None:
@@ -140,7 +125,7 @@ def _parent(target: Path, made: set[Path]) -> None:
         made.add(target.parent)
 
 
-def _link(source: Path, target: Path) -> bool:
+def link_file(source: Path, target: Path) -> bool:
     """Hard-link a file of the current output into the staging folder (a copy where links are refused)."""
     try:
         if source.is_symlink() or not source.is_file():

@@ -1,36 +1,91 @@
 """Search: the Pagefind index of the course pages, built into the staged site before it is published.
 
-One `add_directory` call indexes every written page: the Python wrapper waits 0.1 s for each reply of the
-Pagefind service, so one call per page would cost minutes on a large catalogue.
+The index is split into shards of about SHARD_PAGES pages, each a course's by a hash of its path:
+- Pagefind holds about 160 KiB per course page while it writes an index (measured: 634 MiB for 4,000
+  pages in one index, 162 MiB for 1,000), so shards keep the largest process of a build small;
+- each shard is written by its own Pagefind process, two at a time on two cores (Pagefind's service
+  mostly works on one thread), so a cold index takes about half the time;
+- an edit re-indexes only the shard of the edited page; the others are linked from the last build.
+The browser loads the first shard (pagefind/) and merges the others (pagefind/shards/1/, ...) with Pagefind's
+`mergeIndex`, which shares the first shard's wasm: the extra cost is a small entry file per shard.
+
+One `add_directory` call indexes a shard: the Python wrapper waits 0.1 s for each reply of the Pagefind
+service, so one call per page would cost minutes on a large catalogue. Each shard's pages are hard-linked
+into a folder of their own for that call.
 
 Pagefind only finds and ranks: the pages carry no Pagefind filters, sort keys or metadata. Filtering,
 counting and sorting the found courses is done in the browser with the browse table (search/browse.json),
 which halves the time of a search whose words match thousands of pages (measured: 200 ms to 90 ms at
 4,000 courses) and answers every facet's counts from one search. PAGES, written into the index's folder,
-links the two: the path of the page behind each id Pagefind returns.
+links the two: the path of the page behind each id Pagefind returns, and the folders of the other shards.
 """
 from __future__ import annotations
 
 import asyncio
 import gzip
+import hashlib
 import json
 import logging
+import os
+import shutil
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 from .config import Config
 from .diagnostics import ContentError, Diagnostic
+from .output import link_file
 
 log = logging.getLogger(__name__)
 
 UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
           "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
-INDEXED_PAGES = "courses/**/index.html"  # listing and institution pages are not indexed; archived courses opt out
+# a merged shard needs only its entry file, metadata, index chunks and fragments: the first shard's
+# script, worker and wasm serve them all
+SCRIPTS = ("pagefind.js", "pagefind-worker.js")
 PAGES = "catalogue-pages.json"  # Pagefind's page ids -> the pages' paths, for the browse table
+SHARD_PAGES = 1000
+WORK = ".shards-in-the-making"  # inside the index folder while shards are made; never published
 
 
-def build_index(site: Path, config: Config, folder: str = "pagefind") -> int:
-    """Index the course pages of a written site into site/<folder>/; returns the number of pages indexed."""
+@dataclass(frozen=True)
+class Previous:
+    """The index of the last build, for reusing the shards none of whose pages changed."""
+
+    folder: Path  # its index folder (pagefind/ of the published site)
+    pages: Sequence[str]  # the pages it indexed
+    changed: frozenset[str] = field(default_factory=frozenset)  # pages written anew since
+
+
+@dataclass(frozen=True)
+class Indexed:
+    """What the search stage did: pages in the index, and the shards made anew (the others were reused)."""
+
+    pages: int
+    shards: int
+    made: tuple[int, ...]
+
+
+def shards(pages: Sequence[str]) -> list[list[str]]:
+    """The indexed pages, split into shards by a hash of each path, so a page stays in its shard as others come
+    and go (until the number of shards changes). No shard is empty (Pagefind cannot merge an empty index),
+    unless there is no page at all."""
+    count = max(1, -(-len(pages) // SHARD_PAGES))
+    groups: list[list[str]] = [[] for _ in range(count)]
+    for page in sorted(pages):
+        groups[int.from_bytes(hashlib.blake2b(page.encode(), digest_size=8).digest(), "big") % count].append(page)
+    return [group for group in groups if group] or [[]]
+
+
+def shard_folder(index: Path, k: int) -> Path:
+    """Where shard k lives: the first shard is the index folder itself, the others are numbered inside it."""
+    return index if k == 0 else index / "shards" / str(k)
+
+
+def build_index(site: Path, config: Config, pages: Sequence[str], folder: str = "pagefind",
+                previous: Previous | None = None) -> Indexed:
+    """Index the given pages of a written site into site/<folder>/, reusing the last build's unchanged shards."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -39,36 +94,137 @@ def build_index(site: Path, config: Config, folder: str = "pagefind") -> int:
         def runner(coroutine):  # noqa: ANN001, ANN202
             with ThreadPoolExecutor(max_workers=1) as pool:
                 return pool.submit(asyncio.run, coroutine).result()
+    index = site / folder
+    groups = shards(pages)
+    reused = _reuse(index, groups, previous)
+    made = tuple(k for k in range(len(groups)) if k not in reused)
     try:
-        return runner(_build_index(site, config, folder))
+        runner(_make_shards(site, index, config, {k: groups[k] for k in made}))
     except Exception as exc:  # noqa: BLE001 — the service's failures reach us in many shapes
         raise ContentError([Diagnostic("pagefind", message=f"the search index could not be built: {exc}",
                                        code="search")]) from exc
+    finally:
+        shutil.rmtree(index / WORK, ignore_errors=True)
+    paths = _page_paths(index, groups, reused, previous)
+    listing = {"shards": [f"shards/{k}/" for k in range(1, len(groups))], "pages": paths}
+    data = json.dumps(listing, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    if not (previous and _same_bytes(previous.folder / PAGES, data) and link_file(previous.folder / PAGES, index / PAGES)):
+        (index / PAGES).write_bytes(data)
+    return Indexed(len(paths), len(groups), made)
 
 
-async def _build_index(site: Path, config: Config, folder: str) -> int:
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _reuse(index: Path, groups: list[list[str]], previous: Previous | None) -> set[int]:
+    """Link the last build's shards whose pages are the same and unchanged; the numbers of the shards linked."""
+    if previous is None:
+        return set()
+    before = shards(previous.pages)
+    if len(before) != len(groups):
+        return set()
+    reused = set()
+    for k, group in enumerate(groups):
+        if group == before[k] and previous.changed.isdisjoint(group) and \
+                _link_shard(shard_folder(previous.folder, k), shard_folder(index, k)):
+            reused.add(k)
+    return reused
+
+
+def _link_shard(source: Path, target: Path) -> bool:
+    """Hard-link one shard's files (not the other shards inside the first one's folder); False if any is missing."""
+    if not (source / "pagefind-entry.json").is_file() or source.is_symlink():
+        return False
+    try:
+        for entry in os.scandir(source):
+            if entry.is_file(follow_symlinks=False) and entry.name != PAGES:
+                target.mkdir(parents=True, exist_ok=True)
+                if not link_file(Path(entry.path), target / entry.name):
+                    return False
+            elif entry.is_dir(follow_symlinks=False) and entry.name in ("index", "fragment"):
+                (target / entry.name).mkdir(parents=True, exist_ok=True)
+                for file in os.scandir(entry.path):
+                    if not link_file(Path(file.path), target / entry.name / file.name):
+                        return False
+    except OSError:
+        return False
+    return True
+
+
+async def _make_shards(site: Path, index: Path, config: Config, groups: dict[int, list[str]]) -> None:
+    """Write the given shards, as many at a time as there are cores."""
+    if not groups:
+        return
+    limit = asyncio.Semaphore(max(1, min(len(groups), os.cpu_count() or 1)))
+
+    async def one(k: int, pages: list[str]) -> None:
+        async with limit:
+            view, written = index / WORK / f"view-{k}", index / WORK / f"out-{k}"
+            await asyncio.to_thread(_link_view, site, view, pages)
+            await _index(view, written, config)
+            await asyncio.to_thread(_place, written, shard_folder(index, k), k)
+
+    await asyncio.gather(*(one(k, pages) for k, pages in groups.items()))
+
+
+def _link_view(site: Path, view: Path, pages: list[str]) -> None:
+    """A folder holding just this shard's pages, at their paths in the site (links: nothing is copied)."""
+    view.mkdir(parents=True, exist_ok=True)
+    for page in pages:
+        target = view / page
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.link(site / page, target)
+
+
+async def _index(view: Path, written: Path, config: Config) -> None:
     from pagefind.index import PagefindIndex  # imported late: check never needs it
 
     # One language for the whole index: a Czech course must be found from the English search box.
-    options = {"force_language": config.language, "output_path": str(site / folder)}
+    options = {"force_language": config.language, "output_path": str(written)}
     async with PagefindIndex(config=options) as index:
-        result = await index.add_directory(str(site), glob=INDEXED_PAGES)
-        count = int(result.get("page_count", 0))
-    # leaving the context wrote the index; the catalogue uses its own interface, not Pagefind's bundled UIs
-    for name in UNUSED:
-        (site / folder / name).unlink(missing_ok=True)
-    pages = json.dumps(page_paths(site / folder), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    (site / folder / PAGES).write_text(pages, encoding="utf-8")
-    return count
+        await index.add_directory(str(view), glob="**/index.html")
+    # leaving the context wrote the index
 
 
-def page_paths(index: Path) -> dict[str, str]:
+def _place(written: Path, target: Path, k: int) -> None:
+    """Move a written shard into the index; the catalogue uses its own interface, not Pagefind's bundled UIs."""
+    for name in UNUSED + (SCRIPTS + tuple(p.name for p in written.glob("wasm.*.pagefind")) if k else ()):
+        (written / name).unlink(missing_ok=True)
+    target.mkdir(parents=True, exist_ok=True)
+    for entry in written.iterdir():
+        os.replace(entry, target / entry.name)
+
+
+def _page_paths(index: Path, groups: list[list[str]], reused: set[int], previous: Previous | None) -> dict[str, str]:
     """Each indexed page's Pagefind id and its path in the site (as in search/browse.json: no leading slash).
+
+    Reused shards' pages come from the last build's list; made shards' from their fragments.
+    """
+    paths: dict[str, str] = {}
+    if reused and previous:
+        try:
+            before = json.loads((previous.folder / PAGES).read_text(encoding="utf-8"))["pages"]
+        except (OSError, ValueError, KeyError, TypeError):
+            before, reused = {}, set()
+        keep = {page.removesuffix("index.html") for k in reused for page in groups[k]}
+        paths.update((id_, path) for id_, path in before.items() if path in keep)
+    for k in range(len(groups)):
+        if k not in reused:
+            paths.update(page_paths(shard_folder(index, k)))
+    return paths
+
+
+def page_paths(shard: Path) -> dict[str, str]:
+    """Each page of one shard: its Pagefind id and its path in the site.
 
     Pagefind names each page's fragment file by the page's id; the fragment gives the page's URL.
     """
     paths: dict[str, str] = {}
-    for fragment in (index / "fragment").glob("*.pf_fragment"):
+    for fragment in (shard / "fragment").glob("*.pf_fragment"):
         data = gzip.decompress(fragment.read_bytes())
         paths[fragment.stem] = json.loads(data[data.index(b"{"):])["url"].lstrip("/")
     return paths

@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .cache import CACHE_DIR, ParseCache
@@ -36,7 +36,7 @@ from .markup import MarkdownRenderer
 from .model import Course
 from .output import content_hash
 from .render import Page, listing_path, load_theme, render, render_data, theme_digest
-from .search import build_index
+from .search import Previous, build_index
 
 log = logging.getLogger(__name__)
 
@@ -454,10 +454,13 @@ class Background:
         self.announce = announce
         self.wanted = threading.Event()
         self.reindex = False
+        self.changed: set[str] = set()  # pages written since the index was last made: their shards are made anew
+        self.indexed: list[str] | None = None  # the pages of the index being served
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
-    def request(self, reindex: bool) -> None:
+    def request(self, reindex: bool, changed: Iterable[str] = ()) -> None:
+        self.changed.update(changed)
         self.reindex = self.reindex or reindex
         self.wanted.set()
 
@@ -481,6 +484,7 @@ class Background:
                 return
             self.wanted.clear()
             reindex, self.reindex = self.reindex, False
+            changed, self.changed = self.changed, set()
             started = time.perf_counter()
             try:
                 written = self.preview.refresh_data()
@@ -492,16 +496,21 @@ class Background:
                                   f"{(time.perf_counter() - started) * 1000:.0f} ms")
             if reindex and not self.preview.closed:
                 started = time.perf_counter()
-                count = self._index()
-                if count is not None:
+                count = self._index(changed)
+                if count is None:
+                    self.changed |= changed  # not indexed: those pages' shards are still to be made
+                else:
                     self.announce(f"  search index: {count} pages indexed in {time.perf_counter() - started:.1f} s")
 
-    def _index(self) -> int | None:
+    def _index(self, changed: set[str]) -> int | None:
         catalogue, out = self.preview.catalogue, self.preview.out
         if catalogue is None:
             return None
+        pages = sorted(c.url + "index.html" for c in catalogue.listed)
+        last = Previous(out / "pagefind", self.indexed, frozenset(changed)) if self.indexed is not None else None
+        shutil.rmtree(out / ".pagefind-new", ignore_errors=True)
         try:
-            count = build_index(out, catalogue.config, folder=".pagefind-new")
+            count = build_index(out, catalogue.config, pages, folder=".pagefind-new", previous=last).pages
             if self.preview.closed:
                 shutil.rmtree(out / ".pagefind-new", ignore_errors=True)
                 return None
@@ -511,6 +520,7 @@ class Background:
                 (out / "pagefind").rename(old)
             (out / ".pagefind-new").rename(out / "pagefind")
             shutil.rmtree(old, ignore_errors=True)
+            self.indexed = pages
             return count
         except Exception as exc:  # noqa: BLE001 — the preview goes on without a fresh index
             log.warning("search index not refreshed: %s", exc)
@@ -593,7 +603,8 @@ def serve(source: Path, host: str = "127.0.0.1", port: int = 8000, announce: Cal
             for d in outcome.diagnostics:
                 announce("  " + d.text())
             hub.send("reload")
-            background.request(reindex=outcome.reindex or not (out / "pagefind").exists())
+            background.request(reindex=outcome.reindex or not (out / "pagefind").exists(),
+                               changed=[*outcome.written, *outcome.removed])
         else:
             for d in outcome.diagnostics:
                 announce("  " + d.text())

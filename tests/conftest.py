@@ -13,6 +13,7 @@ from typing import Callable, Iterator, Mapping
 
 import pytest
 
+from generator import search
 from generator.build import BuildResult, build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,6 +90,21 @@ def sample_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildR
     """The project's sample catalogue (content/ at the top of the repo), built once."""
     out = tmp_path_factory.mktemp("sample") / "output"
     return out, build(ROOT, out)
+
+
+@pytest.fixture(scope="session")
+def sharded_sample_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResult]:
+    """The sample catalogue built once with its search index in shards of at most 8 pages (several shards)."""
+    out = tmp_path_factory.mktemp("sharded") / "output"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search, "SHARD_PAGES", 8)
+        return out, build(ROOT, out, use_cache=False)
+
+
+@pytest.fixture(scope="session", params=["one index", "shards"])
+def search_build(request: pytest.FixtureRequest) -> tuple[Path, BuildResult]:
+    """The sample catalogue with its search index whole, then in shards."""
+    return request.getfixturevalue("sample_build" if request.param == "one index" else "sharded_sample_build")
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ import shutil
 
 import pytest
 
+from generator import search
 from generator.build import build
 from generator.cache import CACHE_DIR
 from generator.diagnostics import ContentError
@@ -159,3 +160,33 @@ def test_a_file_touched_but_unchanged_is_read_once_then_trusted_again(site, tmp_
     touched = build(site, out)
     assert touched.up_to_date and touched.catalogue is not None  # read, found the same: nothing written
     assert build(site, out).catalogue is None  # and the next build trusts the files' new times
+
+
+def test_one_edit_makes_only_its_search_shard_anew(site, tmp_path, monkeypatch):
+    monkeypatch.setattr(search, "SHARD_PAGES", 3)
+    out = tmp_path / "out"
+    first = build(site, out)
+    assert first.shards[0] == first.shards[1] > 2
+    inodes = {p.relative_to(out).as_posix(): p.stat().st_ino for p in (out / "pagefind").rglob("*") if p.is_file()}
+    course = site / "content/courses/beta-centre/extra-3.md"
+    course.write_text(course.read_text().replace("Extra Course 3", "Extra Course Three"))
+    result = build(site, out)
+    assert result.shards == (1, first.shards[1])
+    page = "courses/beta-centre/extra-3/index.html"
+    edited = next(k for k, group in enumerate(search.shards(sorted(c.url + "index.html" for c in result.catalogue.listed))) if page in group)
+    folder = "pagefind/" if edited == 0 else f"pagefind/shards/{edited}/"
+    after = {p.relative_to(out).as_posix(): p.stat().st_ino for p in (out / "pagefind").rglob("*") if p.is_file()}
+    kept = {rel for rel in after if inodes.get(rel) == after[rel]}
+    remade = set(after) - kept - {"pagefind/catalogue-pages.json"}
+    # files of the edited shard are new; every file of the other shards is the last build's
+    assert remade and all(rel.startswith(folder) and (edited != 0 or not rel.startswith("pagefind/shards/"))
+                          for rel in remade)
+    assert any(rel.startswith("pagefind/shards/") for rel in kept) and any(rel.startswith(folder) for rel in remade)
+    with monkeypatch.context() as patch:
+        patch.setattr(search, "SHARD_PAGES", 3)
+        assert tree(out) == tree(cold(site, tmp_path, "shard"))
+    # a course added and one deleted: only their shards are made anew
+    (site / "content/courses/beta-centre/extra-5.md").unlink()
+    again = build(site, out)
+    assert 1 <= again.shards[0] < again.shards[1]
+    assert tree(out) == tree(cold(site, tmp_path, "shard-delete"))

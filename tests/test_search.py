@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 import pytest
 import yaml
 
+from generator import search
 from generator.build import build
 
 from .conftest import ROOT, SITES
@@ -113,8 +114,8 @@ def indexed_text(out: Path, url: str) -> str:
 
 @pytest.mark.parametrize("word, choices", [("research", {"level": ["7", "8"], "mode": ["online", "blended"]}),
                                            ("data", {"audience": ["professionals"]})])
-def test_search_words_and_filters_give_the_counts_of_the_found_courses(sample_build, serve, page, word, choices):
-    out, _ = sample_build
+def test_search_words_and_filters_give_the_counts_of_the_found_courses(search_build, serve, page, word, choices):
+    out, _ = search_build
     found = [c for c in content_courses(ROOT)
              if re.search(rf"\b{word}\w*", indexed_text(out, c["url"]), re.I)]  # Pagefind also matches prefixes
     assert 3 < len(found) < len(content_courses(ROOT))
@@ -131,12 +132,29 @@ def test_search_words_and_filters_give_the_counts_of_the_found_courses(sample_bu
             assert facet_count(page, key, value) == sum(value in c[key] for c in others), (key, value)
 
 
-def test_every_indexed_page_is_linked_to_its_row_of_the_browse_table(sample_build):
-    out, result = sample_build
-    pages = json.loads((out / "pagefind/catalogue-pages.json").read_text(encoding="utf-8"))
+def test_every_indexed_page_is_linked_to_its_row_of_the_browse_table(search_build):
+    out, result = search_build
+    listing = json.loads((out / "pagefind/catalogue-pages.json").read_text(encoding="utf-8"))
+    pages, shards = listing["pages"], listing["shards"]
     rows = [row[0] for row in json.loads((out / "search/browse.json").read_text(encoding="utf-8"))["courses"]]
     assert sorted(pages.values()) == sorted(rows) == sorted(c.url for c in result.catalogue.listed)
-    assert {p.stem for p in (out / "pagefind/fragment").glob("*.pf_fragment")} == set(pages)
+    folders = [out / "pagefind"] + [out / "pagefind" / shard for shard in shards]
+    assert result.shards == (len(folders), len(folders))
+    fragments = [{p.stem for p in (folder / "fragment").glob("*.pf_fragment")} for folder in folders]
+    assert all(fragments) and sum(map(len, fragments)) == len(pages) and set().union(*fragments) == set(pages)
+    # the merged shards carry no script or wasm of their own: the first shard's serve them all
+    assert not [p for folder in folders[1:] for p in folder.iterdir() if p.suffix in (".js", ".pagefind")]
+
+
+def test_shards_are_at_most_their_size_and_keep_their_pages_as_others_come_and_go(monkeypatch):
+    monkeypatch.setattr(search, "SHARD_PAGES", 50)
+    pages = [f"courses/x/course-{i:04}/index.html" for i in range(1000)]
+    groups = search.shards(pages)
+    assert len(groups) == 20 and sorted(p for g in groups for p in g) == pages
+    assert max(map(len, groups)) < 75  # spread by a hash: even enough
+    fewer = search.shards(pages[:-10] + [f"courses/y/new-{i}/index.html" for i in range(10)])
+    assert [[p for p in g if p in pages] for g in fewer] == [[p for p in g if p in pages[:-10]] for g in groups]
+    assert len(search.shards([])) == 1 and len(search.shards(pages[:50])) == 1 and len(search.shards(pages[:51])) == 2
 
 
 def test_browsing_without_words_lists_the_whole_catalogue_with_counts(sample_build, serve, page):
@@ -261,7 +279,9 @@ def test_no_match_state_offers_a_reset(sample_build, serve, page):
     assert page.input_value("#q") == "" and page.url.endswith("/") and page.locator("[data-empty]").is_hidden()
 
 
-def test_search_works_under_a_sub_path(serve, page, tmp_path):
+@pytest.mark.parametrize("shard_pages", [1000, 1])
+def test_search_works_under_a_sub_path(serve, page, tmp_path, monkeypatch, shard_pages):
+    monkeypatch.setattr(search, "SHARD_PAGES", shard_pages)  # 1: every course in a shard of its own
     out = tmp_path / "out"
     build(SITES / "basic", out, base_url="https://example.org/catalogue/")
     base = serve(out, prefix="/catalogue/")

@@ -83,13 +83,15 @@ function loadTable() {
 function loadPagefind() {
   pagefind ||= (async () => {
     const source = new URL(root.dataset.pagefind, location.href);
-    const [module, pages] = await Promise.all([
+    const [module, { shards, pages }] = await Promise.all([
       import(source.href),
       fetch(new URL("catalogue-pages.json", source)).then((r) => r.json()),
       loadTable(),
     ]);
     await module.options({ baseUrl: base });
     await module.init();
+    // the index comes in shards: this one, and others merged into it (they share its wasm)
+    await Promise.all(shards.map((shard) => module.mergeIndex(new URL(shard, source).pathname, { baseUrl: base })));
     const table = await loadTable();
     const rowOf = new Map();   // Pagefind's page id -> row of the browse table
     for (const [id, path] of Object.entries(pages)) if (table.rowOf.has(path)) rowOf.set(id, table.rowOf.get(path));
