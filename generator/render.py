@@ -15,7 +15,7 @@ import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 import jinja2
 
@@ -150,35 +150,61 @@ SORT_OPTIONS = (("relevance", "Relevance"), ("start", "Start date, soonest first
 
 
 def pages(catalogue: Catalogue, base_key: str = "") -> Iterator[Page]:
-    """Every page of the site, in a fixed order. `base_key` is the hash of the code, theme and config."""
+    """Every page of the site, in a fixed order. `base_key` is the hash of the code, theme and config.
+
+    Each page's key hashes all it is made from (its courses' and institutions' files, the facet counts), so
+    a rebuild renders only the pages an edit touched: one course's page, its listing and institution pages.
+    """
     config = catalogue.config
     listed = catalogue.listed
+    by_id = catalogue.institutions_by_id
     total_pages = max(1, math.ceil(len(listed) / config.page_size))
+    # the filter form on every listing page shows the facet counts
+    facets_key = digest(repr(catalogue.facets)) if base_key else ""
     for number in range(1, total_pages + 1):
         chunk = listed[(number - 1) * config.page_size: number * config.page_size]
         yield Page(listing_path(number), "index.html", functools.partial(_listing_values, catalogue, chunk, number,
-                                                                          total_pages))
+                                                                          total_pages),
+                   key=_group_key(base_key, f"listing {number} of {total_pages}, {len(listed)} courses", facets_key,
+                                  chunk, by_id))
     for course in catalogue.courses:
-        institution = catalogue.institutions_by_id[course.institution_id]
+        institution = by_id[course.institution_id]
         yield Page(course.url + "index.html", "course.html",
                    functools.partial(_course_values, catalogue, course, institution),
                    key=course_key(base_key, course, institution))
-    yield Page("institutions/index.html", "institutions.html", {
-        "institutions": catalogue.institutions,
-        "counts": {i.id: len(catalogue.by_institution[i.id]) for i in catalogue.institutions},
-    })
+    counts = {i.id: len(catalogue.by_institution[i.id]) for i in catalogue.institutions}
+    yield Page("institutions/index.html", "institutions.html", {"institutions": catalogue.institutions, "counts": counts},
+               key=_group_key(base_key, f"institutions {counts}", "", (), {i.id: i for i in catalogue.institutions}))
     for institution in catalogue.institutions:
         yield Page(institution.url + "index.html", "institution.html", {
             "institution": institution, "courses": catalogue.by_institution[institution.id],
             "logo": logo_path(institution),
-        })
-    yield Page("404.html", "404.html", {})
-    yield Page("_headers", "_headers", {})
+        }, key=_group_key(base_key, f"institution {institution.id}", institution.digest,
+                          catalogue.by_institution[institution.id], by_id))
+    yield Page("404.html", "404.html", {}, key=_group_key(base_key, "404", "", (), {}))
+    yield Page("_headers", "_headers", {}, key=_group_key(base_key, "_headers", "", (), {}))
     yield Page("sitemap.xml", "sitemap.xml", {
         "listing_pages": [listing_path(n).removesuffix("index.html") for n in range(1, total_pages + 1)],
         "courses": listed, "institutions": catalogue.institutions,
-    })
-    yield Page("robots.txt", "robots.txt", {})
+    }, key=_group_key(base_key, "sitemap", "", listed, by_id))
+    yield Page("robots.txt", "robots.txt", {}, key=_group_key(base_key, "robots", "", (), {}))
+
+
+def _group_key(base_key: str, what: str, extra: str, courses: Sequence[Course], by_id: dict[str, Any]) -> str:
+    """The key of a page made from several courses (and their institutions): "" (never reused) without hashes."""
+    if not base_key:
+        return ""
+    parts = [base_key, what, extra]
+    for course in courses:
+        institution = by_id[course.institution_id]
+        if not (course.digest and institution.digest):
+            return ""
+        parts.append(f"{course.digest}:{institution.digest}")
+    for institution in (by_id.values() if not courses else ()):
+        if not institution.digest:
+            return ""
+        parts.append(institution.digest)
+    return digest(*parts)
 
 
 def _browse_json(catalogue: Catalogue) -> bytes:

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from generator import search
+from generator import render as render_module, search
 from generator.build import build
 from generator.cache import CACHE_DIR
 from generator.diagnostics import ContentError
@@ -190,3 +190,18 @@ def test_one_edit_makes_only_its_search_shard_anew(site, tmp_path, monkeypatch):
     again = build(site, out)
     assert 1 <= again.shards[0] < again.shards[1]
     assert tree(out) == tree(cold(site, tmp_path, "shard-delete"))
+
+
+def test_an_edit_renders_only_the_pages_made_from_the_course(site, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    build(site, out)
+    rendered = []
+    real = render_module._render_page
+    monkeypatch.setattr(render_module, "_render_page", lambda theme, page: rendered.append(page.path) or real(theme, page))
+    course = site / "content/courses/alpha-institute/data-stewardship.md"
+    course.write_text(course.read_text() + "\nOne more sentence.\n")
+    build(site, out)
+    # its page, the listing page with its card, its institution's page and the sitemap; not the other pages
+    assert sorted(rendered) == ["courses/alpha-institute/data-stewardship/index.html", "index.html",
+                                "institutions/alpha-institute/index.html", "sitemap.xml"]
+    assert tree(out) == tree(cold(site, tmp_path, "rendered"))
