@@ -154,11 +154,12 @@ def _build(out: Path, catalogue: Catalogue, diags: list[Diagnostic], timings: Ti
         pages = _rendered(lambda k: render(catalogue, theme, k), keys, previous, out)
     with timings.stage("write"):
         hashes: dict[str, str] = {}
-        staging = stage(out, pages.files, _reusable(pages, previous, out), hashes)
+        linked: set[str] = set()
+        staging = stage(out, pages.files, _reusable(pages, previous, out), hashes, linked)
     try:
         with timings.stage("data"):
             data = _rendered(lambda k: render_data(catalogue, theme, k, store), keys, previous, out)
-            fill(staging, out, data.files, _reusable(data, previous, out), hashes)
+            fill(staging, out, data.files, _reusable(data, previous, out), hashes, linked)
         indexed = sorted(c.url + "index.html" for c in catalogue.listed)
         changed = {rel for rel, h in hashes.items() if not previous or previous.files.get(rel) != h}
         # Run beside the data stage, Pagefind (several threads) and this process fight over two cores and
@@ -166,7 +167,8 @@ def _build(out: Path, catalogue: Catalogue, diags: list[Diagnostic], timings: Ti
         with timings.stage("search"):
             last = Previous(out / "pagefind", previous.indexed, frozenset(changed)) if previous else None
             search = build_index(staging, catalogue.config, indexed, previous=last)
-        stats = file_stats(staging, hashes)  # renames keep them: these are the published files' stats
+        # renames keep them: these are the published files' stats
+        stats = file_stats(staging, hashes, previous.stats if previous else None, linked)
         manifest = Manifest(fingerprint, hashes, {**pages.keys, **data.keys}, indexed, stats, inputs,
                             [dataclasses.asdict(d) for d in diags], _summary(catalogue))
         mark(staging, manifest.token)
@@ -185,17 +187,19 @@ def _rendered(make: Callable[[dict[str, str] | None], Rendered], keys: dict[str,
               previous: Manifest | None, out: Path) -> Rendered:
     """Render, reusing pages by key; again without reuse if a file to reuse was changed behind our back."""
     rendered = make(keys)
-    if rendered.reused and not all(previous and previous.intact(out, rel) for rel in rendered.reused):
+    root = os.fspath(out)
+    if rendered.reused and not all(previous and previous.intact(root, rel) for rel in rendered.reused):
         rendered = make(None)
     return rendered
 
 
 def _reusable(rendered: Rendered, previous: Manifest | None, out: Path) -> dict[str, str]:
-    """Which files of the current output the new one can keep, by content hash."""
+    """Which files of the current output the new one can keep, by content hash (`_rendered` checked the reused)."""
     if not previous:
         return {}
-    return {rel: previous.files[rel] for rel in (*rendered.files, *rendered.reused)
-            if rel in previous.files and previous.intact(out, rel)}
+    root = os.fspath(out)
+    return {**{rel: previous.files[rel] for rel in rendered.files if rel in previous.files and previous.intact(root, rel)},
+            **{rel: previous.files[rel] for rel in rendered.reused if rel in previous.files}}
 
 
 def input_signature(source: Path, base_url: str | None = None) -> str:

@@ -10,7 +10,7 @@ import json
 import logging
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from .cache import digest
@@ -32,16 +32,17 @@ class Manifest:
     warnings: list[dict] = field(default_factory=list)   # the build's warnings, said again by a build it spares
     summary: dict[str, int] = field(default_factory=dict)  # how many courses, listed courses, institutions
 
-    def intact(self, out: Path, rel: str) -> bool:
-        """True when the published file is still the one this build wrote."""
+    def intact(self, out: Path | str, rel: str) -> bool:
+        """True when the published file is still the one this build wrote (a symbolic link never is)."""
         try:
-            st = (out / rel).stat()
+            st = os.lstat(f"{os.fspath(out)}/{rel}")
         except OSError:
             return False
         return [st.st_size, st.st_mtime_ns] == self.stats.get(rel)
 
     def all_intact(self, out: Path) -> bool:
-        return all(self.intact(out, rel) for rel in self.files)
+        root = os.fspath(out)
+        return all(self.intact(root, rel) for rel in self.files)
 
     @property
     def token(self) -> str:
@@ -53,12 +54,18 @@ def _path(cache_dir: Path, out: Path) -> Path:
     return cache_dir / f"manifest-{digest(str(out.resolve()))[:16]}.json"
 
 
-def file_stats(out: Path, files: dict[str, str]) -> dict[str, list[int]]:
-    """Size and modification time of each published file."""
+def file_stats(out: Path, files: dict[str, str], known: dict[str, list[int]] | None = None,
+               linked: set[str] = frozenset()) -> dict[str, list[int]]:
+    """Size and modification time of each published file; those `linked` from the last build keep its `known` ones
+    (a hard link is the same file)."""
+    root, known = os.fspath(out), known or {}
     stats = {}
     for rel in files:
-        st = (out / rel).stat()
-        stats[rel] = [st.st_size, st.st_mtime_ns]
+        if rel in linked and rel in known:
+            stats[rel] = known[rel]
+        else:
+            st = os.lstat(f"{root}/{rel}")
+            stats[rel] = [st.st_size, st.st_mtime_ns]
     return stats
 
 
@@ -80,8 +87,10 @@ def write_manifest(cache_dir: Path | None, out: Path, manifest: Manifest) -> Non
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".tmp-")
+        # a shallow dict and one write: dataclasses.asdict deep-copies tens of thousands of entries
+        text = json.dumps({f.name: getattr(manifest, f.name) for f in fields(manifest)}, sort_keys=True)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(asdict(manifest), f, sort_keys=True)
+            f.write(text)
         os.replace(tmp, _path(cache_dir, out))
     except OSError as exc:
         log.warning("could not keep the build manifest: %s", exc)

@@ -7,9 +7,10 @@ import hashlib
 import logging
 import os
 import shutil
+import stat
 import sys
 import tempfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from .diagnostics import UsageError, display_path
 
@@ -53,7 +54,7 @@ def write_site(out: Path, files: dict[str, bytes]) -> int:
 
 
 def stage(out: Path, files: dict[str, bytes], reuse: dict[str, str] | None = None,
-          hashes: dict[str, str] | None = None) -> Path:
+          hashes: dict[str, str] | None = None, linked: set[str] | None = None) -> Path:
     """Write every file into a new folder beside `out` (same file system, so publishing is a rename).
 
     `reuse` names files of the current output to keep as they are, by their content hash. They are
@@ -66,7 +67,7 @@ def stage(out: Path, files: dict[str, bytes], reuse: dict[str, str] | None = Non
     recover(out)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
-        fill(staging, out, files, reuse, hashes)
+        fill(staging, out, files, reuse, hashes, linked)
         os.chmod(staging, 0o755)
     except BaseException:
         discard(staging)
@@ -75,29 +76,48 @@ def stage(out: Path, files: dict[str, bytes], reuse: dict[str, str] | None = Non
 
 
 def fill(staging: Path, out: Path, files: dict[str, bytes], reuse: dict[str, str] | None = None,
-         hashes: dict[str, str] | None = None) -> None:
-    """Add files to a staged site, linking those that `reuse` keeps from the current output (see `stage`)."""
-    out = out.resolve()
+         hashes: dict[str, str] | None = None, linked: set[str] | None = None) -> None:
+    """Add files to a staged site, linking those that `reuse` keeps from the current output (see `stage`).
+
+    `reuse` must name only files checked to be as the last build left them (`Manifest.intact`). The paths
+    of the files linked are added to `linked`. Paths are handled as strings: at tens of thousands of files,
+    pathlib's objects cost more than the system calls.
+    """
+    root, old = os.fspath(staging), os.fspath(out.resolve())
     reuse = reuse or {}
-    made: set[Path] = set()
+    made: set[str] = set()
     for rel, data in sorted(files.items()):
-        target = staging / _safe_relative(rel)
-        _parent(target, made)
+        target = _target(root, rel, made)
         digest = content_hash(data)
         if hashes is not None:
             hashes[rel] = digest
-        if reuse.get(rel) == digest and link_file(out / rel, target):
+        if reuse.get(rel) == digest and link_file(f"{old}/{rel}", target, checked=True):
+            if linked is not None:
+                linked.add(rel)
             continue
-        target.write_bytes(data)
+        with open(target, "wb") as f:
+            f.write(data)
     for rel, digest in sorted(reuse.items()):
         if rel in files:
             continue
-        target = staging / _safe_relative(rel)
-        _parent(target, made)
-        if not link_file(out / rel, target):
-            raise FileNotFoundError(f"{out / rel} disappeared during the build")
+        if not link_file(f"{old}/{rel}", _target(root, rel, made), checked=True):
+            raise FileNotFoundError(f"{old}/{rel} disappeared during the build")
         if hashes is not None:
             hashes[rel] = digest
+        if linked is not None:
+            linked.add(rel)
+
+
+def _target(root: str, rel: str, made: set[str]) -> str:
+    """Where a site path goes in the staged site (its folder made), refusing any path that could leave it."""
+    parts = rel.split("/")
+    if not rel or rel.startswith("/") or any(p in ("", ".", "..") for p in parts) or "\\" in rel or "\0" in rel:
+        raise ValueError(f"refusing to write outside the output folder: {rel!r}")
+    folder = rel.rpartition("/")[0]
+    if folder and folder not in made:
+        os.makedirs(f"{root}/{folder}", exist_ok=True)
+        made.add(folder)
+    return f"{root}/{rel}"
 
 
 def mark(staging: Path, token: str) -> None:
@@ -119,16 +139,14 @@ def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def _parent(target: Path, made: set[Path]) -> None:
-    if target.parent not in made:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        made.add(target.parent)
+def link_file(source: str | Path, target: str | Path, checked: bool = False) -> bool:
+    """Hard-link a file of the current output into the staging folder (a copy where links are refused).
 
-
-def link_file(source: Path, target: Path) -> bool:
-    """Hard-link a file of the current output into the staging folder (a copy where links are refused)."""
+    Unless `checked` (its size and time compared with the manifest's, without following links), the source
+    is first made sure to be a plain file: a link to the published site must never carry a symbolic link.
+    """
     try:
-        if source.is_symlink() or not source.is_file():
+        if not checked and not stat.S_ISREG(os.lstat(source).st_mode):
             return False
         try:
             os.link(source, target)
@@ -147,14 +165,6 @@ def publish(staging: Path, out: Path) -> None:
 def discard(staging: Path) -> None:
     """Remove a staged site that will not be published."""
     shutil.rmtree(staging, ignore_errors=True)
-
-
-def _safe_relative(rel: str) -> Path:
-    """A site path as a relative path that cannot leave the output folder."""
-    parts = PurePosixPath(rel).parts
-    if not parts or PurePosixPath(rel).is_absolute() or any(p in ("", ".", "..") for p in parts):
-        raise ValueError(f"refusing to write outside the output folder: {rel!r}")
-    return Path(*parts)
 
 
 def _swap(staging: Path, out: Path) -> None:
