@@ -17,7 +17,7 @@ from .content import discover
 from .diagnostics import ContentError, Diagnostic, has_errors
 from .cache import CACHE_DIR, ParseCache, code_fingerprint, digest
 from .manifest import Manifest, file_stats, read_manifest, write_manifest
-from .output import check_destination, discard, fill, mark, publish, stage
+from .output import Sink, check_destination, discard, fill, mark, publish, stage
 from .search import Previous, build_index
 from .render import Rendered, load_theme, render, render_data, theme_digest
 
@@ -141,7 +141,7 @@ def build(source: Path, out: Path, base_url: str | None = None, strict: bool = F
 def _build(out: Path, catalogue: Catalogue, diags: list[Diagnostic], timings: Timings, cache_dir: Path | None,
            parsed: ParseCache, previous: Manifest | None, inputs: str) -> BuildResult:
     """Render, write, index and publish a loaded catalogue (see `build`)."""
-    with timings.stage("render"):
+    with timings.stage("theme"):
         theme = load_theme(catalogue.config)
         fingerprint = _fingerprint(catalogue, theme.digest)
         if previous and previous.fingerprint == fingerprint and previous.all_intact(out):
@@ -149,17 +149,27 @@ def _build(out: Path, catalogue: Catalogue, diags: list[Diagnostic], timings: Ti
             write_manifest(cache_dir, out, dataclasses.replace(previous, inputs=inputs,
                                                                warnings=[dataclasses.asdict(d) for d in diags]))
             return BuildResult(catalogue, tuple(diags), len(previous.files), timings, up_to_date=True)
-        keys = previous.keys if previous else None
+        # a page is reused by its key only if its file is still as the last build left it
+        keys = {rel: key for rel, key in previous.keys.items() if previous.intact(os.fspath(out), rel)} if previous else None
         store = ParseCache(cache_dir, "rendered")
-        pages = _rendered(lambda k: render(catalogue, theme, k), keys, previous, out)
-    with timings.stage("write"):
-        hashes: dict[str, str] = {}
-        linked: set[str] = set()
-        staging = stage(out, pages.files, _reusable(pages, previous, out), hashes, linked)
+        # Files go into the staged site as they are made, by the processes that make them: no process holds
+        # the whole site (its pages and open data are 200 MB at 4,000 courses), and neither do results sent
+        # between processes.
+        staging = stage(out, {})
+    hashes: dict[str, str] = {}
+    linked: set[str] = set()
     try:
+        with timings.stage("render"):
+            sink = Sink(os.fspath(staging), os.fspath(out.resolve()), previous.files if previous else {},
+                        previous.stats if previous else {})
+            pages = render(catalogue, theme, keys, sink=sink.put)
+            _note(pages, hashes, linked)
+        with timings.stage("write"):  # what is reused as it is: linked from the current output
+            fill(staging, out, {}, {rel: previous.files[rel] for rel in pages.reused} if previous else {}, hashes, linked)
         with timings.stage("data"):
-            data = _rendered(lambda k: render_data(catalogue, theme, k, store), keys, previous, out)
-            fill(staging, out, data.files, _reusable(data, previous, out), hashes, linked)
+            data = render_data(catalogue, theme, keys, store, sink=sink.put)
+            _note(data, hashes, linked)
+            fill(staging, out, {}, {rel: previous.files[rel] for rel in data.reused} if previous else {}, hashes, linked)
         indexed = sorted(c.url + "index.html" for c in catalogue.listed)
         changed = {rel for rel, h in hashes.items() if not previous or previous.files.get(rel) != h}
         # Run beside the data stage, Pagefind (several threads) and this process fight over two cores and
@@ -167,39 +177,30 @@ def _build(out: Path, catalogue: Catalogue, diags: list[Diagnostic], timings: Ti
         with timings.stage("search"):
             last = Previous(out / "pagefind", previous.indexed, frozenset(changed)) if previous else None
             search = build_index(staging, catalogue.config, indexed, previous=last)
-        # renames keep them: these are the published files' stats
-        stats = file_stats(staging, hashes, previous.stats if previous else None, linked)
-        manifest = Manifest(fingerprint, hashes, {**pages.keys, **data.keys}, indexed, stats, inputs,
-                            [dataclasses.asdict(d) for d in diags], _summary(catalogue))
-        mark(staging, manifest.token)
-        publish(staging, out)
+        with timings.stage("publish"):
+            # renames keep them: these are the published files' stats
+            stats = file_stats(staging, hashes, previous.stats if previous else None, linked)
+            manifest = Manifest(fingerprint, hashes, {**pages.keys, **data.keys}, indexed, stats, inputs,
+                                [dataclasses.asdict(d) for d in diags], _summary(catalogue))
+            mark(staging, manifest.token)
+            publish(staging, out)
     except BaseException:
         discard(staging)
         raise
-    write_manifest(cache_dir, out, manifest)
-    parsed.prune()
-    store.prune()
+    with timings.stage("cache"):
+        write_manifest(cache_dir, out, manifest)
+        parsed.prune()
+        store.prune()
     return BuildResult(catalogue, tuple(diags), len(hashes), timings, written=len(changed), indexed=bool(search.made),
                        shards=(len(search.made), search.shards))
 
 
-def _rendered(make: Callable[[dict[str, str] | None], Rendered], keys: dict[str, str] | None,
-              previous: Manifest | None, out: Path) -> Rendered:
-    """Render, reusing pages by key; again without reuse if a file to reuse was changed behind our back."""
-    rendered = make(keys)
-    root = os.fspath(out)
-    if rendered.reused and not all(previous and previous.intact(root, rel) for rel in rendered.reused):
-        rendered = make(None)
-    return rendered
-
-
-def _reusable(rendered: Rendered, previous: Manifest | None, out: Path) -> dict[str, str]:
-    """Which files of the current output the new one can keep, by content hash (`_rendered` checked the reused)."""
-    if not previous:
-        return {}
-    root = os.fspath(out)
-    return {**{rel: previous.files[rel] for rel in rendered.files if rel in previous.files and previous.intact(root, rel)},
-            **{rel: previous.files[rel] for rel in rendered.reused if rel in previous.files}}
+def _note(rendered: Rendered, hashes: dict[str, str], linked: set[str]) -> None:
+    """Record what the sink said of each file made: its content hash, and whether it was linked."""
+    for rel, (digest, was_linked) in rendered.put.items():
+        hashes[rel] = digest
+        if was_linked:
+            linked.add(rel)
 
 
 def input_signature(source: Path, base_url: str | None = None) -> str:

@@ -17,7 +17,7 @@ import json
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, Sequence
 
 import pycountry
 
@@ -124,28 +124,35 @@ def elm_files(catalogue: Catalogue) -> dict[str, bytes]:
     return files
 
 
-def node_json(course: Course, institution: Institution, config: Config) -> str:
-    """One course's learning opportunity as compact JSON, a line of the catalogue document."""
+def node_json(course: Course, institution: Institution, config: Config) -> bytes:
+    """One course's learning opportunity as compact JSON (UTF-8), a line of the catalogue document."""
     return json.dumps(_opportunity(course, institution, config), ensure_ascii=False, sort_keys=True,
-                      separators=(",", ":"))
+                      separators=(",", ":")).encode("utf-8")
 
 
 @lru_cache(maxsize=1)
-def _context_json() -> str:
-    return json.dumps(context(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+def _context_json() -> bytes:
+    return json.dumps(context(), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
-def course_document(node: str) -> bytes:
+def course_document(node: bytes) -> bytes:
     """One course's ELM document from its node: the same as `encode(course_elm(...))` but for the layout."""
-    return ('{"@context":' + _context_json() + "," + node[1:] + "\n").encode("utf-8")
+    return b"".join((b'{"@context":', _context_json(), b",", node[1:], b"\n"))
 
 
-def catalogue_document(node_jsons: list[str]) -> bytes:
+def catalogue_document(node_jsons: Sequence[bytes]) -> bytes:
     """The catalogue's ELM document from its courses' nodes (sorted by course id), one course per line.
 
-    Equivalent to `catalogue_elm`; built from pieces so a rebuild re-encodes only the courses that changed.
+    Equivalent to `catalogue_elm`; built from pieces so a rebuild re-encodes only the courses that changed,
+    and joined once: at 4,000 courses the document is 31 MB, and each intermediate copy would be as big.
     """
-    return ('{"@context":' + _context_json() + ',"@graph":[\n' + ",\n".join(node_jsons) + "\n]}\n").encode("utf-8")
+    pieces = [b'{"@context":', _context_json(), b',"@graph":[\n']
+    for i, node in enumerate(node_jsons):
+        if i:
+            pieces.append(b",\n")
+        pieces.append(node)
+    pieces.append(b"\n]}\n")
+    return b"".join(pieces)
 
 
 def encode(document: dict[str, Any]) -> bytes:

@@ -10,7 +10,9 @@ import shutil
 import stat
 import sys
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
 from .diagnostics import UsageError, display_path
 
@@ -106,6 +108,43 @@ def fill(staging: Path, out: Path, files: dict[str, bytes], reuse: dict[str, str
             hashes[rel] = digest
         if linked is not None:
             linked.add(rel)
+
+
+@dataclass
+class Sink:
+    """Puts each file into a staged site as soon as it is made, so no process holds the whole site in memory.
+
+    Rendering processes (forked copies of the build) call `put` themselves and send back only its result:
+    the file's content hash, and whether the file was linked from the current output (same bytes as the
+    last build's file there, which is checked to be as the last build left it) rather than written.
+    """
+
+    staging: str
+    out: str
+    files: Mapping[str, str] = field(default_factory=dict)  # the last build's files: path -> content hash
+    stats: Mapping[str, list[int]] = field(default_factory=dict)  # and their size and modification time
+    made: set[str] = field(default_factory=set)  # folders made so far (by this process)
+
+    def put(self, rel: str, data: bytes) -> tuple[str, bool]:
+        """Put one file into the staged site; (its content hash, linked from the current output)."""
+        target = _target(self.staging, rel, self.made)
+        try:  # never write through a link to the published site: whatever is there is replaced, not changed
+            os.unlink(target)
+        except FileNotFoundError:
+            pass
+        digest = content_hash(data)
+        if self.files.get(rel) == digest and self._intact(rel) and link_file(f"{self.out}/{rel}", target, checked=True):
+            return digest, True
+        with open(target, "wb") as f:
+            f.write(data)
+        return digest, False
+
+    def _intact(self, rel: str) -> bool:
+        try:
+            st = os.lstat(f"{self.out}/{rel}")
+        except OSError:
+            return False
+        return [st.st_size, st.st_mtime_ns] == self.stats.get(rel)
 
 
 def _target(root: str, rel: str, made: set[str]) -> str:

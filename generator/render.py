@@ -13,7 +13,7 @@ import logging
 import math
 import sys
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
@@ -61,11 +61,24 @@ class Page:
 
 @dataclass(frozen=True)
 class Rendered:
-    """The site's files: new bytes for those rendered, and the keys of keyed pages (rendered or reused)."""
+    """The site's files: new bytes for those rendered, and the keys of keyed pages (rendered or reused).
+
+    Rendered with a sink, the files went straight to it: `put` holds what it said for each, not their bytes.
+    """
 
     files: dict[str, bytes]
     keys: dict[str, str]
     reused: frozenset[str]
+    put: dict[str, Any] = field(default_factory=dict)
+
+
+Sink = Callable[[str, bytes], Any]  # takes each file as it is made (see output.Sink)
+
+
+def _made(path: str, make: Callable[[], bytes], sink: Sink | None) -> Any:
+    """A job's result: the file's bytes, or with a sink, what the sink said of them (all that crosses processes)."""
+    data = make()
+    return sink(path, data) if sink else data
 
 
 def load_theme(config: Config) -> Theme:
@@ -289,18 +302,29 @@ def _key(*parts: str) -> str:  # (keyed by the hashes, which are cheaper to look
 
 
 def render(catalogue: Catalogue, theme: Theme, previous_keys: dict[str, str] | None = None,
-           only: Callable[[Page], bool] | None = None, site_data: bool = True) -> Rendered:
+           only: Callable[[Page], bool] | None = None, site_data: bool = True, sink: Sink | None = None) -> Rendered:
     """Every file of the site, as bytes keyed by its path in the site. Template errors become diagnostics.
 
     A keyed page whose key is in `previous_keys` is not rendered again: the previous output's file is reused.
     `only` limits the pages rendered (the live preview re-renders what a change can have touched), and
     without `site_data` the catalogue-wide data files (courses.json, the search table, the JSON Schema)
-    are left out: the live preview makes them after the open page has reloaded.
+    are left out: the live preview makes them after the open page has reloaded. With a `sink`, each file
+    goes to it as it is made, in whichever process made it.
     """
     config = catalogue.config
     base_key = _base_key(catalogue, theme)
     previous_keys = previous_keys or {}
-    files: dict[str, bytes] = dict(theme.static)
+    files: dict[str, bytes] = {}
+    put: dict[str, Any] = {}
+
+    def emit(path: str, data: bytes) -> None:
+        if sink:
+            put[path] = sink(path, data)
+        else:
+            files[path] = data
+
+    for path, data in theme.static.items():
+        emit(path, data)
     keys: dict[str, str] = {}
     reused: set[str] = set()
     problems: dict[tuple, Diagnostic] = {}
@@ -330,16 +354,18 @@ def render(catalogue: Catalogue, theme: Theme, previous_keys: dict[str, str] | N
         else:
             extra[path] = functools.partial(_card_json, course, institution)
     jobs = [(page.path, functools.partial(_render_page, theme, page)) for page in todo] + list(extra.items())
+    done = put if sink else files
     if len(jobs) >= PARALLEL_FROM:  # a cold build: shared with forked processes
         try:
-            files.update(zip((path for path, _ in jobs), run_all([make for _, make in jobs])))
+            done.update(zip((path for path, _ in jobs),
+                            run_all([functools.partial(_made, path, make, sink) for path, make in jobs])))
         except Exception:  # noqa: BLE001 — made again below, where a template error becomes a diagnostic
             pass
     for page in todo:
-        if page.path in files:
+        if page.path in done:
             continue
         try:
-            files[page.path] = _render_page(theme, page)
+            emit(page.path, _render_page(theme, page))
         except jinja2.TemplateSyntaxError as exc:
             d = _template_problem(theme, exc.filename or exc.name or page.template, exc.lineno, exc.message or "")
             problems[(d.path, d.line, d.message)] = d
@@ -354,17 +380,16 @@ def render(catalogue: Catalogue, theme: Theme, previous_keys: dict[str, str] | N
     if problems:
         raise ContentError(problems.values())
     for path, make in extra.items():
-        if path not in files:
-            files[path] = make()
+        if path not in done:
+            emit(path, make())
     for institution in catalogue.institutions:
         if institution.logo:
-            files[logo_path(institution)] = (Path(config.source) / "content" / "institutions"
-                                             / institution.logo).read_bytes()
-    return Rendered(files, keys, frozenset(reused))
+            emit(logo_path(institution), (Path(config.source) / "content" / "institutions" / institution.logo).read_bytes())
+    return Rendered(files, keys, frozenset(reused), put)
 
 
 def render_data(catalogue: Catalogue, theme: Theme, previous_keys: dict[str, str] | None = None,
-                store: ParseCache | None = None) -> Rendered:
+                store: ParseCache | None = None, sink: Sink | None = None) -> Rendered:
     """The open-data files no page shows: ELM, feeds, calendars, CSV (the live preview makes them after reloading).
 
     Each course's own ELM and calendar files are skipped when their key is in `previous_keys`, as pages are;
@@ -390,31 +415,47 @@ def render_data(catalogue: Catalogue, theme: Theme, previous_keys: dict[str, str
         node = store.get("elm-" + key) if key else None
         stored.append((key, node is not None))
         jobs.append(functools.partial(_course_data, catalogue, course, institution, node,
-                                      tuple(path for path in paths if path not in reused)))
-    whole = [functools.partial(feed_files, catalogue), functools.partial(calendar_ics, catalogue),
-             functools.partial(courses_csv, catalogue)]
+                                      tuple(path for path in paths if path not in reused), sink))
+    whole = [functools.partial(_whole, make, sink) for make in (
+        functools.partial(feed_files, catalogue),
+        lambda: {"courses.ics": calendar_ics(catalogue)},
+        lambda: {"courses.csv": courses_csv(catalogue)})]
     results = run_all(jobs + whole)  # across processes when there are many
-    feeds, calendar, csv = results[len(jobs):]
-    files = {**feeds, "courses.ics": calendar, "courses.csv": csv}
+    files: dict[str, bytes] = {}
+    put: dict[str, Any] = {}
+    for made in results[len(jobs):]:
+        (put if sink else files).update(made)
     nodes = []
     for (node, made), (key, was_stored) in zip(results[:len(jobs)], stored):
         if key and not was_stored:
             store.put("elm-" + key, node)
         nodes.append(node)
-        files.update(made)
-    files["elm.jsonld"] = elm_catalogue_document(nodes)
-    return Rendered(files, keys, frozenset(reused))
+        (put if sink else files).update(made)
+    del results
+    document = elm_catalogue_document(nodes)
+    del nodes  # before the sink writes the document: 32 MB at 4,000 courses
+    if sink:
+        put["elm.jsonld"] = sink("elm.jsonld", document)
+    else:
+        files["elm.jsonld"] = document
+    return Rendered(files, keys, frozenset(reused), put)
+
+
+def _whole(make: Callable[[], dict[str, bytes]], sink: Sink | None) -> dict[str, Any]:
+    """Catalogue-wide data files: their bytes, or what the sink said of them."""
+    return {path: sink(path, data) if sink else data for path, data in make().items()}
 
 
 def _course_data(catalogue: Catalogue, course: Course, institution: Any, node: str | None,
-                 paths: tuple[str, ...]) -> tuple[str, dict[str, bytes]]:
-    """A course's ELM node (made unless given) and those of its own data files that `paths` names."""
+                 paths: tuple[str, ...], sink: Sink | None = None) -> tuple[str, dict[str, Any]]:
+    """A course's ELM node (made unless given) and those of its own data files that `paths` names (their bytes,
+    or what the sink said of them)."""
     if node is None:
         node = elm_node_json(course, institution, catalogue.config)
     made = {}
     for path in paths:
-        made[path] = (elm_course_document(node) if path.endswith("elm.jsonld")
-                      else course_calendar_ics(course, catalogue))
+        data = (elm_course_document(node) if path.endswith("elm.jsonld") else course_calendar_ics(course, catalogue))
+        made[path] = sink(path, data) if sink else data
     return node, made
 
 

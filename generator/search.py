@@ -45,7 +45,7 @@ UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefi
 # script, worker and wasm serve them all
 SCRIPTS = ("pagefind.js", "pagefind-worker.js")
 PAGES = "catalogue-pages.json"  # Pagefind's page ids -> the pages' paths, for the browse table
-SHARD_PAGES = 1000
+SHARD_PAGES = 500
 WORK = ".shards-in-the-making"  # inside the index folder while shards are made; never published
 
 
