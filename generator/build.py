@@ -126,7 +126,10 @@ def build(source: Path, out: Path, base_url: str | None = None, strict: bool = F
             return BuildResult(None, tuple(Diagnostic(**d) for d in previous.warnings), len(previous.files), timings,
                                up_to_date=True, counts=previous.summary)
     parsed = ParseCache(cache_dir)
-    catalogue, diags = load(source, base_url, timings, parsed)
+    try:
+        catalogue, diags = load(source, base_url, timings, parsed)
+    finally:  # kept even when the content has errors: the next check or build reads only what changed
+        parsed.prune()
     if strict and diags:
         raise ContentError(diags)
     # The catalogue lives until the end: keep the garbage collector from scanning it again and again while
@@ -170,6 +173,7 @@ def _build(out: Path, catalogue: Catalogue, diags: list[Diagnostic], timings: Ti
             data = render_data(catalogue, theme, keys, store, sink=sink.put)
             _note(data, hashes, linked)
             fill(staging, out, {}, {rel: previous.files[rel] for rel in data.reused} if previous else {}, hashes, linked)
+            store.prune()
         indexed = sorted(c.url + "index.html" for c in catalogue.listed)
         changed = {rel for rel, h in hashes.items() if not previous or previous.files.get(rel) != h}
         # Run beside the data stage, Pagefind (several threads) and this process fight over two cores and
@@ -189,8 +193,6 @@ def _build(out: Path, catalogue: Catalogue, diags: list[Diagnostic], timings: Ti
         raise
     with timings.stage("cache"):
         write_manifest(cache_dir, out, manifest)
-        parsed.prune()
-        store.prune()
     return BuildResult(catalogue, tuple(diags), len(hashes), timings, written=len(changed), indexed=bool(search.made),
                        shards=(len(search.made), search.shards))
 

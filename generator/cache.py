@@ -1,9 +1,11 @@
 """Cache: parsed courses kept between builds, keyed by everything that could change them.
 
 An entry's key is a hash of the file's bytes, its path as shown in diagnostics and the generator's own
-code, so a stale entry can never be used: change any of them and the key changes. Entries are written to
-a temporary name and renamed into place, so a killed build leaves whole entries or none; an entry that
-cannot be read is ignored and rebuilt.
+code, so a stale entry can never be used: change any of them and the key changes. All entries of a cache
+live in one pack file, read whole and written whole (to a temporary name, then renamed into place), so a
+killed build leaves the old pack or the new one; a pack or an entry that cannot be read is ignored and
+rebuilt. One file, not one per course: on this kind of disk, creating and deleting thousands of small
+files cost more than the parsing they save.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import hashlib
 import logging
 import os
 import pickle
+import shutil
 import tempfile
 from functools import lru_cache
 from pathlib import Path
@@ -44,19 +47,15 @@ def digest(*parts: bytes | str) -> str:
 
 
 class ParseCache:
-    """Parsed course files (or other per-course results) on disk, under SOURCE/.catalogue-cache/<name>/.
+    """Parsed course files (or other per-course results), in SOURCE/.catalogue-cache/<name>.pack.
 
     With no folder it keeps nothing: every lookup misses.
     """
 
     def __init__(self, folder: Path | None, name: str = "parsed") -> None:
-        self.folder = folder / name if folder else None
-        if self.folder:
-            try:
-                self.folder.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:  # a read-only checkout still builds, just without the cache
-                log.warning("cache disabled: %s", exc)
-                self.folder = None
+        self.path = folder / f"{name}.pack" if folder else None
+        self._entries: dict[str, bytes] | None = None  # read on first use
+        self._changed = False
         self.hits = 0
         self.used: set[str] = set()
 
@@ -64,35 +63,54 @@ class ParseCache:
         return digest(code_fingerprint(), display, data)
 
     def get(self, key: str) -> Any | None:
-        if not self.folder:
+        if not self.path:
             return None
         self.used.add(key)
-        try:
-            with open(self.folder / key, "rb") as f:
-                value = pickle.load(f)
-        except FileNotFoundError:
+        blob = self._load().get(key)
+        if blob is None:
             return None
+        try:
+            value = pickle.loads(blob)
         except Exception:  # noqa: BLE001 — a damaged entry is rebuilt, never trusted
             return None
         self.hits += 1
         return value
 
     def put(self, key: str, value: Any) -> None:
-        if not self.folder:
+        if not self.path:
             return
         self.used.add(key)
-        try:
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as f:
-                pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.folder / key)
-        except OSError as exc:
-            log.debug("could not cache %s: %s", key, exc)
+        self._load()[key] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        self._changed = True
 
     def prune(self) -> None:
-        """Forget the entries this build did not use (old versions of edited courses), so the cache stays small."""
-        if not self.folder:
+        """Keep only the entries this build used (not old versions of edited courses), write the pack if it
+        changed, and let go of it in memory."""
+        if not self.path or self._entries is None:
             return
-        for path in self.folder.iterdir():
-            if path.name not in self.used:
-                path.unlink(missing_ok=True)
+        kept = {key: blob for key, blob in self._entries.items() if key in self.used}
+        if self._changed or len(kept) != len(self._entries):
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-")
+                with os.fdopen(fd, "wb") as f:
+                    pickle.dump(kept, f, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(tmp, self.path)
+            except OSError as exc:  # a read-only checkout still builds, just without the cache
+                log.warning("could not keep the cache %s: %s", self.path.name, exc)
+        self._entries, self._changed = None, False
+        shutil.rmtree(self.path.with_suffix(""), ignore_errors=True)  # the one-file-per-entry cache of earlier versions
+
+    def _load(self) -> dict[str, bytes]:
+        if self._entries is None:
+            self._entries = {}
+            try:
+                with open(self.path, "rb") as f:  # type: ignore[arg-type]
+                    entries = pickle.load(f)
+                if isinstance(entries, dict):
+                    self._entries = entries
+            except FileNotFoundError:
+                pass
+            except Exception:  # noqa: BLE001 — a damaged pack is rebuilt, never trusted
+                log.debug("cache %s unreadable: starting afresh", self.path)
+        return self._entries

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 
 import pytest
@@ -106,12 +107,18 @@ def test_the_search_index_is_kept_when_no_indexed_page_changed(site, tmp_path):
 def test_a_damaged_cache_is_never_trusted(site, tmp_path):
     out = tmp_path / "out"
     build(site, out)
-    for entry in (site / CACHE_DIR / "parsed").iterdir():
-        entry.write_bytes(b"garbage")
+    pack = site / CACHE_DIR / "parsed.pack"
+    entries = pickle.loads(pack.read_bytes())
+    assert len(entries) == 10  # one per course file (the basic site's four and six more)
+    pack.write_bytes(pickle.dumps({key: b"garbage" for key in entries}))  # every entry damaged
     course = site / "content/courses/beta-centre/extra-0.md"
     course.write_text(course.read_text().replace("Extra Course 0", "Extra Course Zero"))
     build(site, out)
     assert tree(out) == tree(cold(site, tmp_path, "damaged"))
+    pack.write_bytes(pack.read_bytes()[:100])  # the pack itself damaged (cut short)
+    course.write_text(course.read_text().replace("Extra Course Zero", "Extra Course Nought"))
+    build(site, out)
+    assert tree(out) == tree(cold(site, tmp_path, "damaged-pack"))
     (out / "index.html").write_bytes(b"tampered")  # an output changed behind the tool's back: a full rebuild
     build(site, out)
     assert (out / "index.html").read_bytes() != b"tampered"
