@@ -6,6 +6,7 @@ import gc
 import logging
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ from .diagnostics import ContentError, Diagnostic, has_errors
 from .cache import CACHE_DIR, ParseCache, code_fingerprint, digest
 from .manifest import Manifest, file_stats, read_manifest, write_manifest
 from .output import Sink, check_destination, discard, fill, mark, publish, stage
-from .search import Previous, build_index
+from .search import Previous, build_index, shards_to_make
 from .render import Rendered, load_theme, render, render_data, theme_digest
 
 log = logging.getLogger(__name__)
@@ -169,18 +170,24 @@ def _build(out: Path, catalogue: Catalogue, diags: list[Diagnostic], timings: Ti
             _note(pages, hashes, linked)
         with timings.stage("write"):  # what is reused as it is: linked from the current output
             fill(staging, out, {}, {rel: previous.files[rel] for rel in pages.reused} if previous else {}, hashes, linked)
-        with timings.stage("data"):
-            data = render_data(catalogue, theme, keys, store, sink=sink.put)
-            _note(data, hashes, linked)
-            fill(staging, out, {}, {rel: previous.files[rel] for rel in data.reused} if previous else {}, hashes, linked)
-            store.prune()
         indexed = sorted(c.url + "index.html" for c in catalogue.listed)
+        last = Previous(out / "pagefind", previous.indexed, frozenset(
+            rel for rel in indexed if previous.files.get(rel) != hashes.get(rel))) if previous else None
+        # The search index needs only the pages. A rebuild's few shards are made while the data files are, as
+        # Pagefind and this process then each keep one core busy; a whole index is made after the data files:
+        # Pagefind's processes and this one's forked copies would fight over the cores.
+        beside = last is not None and shards_to_make(indexed, last) < (os.cpu_count() or 1)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            index = pool.submit(build_index, staging, catalogue.config, indexed, previous=last) if beside else None
+            with timings.stage("data"):
+                data = render_data(catalogue, theme, keys, store, sink=sink.put)
+                _note(data, hashes, linked)
+                fill(staging, out, {}, {rel: previous.files[rel] for rel in data.reused} if previous else {}, hashes,
+                     linked)
+                store.prune()
+            with timings.stage("search"):  # beside the data stage: the time it took beyond it
+                search = index.result() if index else build_index(staging, catalogue.config, indexed, previous=last)
         changed = {rel for rel, h in hashes.items() if not previous or previous.files.get(rel) != h}
-        # Run beside the data stage, Pagefind (several threads) and this process fight over two cores and
-        # both slow down: measured, one stage after the other is faster here.
-        with timings.stage("search"):
-            last = Previous(out / "pagefind", previous.indexed, frozenset(changed)) if previous else None
-            search = build_index(staging, catalogue.config, indexed, previous=last)
         with timings.stage("publish"):
             # renames keep them: these are the published files' stats
             stats = file_stats(staging, hashes, previous.stats if previous else None, linked)

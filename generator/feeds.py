@@ -12,7 +12,7 @@ import datetime as dt
 import io
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 from urllib.parse import urlsplit
 
 from . import words
@@ -75,26 +75,44 @@ def course_date(course: Course) -> dt.date:
 
 # ---- Atom --------------------------------------------------------------------------------------------------
 
-def atom_feed(courses: Iterable[Course], catalogue: Catalogue, title: str, path: str) -> bytes:
-    """An Atom 1.0 feed of courses, most recently updated first; `path` is the feed's own path in the site."""
+def atom_feed(courses: Iterable[Course], catalogue: Catalogue, title: str, path: str,
+              entries: Mapping[str, bytes] | None = None) -> bytes:
+    """An Atom 1.0 feed of courses, most recently updated first; `path` is the feed's own path in the site.
+
+    `entries` may give courses' entries as `feed_entry` makes them (by course id): each course is in two
+    feeds, and a rebuild keeps the entries of unchanged courses.
+    """
     config = catalogue.config
-    entries = sorted(courses, key=lambda c: (-course_date(c).toordinal(), c.id))
+    ordered = sorted(courses, key=lambda c: (-course_date(c).toordinal(), c.id))
     # Unprefixed names with an xmlns attribute: ElementTree's default_namespace refuses unqualified attributes.
     feed = ET.Element("feed", {"xmlns": ATOM, _XML_LANG: config.language})
     _add(feed, "id", file_iri(config, path))
     _add(feed, "title", title)
     _add(feed, "subtitle", config.description)
-    _add(feed, "updated", _timestamp(max((course_date(c) for c in entries), default=UNKNOWN_DATE)))
+    _add(feed, "updated", _timestamp(max((course_date(c) for c in ordered), default=UNKNOWN_DATE)))
     _add(feed, "link", rel="self", type="application/atom+xml", href=page_url(config, path))
     _add(feed, "link", rel="alternate", type="text/html", href=page_url(config, path.removesuffix("feed.xml")))
     author = _add(feed, "author")
     _add(author, "name", config.title)
     if config.absolute:
         _add(author, "uri", page_url(config))
-    for course in entries:
-        feed.append(_entry(course, catalogue.institutions_by_id[course.institution_id], catalogue))
     ET.indent(feed)
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
+    head = ET.tostring(feed, encoding="utf-8", xml_declaration=True).rpartition(b"</feed>")[0]
+    entries = entries or {}
+    parts = [head]
+    for course in ordered:
+        made = entries.get(course.id)
+        parts.append(made if made is not None
+                     else feed_entry(course, catalogue.institutions_by_id[course.institution_id], catalogue))
+    parts.append(b"</feed>\n")
+    return b"".join(parts)
+
+
+def feed_entry(course: Course, institution: Institution, catalogue: Catalogue) -> bytes:
+    """A course's Atom entry as it stands in a feed (indented, one level in)."""
+    entry = _entry(course, institution, catalogue)
+    ET.indent(entry, level=1)
+    return b"  " + ET.tostring(entry, encoding="utf-8") + b"\n"
 
 
 def _entry(course: Course, institution: Institution, catalogue: Catalogue) -> ET.Element:
@@ -125,14 +143,17 @@ def _timestamp(day: dt.date) -> str:
     return f"{day.isoformat()}T00:00:00Z"
 
 
-def feed_files(catalogue: Catalogue) -> dict[str, bytes]:
-    """`feed.xml` for the catalogue and `institutions/<id>/feed.xml` for each institution."""
+def feed_files(catalogue: Catalogue, entries: Mapping[str, bytes] | None = None) -> dict[str, bytes]:
+    """`feed.xml` for the catalogue and `institutions/<id>/feed.xml` for each institution (see `atom_feed`)."""
     config = catalogue.config
-    files = {"feed.xml": atom_feed(catalogue.listed, catalogue, config.title, "feed.xml")}
+    if entries is None:
+        entries = {c.id: feed_entry(c, catalogue.institutions_by_id[c.institution_id], catalogue)
+                   for c in catalogue.listed}
+    files = {"feed.xml": atom_feed(catalogue.listed, catalogue, config.title, "feed.xml", entries)}
     for institution in catalogue.institutions:
         path = institution.url + "feed.xml"
         files[path] = atom_feed(catalogue.by_institution[institution.id], catalogue,
-                                f"{institution.name} · {config.title}", path)
+                                f"{institution.name} · {config.title}", path, entries)
     return files
 
 
@@ -212,15 +233,18 @@ def ics_text(text: str) -> str:
 
 def fold(line: str, limit: int = 75) -> str:
     """A content line folded into lines of at most 75 octets (RFC 5545 §3.1), never inside a UTF-8 character."""
+    data = line.encode("utf-8")
+    if len(data) <= limit:
+        return line
     parts: list[bytes] = []
-    current = b""
-    for char in line:
-        octets = char.encode("utf-8")
-        if len(current) + len(octets) > limit - (1 if parts else 0):  # continuation lines start with a space
-            parts.append(current)
-            current = b""
-        current += octets
-    parts.append(current)
+    start, width = 0, limit
+    while len(data) - start > width:
+        cut = start + width
+        while data[cut] & 0xC0 == 0x80:  # a UTF-8 continuation byte: cut before its character instead
+            cut -= 1
+        parts.append(data[start:cut])
+        start, width = cut, limit - 1  # continuation lines start with a space
+    parts.append(data[start:])
     return "\r\n ".join(part.decode("utf-8") for part in parts)
 
 

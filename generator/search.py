@@ -78,6 +78,15 @@ def shards(pages: Sequence[str]) -> list[list[str]]:
     return [group for group in groups if group] or [[]]
 
 
+def shards_to_make(pages: Sequence[str], previous: Previous | None) -> int:
+    """How many shards an index of these pages needs anew (the others can be linked from the last build's)."""
+    groups = shards(pages)
+    before = shards(previous.pages) if previous else []
+    if len(before) != len(groups):
+        return len(groups)
+    return sum(1 for k, group in enumerate(groups) if group != before[k] or not previous.changed.isdisjoint(group))
+
+
 def shard_folder(index: Path, k: int) -> Path:
     """Where shard k lives: the first shard is the index folder itself, the others are numbered inside it."""
     return index if k == 0 else index / "shards" / str(k)

@@ -13,9 +13,11 @@ import feedparser
 import icalendar
 import pytest
 import yaml
+from hypothesis import given, strategies as st
 
 from generator import feeds
 from generator.build import load
+from generator.feeds import fold
 from generator.identity import course_iri
 
 from .conftest import COURSE
@@ -306,3 +308,23 @@ def test_varied_courses_give_valid_feeds_calendars_and_tables(make_site, base_ur
         course = by_id[row["id"]]
         assert row["title"] == course.title and row["language"] == "; ".join(course.language)
         assert row["fee"] == ("" if course.fee is None else cell(course.fee))
+
+
+def _fold_one_character_at_a_time(line: str, limit: int = 75) -> str:
+    """RFC 5545 folding done the obvious way, to check the fast one against."""
+    parts: list[bytes] = []
+    current = b""
+    for char in line:
+        octets = char.encode("utf-8")
+        if len(current) + len(octets) > limit - (1 if parts else 0):
+            parts.append(current)
+            current = b""
+        current += octets
+    parts.append(current)
+    return "\r\n ".join(part.decode("utf-8") for part in parts)
+
+
+@given(st.text(alphabet=st.sampled_from("ab ;,\\é€ł𝄞ż\u0301"), max_size=400))
+def test_folding_matches_folding_one_character_at_a_time(line):
+    assert fold(line) == _fold_one_character_at_a_time(line)
+    assert all(len(part.encode("utf-8")) <= 75 for part in fold(line).split("\r\n"))
