@@ -108,13 +108,15 @@ def check(source: Path, base_url: str | None = None) -> list[Diagnostic]:
 
 
 def build(source: Path, out: Path, base_url: str | None = None, strict: bool = False,
-          use_cache: bool = True, on_stage: Callable[[str], None] | None = None) -> BuildResult:
+          use_cache: bool = True, on_stage: Callable[[str], None] | None = None,
+          remove_old_later: bool = False) -> BuildResult:
     """Check, render and write the whole site; on any error (or warning, when strict), raise before touching `out`.
 
     With the cache (SOURCE/.catalogue-cache), a build that finds every input file as the last build left it
     (`input_signature`) stops there; otherwise unchanged courses are not parsed again, unchanged pages are not
-    rendered or written again, and the search index is rebuilt only when an indexed page changed; the output
-    is byte-identical to a cold build's either way.
+    rendered or written again, and only the search index shards with a changed page are made again; the
+    output is byte-identical to a cold build's either way. With `remove_old_later` (the command line), the
+    previous output is removed by a process of its own once the new one is in place (see `output.publish`).
     """
     timings = Timings(on_stage=on_stage)
     check_destination(out, source)
@@ -137,13 +139,13 @@ def build(source: Path, out: Path, base_url: str | None = None, strict: bool = F
     # pages are made (about 9% of rendering at 20,000 courses), and forked copies from touching its pages.
     gc.freeze()
     try:
-        return _build(out, catalogue, diags, timings, cache_dir, parsed, previous, inputs)
+        return _build(out, catalogue, diags, timings, cache_dir, previous, inputs, remove_old_later)
     finally:
         gc.unfreeze()
 
 
 def _build(out: Path, catalogue: Catalogue, diags: list[Diagnostic], timings: Timings, cache_dir: Path | None,
-           parsed: ParseCache, previous: Manifest | None, inputs: str) -> BuildResult:
+           previous: Manifest | None, inputs: str, remove_old_later: bool) -> BuildResult:
     """Render, write, index and publish a loaded catalogue (see `build`)."""
     with timings.stage("theme"):
         theme = load_theme(catalogue.config)
@@ -168,24 +170,26 @@ def _build(out: Path, catalogue: Catalogue, diags: list[Diagnostic], timings: Ti
                         previous.stats if previous else {})
             pages = render(catalogue, theme, keys, sink=sink.put)
             _note(pages, hashes, linked)
-        with timings.stage("write"):  # what is reused as it is: linked from the current output
-            fill(staging, out, {}, {rel: previous.files[rel] for rel in pages.reused} if previous else {}, hashes, linked)
         indexed = sorted(c.url + "index.html" for c in catalogue.listed)
         last = Previous(out / "pagefind", previous.indexed, frozenset(
-            rel for rel in indexed if previous.files.get(rel) != hashes.get(rel))) if previous else None
-        # The search index needs only the pages. A rebuild's few shards are made while the data files are, as
-        # Pagefind and this process then each keep one core busy; a whole index is made after the data files:
+            rel for rel in indexed if rel in hashes and previous.files.get(rel) != hashes[rel]), out) if previous else None
+        # The search index needs only the pages: a rebuild's few shards are made while the unchanged files are
+        # linked and the data files made, as Pagefind and this process then each keep one core busy (its pages
+        # not linked yet are read from the published site). A whole index is made after the data files:
         # Pagefind's processes and this one's forked copies would fight over the cores.
         beside = last is not None and shards_to_make(indexed, last) < (os.cpu_count() or 1)
         with ThreadPoolExecutor(max_workers=1) as pool:
             index = pool.submit(build_index, staging, catalogue.config, indexed, previous=last) if beside else None
+            with timings.stage("write"):  # what is reused as it is: linked from the current output
+                fill(staging, out, {}, {rel: previous.files[rel] for rel in pages.reused} if previous else {}, hashes,
+                     linked)
             with timings.stage("data"):
                 data = render_data(catalogue, theme, keys, store, sink=sink.put)
                 _note(data, hashes, linked)
                 fill(staging, out, {}, {rel: previous.files[rel] for rel in data.reused} if previous else {}, hashes,
                      linked)
                 store.prune()
-            with timings.stage("search"):  # beside the data stage: the time it took beyond it
+            with timings.stage("search"):  # made beside the stages above: the time it took beyond them
                 search = index.result() if index else build_index(staging, catalogue.config, indexed, previous=last)
         changed = {rel for rel, h in hashes.items() if not previous or previous.files.get(rel) != h}
         with timings.stage("publish"):
@@ -194,7 +198,7 @@ def _build(out: Path, catalogue: Catalogue, diags: list[Diagnostic], timings: Ti
             manifest = Manifest(fingerprint, hashes, {**pages.keys, **data.keys}, indexed, stats, inputs,
                                 [dataclasses.asdict(d) for d in diags], _summary(catalogue))
             mark(staging, manifest.token)
-            publish(staging, out)
+            publish(staging, out, remove_old_later)
     except BaseException:
         discard(staging)
         raise

@@ -133,7 +133,7 @@ def run_build(args: argparse.Namespace) -> int:
     out = args.out or args.source / "output"
     try:
         result = build(args.source, out, args.base_url, args.strict, use_cache=not args.no_cache,
-                       on_stage=progress(args.quiet))
+                       on_stage=progress(args.quiet), remove_old_later=True)
     except ContentError as exc:
         if progress(args.quiet):
             print("\r\x1b[K", end="", file=sys.stderr)

@@ -8,11 +8,12 @@ import logging
 import os
 import shutil
 import stat
+import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 from .diagnostics import UsageError, display_path
 
@@ -196,9 +197,14 @@ def link_file(source: str | Path, target: str | Path, checked: bool = False) -> 
         return False
 
 
-def publish(staging: Path, out: Path) -> None:
-    """Put a complete staged site in place of `out`."""
-    _swap(staging, out.resolve())
+def publish(staging: Path, out: Path, remove_old_later: bool = False) -> None:
+    """Put a complete staged site in place of `out`.
+
+    With `remove_old_later`, the previous site (as many files as the new one) is removed by a process of its
+    own, started here and not waited for: the command that built the site returns as soon as it is in place.
+    Whatever such a process leaves is removed by the next build (`recover`).
+    """
+    _swap(staging, out.resolve(), _remove_later if remove_old_later else _remove)
 
 
 def discard(staging: Path) -> None:
@@ -206,18 +212,31 @@ def discard(staging: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
 
 
-def _swap(staging: Path, out: Path) -> None:
+def _remove(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _remove_later(folder: Path) -> None:
+    try:
+        subprocess.Popen([sys.executable, "-c", "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)",
+                          os.fspath(folder)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
+    except OSError:
+        _remove(folder)
+
+
+def _swap(staging: Path, out: Path, remove: Callable[[Path], None] = _remove) -> None:
     if not out.exists():
         os.replace(staging, out)
         return
     if _exchange(staging, out):  # one atomic step: `out` is the old site, then the new one, never missing
-        shutil.rmtree(staging, ignore_errors=True)  # it holds the old site now
+        remove(staging)  # it holds the old site now
         return
     old = out.with_name(f".{out.name}.old-{os.getpid()}")
     shutil.rmtree(old, ignore_errors=True)
     os.replace(out, old)        # a build killed between these two renames is undone by recover()
     os.replace(staging, out)
-    shutil.rmtree(old, ignore_errors=True)
+    remove(old)
 
 
 def _exchange(first: Path, second: Path) -> bool:

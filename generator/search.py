@@ -56,6 +56,8 @@ class Previous:
     folder: Path  # its index folder (pagefind/ of the published site)
     pages: Sequence[str]  # the pages it indexed
     changed: frozenset[str] = field(default_factory=frozenset)  # pages written anew since
+    # the published site: an unchanged page not yet linked into the site being indexed is read from here
+    site: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ def build_index(site: Path, config: Config, pages: Sequence[str], folder: str = 
     reused = _reuse(index, groups, previous)
     made = tuple(k for k in range(len(groups)) if k not in reused)
     try:
-        runner(_make_shards(site, index, config, {k: groups[k] for k in made}))
+        runner(_make_shards(site, index, config, {k: groups[k] for k in made}, previous.site if previous else None))
     except Exception as exc:  # noqa: BLE001 — the service's failures reach us in many shapes
         raise ContentError([Diagnostic("pagefind", message=f"the search index could not be built: {exc}",
                                        code="search")]) from exc
@@ -164,7 +166,8 @@ def _link_shard(source: Path, target: Path) -> bool:
     return True
 
 
-async def _make_shards(site: Path, index: Path, config: Config, groups: dict[int, list[str]]) -> None:
+async def _make_shards(site: Path, index: Path, config: Config, groups: dict[int, list[str]],
+                       published: Path | None) -> None:
     """Write the given shards, as many at a time as there are cores."""
     if not groups:
         return
@@ -173,20 +176,31 @@ async def _make_shards(site: Path, index: Path, config: Config, groups: dict[int
     async def one(k: int, pages: list[str]) -> None:
         async with limit:
             view, written = index / WORK / f"view-{k}", index / WORK / f"out-{k}"
-            await asyncio.to_thread(_link_view, site, view, pages)
+            await asyncio.to_thread(_link_view, site, view, pages, published)
             await _index(view, written, config)
             await asyncio.to_thread(_place, written, shard_folder(index, k), k)
 
     await asyncio.gather(*(one(k, pages) for k, pages in groups.items()))
 
 
-def _link_view(site: Path, view: Path, pages: list[str]) -> None:
-    """A folder holding just this shard's pages, at their paths in the site (links: nothing is copied)."""
+def _link_view(site: Path, view: Path, pages: list[str], published: Path | None = None) -> None:
+    """A folder holding just this shard's pages, at their paths in the site (links: nothing is copied).
+
+    A page not (yet) in the site is an unchanged one, linked from the published site: so a rebuild can index
+    its changed pages while the unchanged ones are still being linked into the new site.
+    """
     view.mkdir(parents=True, exist_ok=True)
+    made: set[Path] = set()
     for page in pages:
         target = view / page
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.link(site / page, target)
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        try:
+            os.link(site / page, target)
+        except FileNotFoundError:
+            if published is None or not link_file(published / page, target):
+                raise
 
 
 async def _index(view: Path, written: Path, config: Config) -> None:

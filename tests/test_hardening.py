@@ -612,7 +612,25 @@ def test_a_build_killed_at_any_moment_leaves_a_complete_earlier_build(tmp_path):
     edit(site, version)
     subprocess.run(build_command(site, out), env=env, check=True, timeout=120)
     assert tree(out) == references[version]
+    # the command leaves the previous output to a process of its own, which removes it soon after
+    deadline = time.monotonic() + 30
+    while sorted(p.name for p in tmp_path.iterdir()) != ["out", "reference", "site"] and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "reference", "site"]
+
+
+def test_the_previous_output_is_removed_by_a_process_of_its_own(tmp_path):
+    from generator.output import publish, stage
+    out = tmp_path / "out"
+    publish(stage(out, {"index.html": b"first"}), out)
+    publish(stage(out, {"index.html": b"second", **{f"page/{n}/index.html": b"x" for n in range(2000)}}), out)
+    publish(stage(out, {"index.html": b"third"}), out, remove_old_later=True)
+    assert (out / "index.html").read_bytes() == b"third" and not (out / "page").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name != "out"]  # still there as this returns
+    deadline = time.monotonic() + 30
+    while [p.name for p in tmp_path.iterdir()] != ["out"] and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
 
 
 def test_readers_never_see_the_output_folder_missing_while_it_is_replaced(tmp_path):
