@@ -149,6 +149,8 @@ def test_every_indexed_page_is_linked_to_its_row_of_the_browse_table(search_buil
 def test_shards_are_at_most_their_size_and_keep_their_pages_as_others_come_and_go(monkeypatch):
     monkeypatch.setattr(search, "SHARD_PAGES", 50)
     pages = [f"courses/x/course-{i:04}/index.html" for i in range(1000)]
+    assert len(search.shards(pages)) == search.MAX_SHARDS  # larger shards past that many
+    monkeypatch.setattr(search, "MAX_SHARDS", 100)
     groups = search.shards(pages)
     assert len(groups) == 20 and sorted(p for g in groups for p in g) == pages
     assert max(map(len, groups)) < 75  # spread by a hash: even enough
