@@ -179,7 +179,9 @@ def _build(out: Path, catalogue: Catalogue, diags: list[Diagnostic], timings: Ti
         # Pagefind's processes and this one's forked copies would fight over the cores.
         beside = last is not None and shards_to_make(indexed, last) < (os.cpu_count() or 1)
         with ThreadPoolExecutor(max_workers=1) as pool:
-            index = pool.submit(build_index, staging, catalogue.config, indexed, previous=last) if beside else None
+            rows = [c.url for c in catalogue.listed]  # the browse table's rows, in order
+            index = pool.submit(build_index, staging, catalogue.config, indexed, previous=last, rows=rows) \
+                if beside else None
             with timings.stage("write"):  # what is reused as it is: linked from the current output
                 fill(staging, out, {}, {rel: previous.files[rel] for rel in pages.reused} if previous else {}, hashes,
                      linked)
@@ -190,7 +192,8 @@ def _build(out: Path, catalogue: Catalogue, diags: list[Diagnostic], timings: Ti
                      linked)
                 store.prune()
             with timings.stage("search"):  # made beside the stages above: the time it took beyond them
-                search = index.result() if index else build_index(staging, catalogue.config, indexed, previous=last)
+                search = index.result() if index else build_index(staging, catalogue.config, indexed, previous=last,
+                                                                  rows=rows)
         changed = {rel for rel, h in hashes.items() if not previous or previous.files.get(rel) != h}
         with timings.stage("publish"):
             # renames keep them: these are the published files' stats

@@ -5,9 +5,10 @@ search and filters work on, and order each facet's values, so the static pages a
 """
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 from . import schema, words
 from .model import Course, Institution
@@ -163,4 +164,11 @@ def browse_index(listed: tuple[Course, ...], facets: tuple[Facet, ...],
     by_title = {c.id: rank for rank, c in enumerate(sorted(listed, key=lambda c: (c.title.casefold(), c.id)))}
     rows = [[course.url, by_start[course.id], course.credits, by_title[course.id],
              _value_positions(course, institutions[course.institution_id], positions)] for course in listed]
-    return {"facets": [[f.key, [v.value for v in f.values]] for f in facets], "courses": rows}
+    return {"facets": [[f.key, [v.value for v in f.values]] for f in facets], "courses": rows,
+            "table": table_digest([course.url for course in listed])}
+
+
+def table_digest(paths: Sequence[str]) -> str:
+    """Names a browse table by its rows' paths, in order: the search index's list of ids per row (made by
+    another stage, or, in the live preview, at another moment) says which table it goes with."""
+    return hashlib.blake2b("\n".join(paths).encode("utf-8"), digest_size=8).hexdigest()

@@ -36,6 +36,7 @@ from typing import Sequence
 
 from .config import Config
 from .diagnostics import ContentError, Diagnostic
+from .facets import table_digest
 from .output import link_file
 
 log = logging.getLogger(__name__)
@@ -45,8 +46,9 @@ UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefi
 # a merged shard needs only its entry file, metadata, index chunks and fragments: the first shard's
 # script, worker and wasm serve them all
 SCRIPTS = ("pagefind.js", "pagefind-worker.js")
-PAGES = "catalogue-pages.json"  # Pagefind's page ids -> the pages' paths, for the browse table
-SHARD_PAGES = 500
+PAGES = "catalogue-pages.json"  # the Pagefind id of each row of the browse table, and the other shards
+SHARD_LIST = "shard-pages.json"  # in each shard: its pages' ids and paths (for the next build's PAGES)
+SHARD_PAGES = 1500
 # Past 4,000 courses shards grow instead: each shard costs a visitor's first search a few more requests
 MAX_SHARDS = 8
 WORK = ".shards-in-the-making"  # inside the index folder while shards are made; never published
@@ -98,8 +100,12 @@ def shard_folder(index: Path, k: int) -> Path:
 
 
 def build_index(site: Path, config: Config, pages: Sequence[str], folder: str = "pagefind",
-                previous: Previous | None = None) -> Indexed:
-    """Index the given pages of a written site into site/<folder>/, reusing the last build's unchanged shards."""
+                previous: Previous | None = None, rows: Sequence[str] = ()) -> Indexed:
+    """Index the given pages of a written site into site/<folder>/, reusing the last build's unchanged shards.
+
+    `rows` are the paths of the browse table's rows (search/browse.json), in order: PAGES gives the Pagefind
+    id of each, so the browser can go from a search result to its row.
+    """
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -119,8 +125,11 @@ def build_index(site: Path, config: Config, pages: Sequence[str], folder: str = 
                                        code="search")]) from exc
     finally:
         shutil.rmtree(index / WORK, ignore_errors=True)
-    paths = _page_paths(index, groups, reused, previous)
-    listing = {"shards": [f"shards/{k}/" for k in range(1, len(groups))], "pages": paths}
+    paths = _page_paths(index, groups, reused)
+    ids = {path: id_ for id_, path in paths.items()}
+    # ids in the table's row order, with the table's digest: a third of the size of ids with their paths
+    listing = {"shards": [f"shards/{k}/" for k in range(1, len(groups))], "table": table_digest(rows),
+               "ids": [ids.get(row) for row in rows]}
     data = json.dumps(listing, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
     if not (previous and _same_bytes(previous.folder / PAGES, data) and link_file(previous.folder / PAGES, index / PAGES)):
         (index / PAGES).write_bytes(data)
@@ -155,7 +164,7 @@ def _link_shard(source: Path, target: Path) -> bool:
         return False
     try:
         for entry in os.scandir(source):
-            if entry.is_file(follow_symlinks=False) and entry.name != PAGES:
+            if entry.is_file(follow_symlinks=False) and entry.name != PAGES:  # (made anew by every build)
                 target.mkdir(parents=True, exist_ok=True)
                 if not link_file(Path(entry.path), target / entry.name):
                     return False
@@ -225,22 +234,23 @@ def _place(written: Path, target: Path, k: int) -> None:
         os.replace(entry, target / entry.name)
 
 
-def _page_paths(index: Path, groups: list[list[str]], reused: set[int], previous: Previous | None) -> dict[str, str]:
+def _page_paths(index: Path, groups: list[list[str]], reused: set[int]) -> dict[str, str]:
     """Each indexed page's Pagefind id and its path in the site (as in search/browse.json: no leading slash).
 
-    Reused shards' pages come from the last build's list; made shards' from their fragments.
+    Each shard keeps its own list (SHARD_PAGES, not fetched by browsers), made from its fragments when the
+    shard is made: a reused shard's comes with it.
     """
     paths: dict[str, str] = {}
-    if reused and previous:
-        try:
-            before = json.loads((previous.folder / PAGES).read_text(encoding="utf-8"))["pages"]
-        except (OSError, ValueError, KeyError, TypeError):
-            before, reused = {}, set()
-        keep = {page.removesuffix("index.html") for k in reused for page in groups[k]}
-        paths.update((id_, path) for id_, path in before.items() if path in keep)
     for k in range(len(groups)):
-        if k not in reused:
-            paths.update(page_paths(shard_folder(index, k)))
+        folder = shard_folder(index, k)
+        try:
+            if k not in reused:
+                raise FileNotFoundError
+            shard = json.loads((folder / SHARD_LIST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            shard = page_paths(folder)
+            (folder / SHARD_LIST).write_text(json.dumps(shard, sort_keys=True, separators=(",", ":")), encoding="utf-8")
+        paths.update(shard)
     return paths
 
 

@@ -510,7 +510,8 @@ class Background:
         last = Previous(out / "pagefind", self.indexed, frozenset(changed)) if self.indexed is not None else None
         shutil.rmtree(out / ".pagefind-new", ignore_errors=True)
         try:
-            count = build_index(out, catalogue.config, pages, folder=".pagefind-new", previous=last).pages
+            count = build_index(out, catalogue.config, pages, folder=".pagefind-new", previous=last,
+                                rows=[c.url for c in catalogue.listed]).pages
             if self.preview.closed:
                 shutil.rmtree(out / ".pagefind-new", ignore_errors=True)
                 return None

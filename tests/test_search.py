@@ -135,13 +135,19 @@ def test_search_words_and_filters_give_the_counts_of_the_found_courses(search_bu
 def test_every_indexed_page_is_linked_to_its_row_of_the_browse_table(search_build):
     out, result = search_build
     listing = json.loads((out / "pagefind/catalogue-pages.json").read_text(encoding="utf-8"))
-    pages, shards = listing["pages"], listing["shards"]
-    rows = [row[0] for row in json.loads((out / "search/browse.json").read_text(encoding="utf-8"))["courses"]]
-    assert sorted(pages.values()) == sorted(rows) == sorted(c.url for c in result.catalogue.listed)
-    folders = [out / "pagefind"] + [out / "pagefind" / shard for shard in shards]
+    table = json.loads((out / "search/browse.json").read_text(encoding="utf-8"))
+    rows = [row[0] for row in table["courses"]]
+    assert sorted(rows) == sorted(c.url for c in result.catalogue.listed)
+    assert listing["table"] == table["table"] and len(listing["ids"]) == len(rows)
+    folders = [out / "pagefind"] + [out / "pagefind" / shard for shard in listing["shards"]]
     assert result.shards == (len(folders), len(folders))
-    fragments = [{p.stem for p in (folder / "fragment").glob("*.pf_fragment")} for folder in folders]
-    assert all(fragments) and sum(map(len, fragments)) == len(pages) and set().union(*fragments) == set(pages)
+    # each row's id is the id of the fragment Pagefind wrote for that row's page, in one of the shards
+    found = {}
+    for folder in folders:
+        shard = search.page_paths(folder)
+        assert shard and json.loads((folder / search.SHARD_LIST).read_text(encoding="utf-8")) == shard
+        found.update(shard)
+    assert [found[id_] for id_ in listing["ids"]] == rows
     # the merged shards carry no script or wasm of their own: the first shard's serve them all
     assert not [p for folder in folders[1:] for p in folder.iterdir() if p.suffix in (".js", ".pagefind")]
 
@@ -327,3 +333,18 @@ def test_keyboard_only_filtering_announces_the_count(sample_build, serve, page):
     assert page.locator("[data-status]").get_attribute("role") == "status"
     assert page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle") == "solid"
     assert len(courses) > 0
+
+
+def test_an_index_made_for_another_course_table_is_not_used(serve, page, tmp_path):
+    out = tmp_path / "out"
+    build(SITES / "basic", out)
+    listing = out / "pagefind/catalogue-pages.json"
+    data = json.loads(listing.read_text(encoding="utf-8"))
+    data["table"] = "0" * 16  # as in the live preview between refreshing the table and the index
+    listing.write_text(json.dumps(data), encoding="utf-8")
+    page.goto(serve(out) + "?q=glossary")
+    wait_ready(page)
+    page.wait_for_function("() => /Search is unavailable/.test(document.querySelector('[data-status]').textContent)")
+    # the static listing of every course stays; no result is shown for another course's id
+    static = (out / "index.html").read_text(encoding="utf-8").count('class="card__title"')
+    assert static and page.locator(".card__title a:visible").count() == static and shown_urls(page) == []

@@ -72,8 +72,9 @@ function toUrl(state) {
 let browseTable = null;
 let pagefind = null;
 
-function loadTable() {
-  browseTable ||= fetch(base + "search/browse.json").then((r) => r.json()).then((table) => {
+function loadTable(fresh = false) {
+  if (fresh) browseTable = null;
+  browseTable ||= fetch(base + "search/browse.json", fresh ? { cache: "reload" } : {}).then((r) => r.json()).then((table) => {
     table.rowOf = new Map(table.courses.map((row, i) => [row[0], i]));
     return table;
   });
@@ -83,29 +84,36 @@ function loadTable() {
 function loadPagefind() {
   pagefind ||= (async () => {
     const source = new URL(root.dataset.pagefind, location.href);
-    const [module, { shards, pages }] = await Promise.all([
+    const listingUrl = new URL("catalogue-pages.json", source);
+    let [module, listing, table] = await Promise.all([
       import(source.href),
-      fetch(new URL("catalogue-pages.json", source)).then((r) => r.json()),
+      fetch(listingUrl).then((r) => r.json()),
       loadTable(),
     ]);
+    if (listing.table !== table.table) {
+      // made at different moments (the live preview refreshes the table, then the index): fetch both again
+      [listing, table] = await Promise.all([fetch(listingUrl, { cache: "reload" }).then((r) => r.json()), loadTable(true)]);
+      if (listing.table !== table.table) throw new Error("the search index does not match the course table");
+    }
     await module.options({ baseUrl: base });
     await module.init();
     // the index comes in shards: this one, and others merged into it (they share its wasm)
-    await Promise.all(shards.map((shard) => module.mergeIndex(new URL(shard, source).pathname, { baseUrl: base })));
-    const table = await loadTable();
+    await Promise.all(listing.shards.map((shard) => module.mergeIndex(new URL(shard, source).pathname, { baseUrl: base })));
     const rowOf = new Map();   // Pagefind's page id -> row of the browse table
-    for (const [id, path] of Object.entries(pages)) if (table.rowOf.has(path)) rowOf.set(id, table.rowOf.get(path));
+    listing.ids.forEach((id, row) => { if (id) rowOf.set(id, row); });
     root.dataset.searchReady = "true";
-    return { module, rowOf };
+    return { module, rowOf, table };
   })();
   return pagefind;
 }
 
 // The rows to consider: every course, or (with search words) the courses Pagefind found, best first.
 async function candidates(state) {
-  const table = await loadTable();
-  if (!state.q) return { table, rows: table.courses, ranked: false };
-  const { module, rowOf } = await loadPagefind();
+  if (!state.q) {
+    const table = await loadTable();
+    return { table, rows: table.courses, ranked: false };
+  }
+  const { module, rowOf, table } = await loadPagefind();
   const found = await module.search(state.q);
   if (!found) return null;   // overtaken by a newer search
   const rows = [];
