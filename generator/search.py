@@ -4,8 +4,8 @@ The index is split into shards of about SHARD_PAGES pages (at most MAX_SHARDS sh
 shard a hash of its path gives it:
 - Pagefind holds about 160 KiB per course page while it writes an index (measured: 634 MiB for 4,000
   pages in one index, 162 MiB for 1,000), so shards keep the largest process of a build small;
-- each shard is written by its own Pagefind process, as many at a time as there are cores (a whole index
-  takes about as long as in one process: 4.0 s against 4.7 s at 4,000 courses);
+- each shard is written by its own Pagefind process, up to twice as many at a time as there are cores (a
+  whole index takes a little less time than in one process: 4.1 s against 4.7 s at 4,000 courses);
 - an edit re-indexes only the shard of the edited page; the others are linked from the last build.
 The browser loads the first shard (pagefind/) and merges the others (pagefind/shards/1/, ...) with Pagefind's
 `mergeIndex`, which shares the first shard's wasm: the extra cost is a small entry file per shard.
@@ -180,10 +180,11 @@ def _link_shard(source: Path, target: Path) -> bool:
 
 async def _make_shards(site: Path, index: Path, config: Config, groups: dict[int, list[str]],
                        published: Path | None) -> None:
-    """Write the given shards, as many at a time as there are cores."""
+    """Write the given shards, up to twice as many at a time as there are cores: a Pagefind process does not
+    keep a core busy all the time (3 shards of 4,000 pages on 2 cores: 4.7 s two at a time, 4.1 s at once)."""
     if not groups:
         return
-    limit = asyncio.Semaphore(max(1, min(len(groups), os.cpu_count() or 1)))
+    limit = asyncio.Semaphore(max(1, min(len(groups), 2 * (os.cpu_count() or 1))))
 
     async def one(k: int, pages: list[str]) -> None:
         async with limit:
