@@ -56,7 +56,8 @@ class Page:
     path: str
     template: str
     values: dict[str, Any] | Callable[[], dict[str, Any]]
-    key: str | None = None  # for pages that depend on one course only: a hash of all they are made from
+    # a hash of all the page is made from (worked out when asked: the live preview renders few pages)
+    key: str | Callable[[], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -173,13 +174,13 @@ def pages(catalogue: Catalogue, base_key: str = "") -> Iterator[Page]:
     by_id = catalogue.institutions_by_id
     total_pages = max(1, math.ceil(len(listed) / config.page_size))
     # the filter form on every listing page shows the facet counts
-    facets_key = digest(repr(catalogue.facets)) if base_key else ""
+    facets_key = functools.lru_cache(maxsize=1)(lambda: digest(repr(catalogue.facets)) if base_key else "")
     for number in range(1, total_pages + 1):
         chunk = listed[(number - 1) * config.page_size: number * config.page_size]
         yield Page(listing_path(number), "index.html", functools.partial(_listing_values, catalogue, chunk, number,
                                                                           total_pages),
-                   key=_group_key(base_key, f"listing {number} of {total_pages}, {len(listed)} courses", facets_key,
-                                  chunk, by_id))
+                   key=functools.partial(_listing_key, base_key, f"listing {number} of {total_pages}, {len(listed)} courses",
+                                         facets_key, chunk, by_id))
     for course in catalogue.courses:
         institution = by_id[course.institution_id]
         yield Page(course.url + "index.html", "course.html",
@@ -187,20 +188,26 @@ def pages(catalogue: Catalogue, base_key: str = "") -> Iterator[Page]:
                    key=course_key(base_key, course, institution))
     counts = {i.id: len(catalogue.by_institution[i.id]) for i in catalogue.institutions}
     yield Page("institutions/index.html", "institutions.html", {"institutions": catalogue.institutions, "counts": counts},
-               key=_group_key(base_key, f"institutions {counts}", "", (), {i.id: i for i in catalogue.institutions}))
+               key=functools.partial(_group_key, base_key, f"institutions {counts}", "", (),
+                                     {i.id: i for i in catalogue.institutions}))
     for institution in catalogue.institutions:
         yield Page(institution.url + "index.html", "institution.html", {
             "institution": institution, "courses": catalogue.by_institution[institution.id],
             "logo": logo_path(institution),
-        }, key=_group_key(base_key, f"institution {institution.id}", institution.digest,
-                          catalogue.by_institution[institution.id], by_id))
+        }, key=functools.partial(_group_key, base_key, f"institution {institution.id}", institution.digest,
+                                 catalogue.by_institution[institution.id], by_id))
     yield Page("404.html", "404.html", {}, key=_group_key(base_key, "404", "", (), {}))
     yield Page("_headers", "_headers", {}, key=_group_key(base_key, "_headers", "", (), {}))
     yield Page("sitemap.xml", "sitemap.xml", {
         "listing_pages": [listing_path(n).removesuffix("index.html") for n in range(1, total_pages + 1)],
         "courses": listed, "institutions": catalogue.institutions,
-    }, key=_group_key(base_key, "sitemap", "", listed, by_id))
+    }, key=functools.partial(_group_key, base_key, "sitemap", "", listed, by_id))
     yield Page("robots.txt", "robots.txt", {}, key=_group_key(base_key, "robots", "", (), {}))
+
+
+def _listing_key(base_key: str, what: str, facets_key: Callable[[], str], courses: Sequence[Course],
+                 by_id: dict[str, Any]) -> str:
+    return _group_key(base_key, what, facets_key(), courses, by_id)
 
 
 def _group_key(base_key: str, what: str, extra: str, courses: Sequence[Course], by_id: dict[str, Any]) -> str:
@@ -332,9 +339,10 @@ def render(catalogue: Catalogue, theme: Theme, previous_keys: dict[str, str] | N
     for page in pages(catalogue, base_key):
         if only is not None and not only(page):
             continue
-        if page.key:
-            keys[page.path] = page.key
-            if previous_keys.get(page.path) == page.key:
+        key = page.key() if callable(page.key) else page.key
+        if key:
+            keys[page.path] = key
+            if previous_keys.get(page.path) == key:
                 reused.add(page.path)
                 continue
         todo.append(page)
