@@ -213,8 +213,8 @@ def _build(out: Path, catalogue: Catalogue, diags: list[Diagnostic], timings: Ti
 
 def _note(rendered: Rendered, hashes: dict[str, str], linked: set[str]) -> None:
     """Record what the sink said of each file made: its content hash, and whether it was linked."""
-    for rel, (digest, was_linked) in rendered.put.items():
-        hashes[rel] = digest
+    for rel, (content, was_linked) in rendered.put.items():
+        hashes[rel] = content
         if was_linked:
             linked.add(rel)
 

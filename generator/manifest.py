@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from .cache import digest
-from .output import marker_token
+from .output import marker_token, unchanged
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +34,7 @@ class Manifest:
 
     def intact(self, out: Path | str, rel: str) -> bool:
         """True when the published file is still the one this build wrote (a symbolic link never is)."""
-        try:
-            st = os.lstat(f"{os.fspath(out)}/{rel}")
-        except OSError:
-            return False
-        return [st.st_size, st.st_mtime_ns] == self.stats.get(rel)
+        return unchanged(os.fspath(out), rel, self.stats)
 
     def all_intact(self, out: Path) -> bool:
         root = os.fspath(out)

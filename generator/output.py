@@ -141,11 +141,17 @@ class Sink:
         return digest, False
 
     def _intact(self, rel: str) -> bool:
-        try:
-            st = os.lstat(f"{self.out}/{rel}")
-        except OSError:
-            return False
-        return [st.st_size, st.st_mtime_ns] == self.stats.get(rel)
+        return unchanged(self.out, rel, self.stats)
+
+
+def unchanged(out: str, rel: str, stats: Mapping[str, list[int]]) -> bool:
+    """True when a published file still has the size and modification time recorded when it was written
+    (looked at without following links, so a symbolic link put in its place never is)."""
+    try:
+        st = os.lstat(f"{out}/{rel}")
+    except OSError:
+        return False
+    return [st.st_size, st.st_mtime_ns] == stats.get(rel)
 
 
 def _target(root: str, rel: str, made: set[str]) -> str:
