@@ -109,6 +109,7 @@ def indexed_text(out: Path, url: str) -> str:
     """The text of a course page that the search index holds: its article."""
     html = (out / url.strip("/") / "index.html").read_text(encoding="utf-8")
     article = re.search(r"<article class=\"course\" data-pagefind-body>(.*?)</article>", html, re.S).group(1)
+    article = re.sub(r"<(\w+)[^>]*\bdata-pagefind-ignore\b[^>]*>.*?</\1>", " ", article, flags=re.S)  # left out
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", article))
 
 
@@ -348,3 +349,16 @@ def test_an_index_made_for_another_course_table_is_not_used(serve, page, tmp_pat
     # the static listing of every course stays; no result is shown for another course's id
     static = (out / "index.html").read_text(encoding="utf-8").count('class="card__title"')
     assert static and page.locator(".card__title a:visible").count() == static and shown_urls(page) == []
+
+
+def test_labels_and_repeated_facts_stay_out_of_the_index(basic_build, serve, page):
+    out, _ = basic_build
+    base = serve(out)
+    # "Form of participation" labels a value on every course page: searching for it would find them all
+    page.goto(base + "?q=participation")
+    wait_ready(page)
+    settle(page, "No courses match.")
+    # what partners wrote stays
+    page.goto(base + "?" + urlencode({"q": "monitoring"}))
+    wait_ready(page)
+    settle(page, status_for(1, "monitoring"))
