@@ -116,10 +116,8 @@ def build_index(site: Path, config: Config, pages: Sequence[str], folder: str = 
                 return pool.submit(asyncio.run, coroutine).result()
     index = site / folder
     groups = shards(pages)
-    reused = _reuse(index, groups, previous)
-    made = tuple(k for k in range(len(groups)) if k not in reused)
     try:
-        runner(_make_shards(site, index, config, {k: groups[k] for k in made}, previous.site if previous else None))
+        reused = runner(_make_index(site, index, config, groups, previous))
     except Exception as exc:  # noqa: BLE001 — the service's failures reach us in many shapes
         raise ContentError([Diagnostic("pagefind", message=f"the search index could not be built: {exc}",
                                        code="search")]) from exc
@@ -133,7 +131,7 @@ def build_index(site: Path, config: Config, pages: Sequence[str], folder: str = 
     data = json.dumps(listing, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
     if not (previous and _same_bytes(previous.folder / PAGES, data) and link_file(previous.folder / PAGES, index / PAGES)):
         (index / PAGES).write_bytes(data)
-    return Indexed(len(paths), len(groups), made)
+    return Indexed(len(paths), len(groups), tuple(k for k in range(len(groups)) if k not in reused))
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:
@@ -143,19 +141,50 @@ def _same_bytes(path: Path, data: bytes) -> bool:
         return False
 
 
-def _reuse(index: Path, groups: list[list[str]], previous: Previous | None) -> set[int]:
-    """Link the last build's shards whose pages are the same and unchanged; the numbers of the shards linked."""
-    if previous is None:
-        return set()
-    before = shards(previous.pages)
+async def _make_index(site: Path, index: Path, config: Config, groups: list[list[str]],
+                      previous: Previous | None) -> set[int]:
+    """Make the shards that changed while the unchanged ones are linked from the last build (Pagefind works in
+    processes of its own meanwhile); a shard that cannot be linked is made too. Returns the shards linked."""
+    reusable = _reusable(groups, previous)
+    published = previous.site if previous else None
+    linking = asyncio.to_thread(_link_shards, index, reusable, previous)
+    making = _make_shards(site, index, config, {k: g for k, g in enumerate(groups) if k not in reusable}, published)
+    linked, _ = await asyncio.gather(linking, making)
+    if reusable - linked:
+        await _make_shards(site, index, config, {k: groups[k] for k in sorted(reusable - linked)}, published)
+    return linked
+
+
+def _reusable(groups: list[list[str]], previous: Previous | None) -> set[int]:
+    """The shards whose pages are the last build's, none of them changed since."""
+    before = shards(previous.pages) if previous else []
     if len(before) != len(groups):
         return set()
-    reused = set()
-    for k, group in enumerate(groups):
-        if group == before[k] and previous.changed.isdisjoint(group) and \
-                _link_shard(shard_folder(previous.folder, k), shard_folder(index, k)):
-            reused.add(k)
-    return reused
+    return {k for k, group in enumerate(groups) if group == before[k] and previous.changed.isdisjoint(group)}
+
+
+def _link_shards(index: Path, reusable: set[int], previous: Previous | None) -> set[int]:
+    """Link the given shards of the last build's index; the ones linked (a failed one is cleared away)."""
+    linked = set()
+    for k in sorted(reusable):
+        target = shard_folder(index, k)
+        if previous and _link_shard(shard_folder(previous.folder, k), target):
+            linked.add(k)
+        else:
+            _clear_shard(target, k)
+    return linked
+
+
+def _clear_shard(folder: Path, k: int) -> None:
+    """Remove what a failed link left of a shard (the first shard's folder also holds the others: not those)."""
+    if k:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    for entry in folder.iterdir() if folder.is_dir() else ():
+        if entry.is_dir() and entry.name in ("index", "fragment"):
+            shutil.rmtree(entry, ignore_errors=True)
+        elif entry.is_file():
+            entry.unlink(missing_ok=True)
 
 
 def _link_shard(source: Path, target: Path) -> bool:

@@ -212,3 +212,23 @@ def test_an_edit_renders_only_the_pages_made_from_the_course(site, tmp_path, mon
     assert sorted(rendered) == ["courses/alpha-institute/data-stewardship/index.html", "index.html",
                                 "institutions/alpha-institute/index.html", "sitemap.xml"]
     assert tree(out) == tree(cold(site, tmp_path, "rendered"))
+
+
+def test_a_shard_that_cannot_be_linked_is_made_again(site, tmp_path, monkeypatch):
+    monkeypatch.setattr(search, "SHARD_PAGES", 3)
+    out = tmp_path / "out"
+    first = build(site, out)
+    assert first.shards[1] > 2
+    pages = sorted(c.url + "index.html" for c in first.catalogue.listed)
+    edited = "courses/beta-centre/extra-3/index.html"
+    groups = search.shards(pages)
+    k = next(k for k, group in enumerate(groups) if edited in group)
+    broken = next(j for j in range(1, len(groups)) if j != k)  # another shard, damaged behind the tool's back
+    (out / f"pagefind/shards/{broken}/pagefind-entry.json").unlink()
+    course = site / "content/courses/beta-centre/extra-3.md"
+    course.write_text(course.read_text().replace("Extra Course 3", "Extra Course Three"))
+    result = build(site, out)
+    assert result.shards == (2, first.shards[1])  # the edited page's shard and the damaged one
+    with monkeypatch.context() as patch:
+        patch.setattr(search, "SHARD_PAGES", 3)
+        assert tree(out) == tree(cold(site, tmp_path, "broken-shard"))
