@@ -12,7 +12,7 @@ import datetime as dt
 import io
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from . import words
@@ -194,9 +194,24 @@ def events(course: Course, catalogue: Catalogue) -> list[Event]:
     return found
 
 
-def calendar_ics(catalogue: Catalogue) -> bytes:
-    """Every listed course's run and open application deadline, as one iCalendar file."""
-    return _calendar([e for c in catalogue.listed for e in events(c, catalogue)], catalogue.config.title)
+def calendar_ics(catalogue: Catalogue, pieces: Mapping[str, Sequence[Piece]] | None = None) -> bytes:
+    """Every listed course's run and open application deadline, as one iCalendar file.
+
+    `pieces` may give courses' events as `course_events` makes them (by course id): a rebuild keeps those
+    of unchanged courses.
+    """
+    pieces = pieces or {}
+    found = [piece for c in catalogue.listed
+             for piece in (pieces[c.id] if c.id in pieces else course_events(c, catalogue))]
+    return _calendar_from(found, catalogue.config.title)
+
+
+Piece = tuple[str, str, str]  # an event's start date, its UID and its lines: sorts as the calendar lists events
+
+
+def course_events(course: Course, catalogue: Catalogue) -> tuple[Piece, ...]:
+    """A course's events, each as it stands in a calendar file."""
+    return tuple((event.start.isoformat(), event.uid, _event_text(event)) for event in events(course, catalogue))
 
 
 def course_calendar_path(course: Course, catalogue: Catalogue) -> str | None:
@@ -210,19 +225,26 @@ def course_calendar_ics(course: Course, catalogue: Catalogue) -> bytes:
 
 
 def _calendar(found: list[Event], name: str) -> bytes:
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
-             f"NAME:{ics_text(name)}", f"X-WR-CALNAME:{ics_text(name)}"]
-    for event in sorted(found, key=lambda e: (e.start, e.uid)):
-        lines += ["BEGIN:VEVENT", f"UID:{event.uid}", f"DTSTAMP:{event.stamp:%Y%m%d}T000000Z",
-                  f"DTSTART;VALUE=DATE:{event.start:%Y%m%d}",
-                  f"DTEND;VALUE=DATE:{event.end + dt.timedelta(days=1):%Y%m%d}",  # all-day ends are exclusive
-                  f"SUMMARY:{ics_text(event.summary)}", f"DESCRIPTION:{ics_text(event.description)}",
-                  f"LOCATION:{ics_text(event.location)}"]
-        if event.url:
-            lines.append(f"URL:{event.url}")
-        lines += ["TRANSP:TRANSPARENT", "END:VEVENT"]
-    lines.append("END:VCALENDAR")
-    return "".join(fold(line) + "\r\n" for line in lines).encode("utf-8")
+    return _calendar_from([(e.start.isoformat(), e.uid, _event_text(e)) for e in found], name)
+
+
+def _calendar_from(pieces: list[Piece], name: str) -> bytes:
+    head = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
+            f"NAME:{ics_text(name)}", f"X-WR-CALNAME:{ics_text(name)}"]
+    text = "".join(fold(line) + "\r\n" for line in head) + "".join(piece[2] for piece in sorted(pieces))
+    return (text + "END:VCALENDAR\r\n").encode("utf-8")
+
+
+def _event_text(event: Event) -> str:
+    lines = ["BEGIN:VEVENT", f"UID:{event.uid}", f"DTSTAMP:{event.stamp:%Y%m%d}T000000Z",
+             f"DTSTART;VALUE=DATE:{event.start:%Y%m%d}",
+             f"DTEND;VALUE=DATE:{event.end + dt.timedelta(days=1):%Y%m%d}",  # all-day ends are exclusive
+             f"SUMMARY:{ics_text(event.summary)}", f"DESCRIPTION:{ics_text(event.description)}",
+             f"LOCATION:{ics_text(event.location)}"]
+    if event.url:
+        lines.append(f"URL:{event.url}")
+    lines += ["TRANSP:TRANSPARENT", "END:VEVENT"]
+    return "".join(fold(line) + "\r\n" for line in lines)
 
 
 def ics_text(text: str) -> str:
@@ -250,14 +272,22 @@ def fold(line: str, limit: int = 75) -> str:
 
 # ---- CSV ---------------------------------------------------------------------------------------------------
 
-def courses_csv(catalogue: Catalogue) -> bytes:
-    """Every listed course as one row of a UTF-8 CSV table with a header, by id."""
+def courses_csv(catalogue: Catalogue, rows: Mapping[str, str] | None = None) -> bytes:
+    """Every listed course as one row of a UTF-8 CSV table with a header, by id (`rows` may give courses'
+    rows as `csv_row` makes them, by course id)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(name for name, _ in CSV_COLUMNS)
+    csv.writer(out, lineterminator="\r\n").writerow(name for name, _ in CSV_COLUMNS)
+    rows = rows or {}
     for course in sorted(catalogue.listed, key=lambda c: c.id):
-        writer.writerow(csv_cell(value) for value in csv_values(course, catalogue).values())
+        out.write(rows[course.id] if course.id in rows else csv_row(course, catalogue))
     return out.getvalue().encode("utf-8")
+
+
+def csv_row(course: Course, catalogue: Catalogue) -> str:
+    """A course's line of the CSV table."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow(csv_cell(value) for value in csv_values(course, catalogue).values())
+    return out.getvalue()
 
 
 def csv_values(course: Course, catalogue: Catalogue) -> dict[str, Any]:

@@ -26,7 +26,8 @@ from .config import PACKAGE_THEMES, Config
 from .diagnostics import ContentError, Diagnostic, display_path
 from .elm import catalogue_document as elm_catalogue_document, course_document as elm_course_document, \
     node_json as elm_node_json
-from .feeds import calendar_ics, course_calendar_ics, course_calendar_path, courses_csv, feed_entry, feed_files
+from .feeds import calendar_ics, course_calendar_ics, course_calendar_path, course_events, courses_csv, csv_row, \
+    feed_entry, feed_files
 from .jsonschema import write_json_schema_bytes
 from .structured import course_open_graph, course_schema_org, json_ld_script, open_graph
 from .facets import browse_index, card
@@ -401,7 +402,7 @@ def render_data(catalogue: Catalogue, theme: Theme, previous_keys: dict[str, str
     """The open-data files no page shows: ELM, feeds, calendars, CSV (the live preview makes them after reloading).
 
     Each course's own ELM and calendar files are skipped when their key is in `previous_keys`, as pages are;
-    each course's parts of the catalogue's ELM document and of the Atom feeds are kept in `store` by the same key.
+    each course's parts of the catalogue-wide files (ELM, Atom, CSV, iCalendar) are kept in `store` by the same key.
     """
     base_key = _base_key(catalogue, theme)
     previous_keys = previous_keys or {}
@@ -425,23 +426,22 @@ def render_data(catalogue: Catalogue, theme: Theme, previous_keys: dict[str, str
         stored.append((key, parts is not None))
         jobs.append(functools.partial(_course_data, catalogue, course, institution, parts,
                                       tuple(path for path in paths if path not in reused), sink))
-    whole = [functools.partial(_whole, make, sink) for make in (
-        lambda: {"courses.ics": calendar_ics(catalogue)},
-        lambda: {"courses.csv": courses_csv(catalogue)})]
-    results = run_all(jobs + whole)  # across processes when there are many
+    results = run_all(jobs)  # across processes when there are many
     files: dict[str, bytes] = {}
     put: dict[str, Any] = {}
-    for made in results[len(jobs):]:
-        (put if sink else files).update(made)
-    nodes, entries = [], {}
-    for course, (parts, made), (key, was_stored) in zip(order, results[:len(jobs)], stored):
+    nodes, entries, rows, events = [], {}, {}, {}
+    for course, (parts, made), (key, was_stored) in zip(order, results, stored):
         if key and not was_stored:
             store.put("data-" + key, parts)
         nodes.append(parts[0])
-        entries[course.id] = parts[1]
+        entries[course.id], rows[course.id], events[course.id] = parts[1:]
         (put if sink else files).update(made)
     del results
-    (put if sink else files).update(_whole(functools.partial(feed_files, catalogue, entries), sink))
+    # the catalogue-wide files, from their courses' parts
+    for make in (functools.partial(feed_files, catalogue, entries),
+                 lambda: {"courses.ics": calendar_ics(catalogue, events)},
+                 lambda: {"courses.csv": courses_csv(catalogue, rows)}):
+        (put if sink else files).update(_whole(make, sink))
     document = elm_catalogue_document(nodes)
     del nodes  # before the sink writes the document: 32 MB at 4,000 courses
     if sink:
@@ -456,12 +456,14 @@ def _whole(make: Callable[[], dict[str, bytes]], sink: Sink | None) -> dict[str,
     return {path: sink(path, data) if sink else data for path, data in make().items()}
 
 
-def _course_data(catalogue: Catalogue, course: Course, institution: Any, parts: tuple[bytes, bytes] | None,
-                 paths: tuple[str, ...], sink: Sink | None = None) -> tuple[tuple[bytes, bytes], dict[str, Any]]:
-    """A course's parts of the catalogue-wide files (its ELM node and its Atom entry), made unless given, and
-    those of its own data files that `paths` names (their bytes, or what the sink said of them)."""
+def _course_data(catalogue: Catalogue, course: Course, institution: Any, parts: tuple | None,
+                 paths: tuple[str, ...], sink: Sink | None = None) -> tuple[tuple, dict[str, Any]]:
+    """A course's parts of the catalogue-wide files (its ELM node, Atom entry, CSV row and calendar events),
+    made unless given, and those of its own data files that `paths` names (their bytes, or what the sink
+    said of them)."""
     if parts is None:
-        parts = (elm_node_json(course, institution, catalogue.config), feed_entry(course, institution, catalogue))
+        parts = (elm_node_json(course, institution, catalogue.config), feed_entry(course, institution, catalogue),
+                 csv_row(course, catalogue), course_events(course, catalogue))
     made = {}
     for path in paths:
         data = (elm_course_document(parts[0]) if path.endswith("elm.jsonld")
