@@ -32,7 +32,7 @@ import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Awaitable, Sequence
 
 from .config import Config
 from .diagnostics import ContentError, Diagnostic
@@ -218,8 +218,7 @@ async def _make_shards(site: Path, index: Path, config: Config, groups: dict[int
     async def one(k: int, pages: list[str]) -> None:
         async with limit:
             view, written = index / WORK / f"view-{k}", index / WORK / f"out-{k}"
-            await asyncio.to_thread(_link_view, site, view, pages, published)
-            await _index(view, written, config)
+            await _index(view, written, config, asyncio.to_thread(_link_view, site, view, pages, published))
             await asyncio.to_thread(_place, written, shard_folder(index, k), k)
 
     await asyncio.gather(*(one(k, pages) for k, pages in groups.items()))
@@ -245,14 +244,21 @@ def _link_view(site: Path, view: Path, pages: list[str], published: Path | None 
                 raise
 
 
-async def _index(view: Path, written: Path, config: Config) -> None:
+async def _index(view: Path, written: Path, config: Config, linking: Awaitable[None]) -> None:
+    """Index the pages of a view into `written`; `linking` makes the view, meanwhile Pagefind starts."""
     from pagefind.index import PagefindIndex  # imported late: check never needs it
 
+    linked = asyncio.ensure_future(linking)
     # One language for the whole index: a Czech course must be found from the English search box.
     options = {"force_language": config.language, "output_path": str(written)}
-    async with PagefindIndex(config=options) as index:
-        await index.add_directory(str(view), glob="**/index.html")
-    # leaving the context wrote the index
+    try:
+        async with PagefindIndex(config=options) as index:
+            await linked
+            await index.add_directory(str(view), glob="**/index.html")
+        # leaving the context wrote the index
+    finally:
+        if not linked.done():  # Pagefind failed to start: let the links finish before the view is removed
+            await asyncio.wait([linked])
 
 
 def _place(written: Path, target: Path, k: int) -> None:
