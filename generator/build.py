@@ -183,13 +183,11 @@ def _build(out: Path, catalogue: Catalogue, diags: list[Diagnostic], timings: Ti
             index = pool.submit(build_index, staging, catalogue.config, indexed, previous=last, rows=rows) \
                 if beside else None
             with timings.stage("write"):  # what is reused as it is: linked from the current output
-                fill(staging, out, {}, {rel: previous.files[rel] for rel in pages.reused} if previous else {}, hashes,
-                     linked)
+                fill(staging, out, {}, _reused(pages, previous), hashes, linked)
             with timings.stage("data"):
                 data = render_data(catalogue, theme, keys, store, sink=sink.put)
                 _note(data, hashes, linked)
-                fill(staging, out, {}, {rel: previous.files[rel] for rel in data.reused} if previous else {}, hashes,
-                     linked)
+                fill(staging, out, {}, _reused(data, previous), hashes, linked)
                 store.prune()
             with timings.stage("search"):  # made beside the stages above: the time it took beyond them
                 search = index.result() if index else build_index(staging, catalogue.config, indexed, previous=last,
@@ -209,6 +207,11 @@ def _build(out: Path, catalogue: Catalogue, diags: list[Diagnostic], timings: Ti
         write_manifest(cache_dir, out, manifest)
     return BuildResult(catalogue, tuple(diags), len(hashes), timings, written=len(changed), indexed=bool(search.made),
                        shards=(len(search.made), search.shards))
+
+
+def _reused(rendered: Rendered, previous: Manifest | None) -> dict[str, str]:
+    """The files the renderer did not make again (their keys unchanged): linked from the current output."""
+    return {rel: previous.files[rel] for rel in rendered.reused} if previous else {}
 
 
 def _note(rendered: Rendered, hashes: dict[str, str], linked: set[str]) -> None:

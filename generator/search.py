@@ -8,7 +8,8 @@ shard a hash of its path gives it:
   whole index takes a little less time than in one process: 4.1 s against 4.7 s at 4,000 courses);
 - an edit re-indexes only the shard of the edited page; the others are linked from the last build.
 The browser loads the first shard (pagefind/) and merges the others (pagefind/shards/1/, ...) with Pagefind's
-`mergeIndex`, which shares the first shard's wasm: the extra cost is a small entry file per shard.
+`mergeIndex`, which shares the first shard's script and wasm; each shard still costs a visitor's first search
+an entry file, and an index chunk per search word (about 20 KiB): hence few, large shards.
 
 One `add_directory` call indexes a shard: the Python wrapper waits 0.1 s for each reply of the Pagefind
 service, so one call per page would cost minutes on a large catalogue. Each shard's pages are hard-linked
@@ -18,7 +19,8 @@ Pagefind only finds and ranks: the pages carry no Pagefind filters, sort keys or
 counting and sorting the found courses is done in the browser with the browse table (search/browse.json),
 which halves the time of a search whose words match thousands of pages (measured: 200 ms to 90 ms at
 4,000 courses) and answers every facet's counts from one search. PAGES, written into the index's folder,
-links the two: the path of the page behind each id Pagefind returns, and the folders of the other shards.
+links the two: the Pagefind id of each row of the table (with the table's digest), and the folders of the
+other shards.
 """
 from __future__ import annotations
 
@@ -88,10 +90,7 @@ def shards(pages: Sequence[str]) -> list[list[str]]:
 def shards_to_make(pages: Sequence[str], previous: Previous | None) -> int:
     """How many shards an index of these pages needs anew (the others can be linked from the last build's)."""
     groups = shards(pages)
-    before = shards(previous.pages) if previous else []
-    if len(before) != len(groups):
-        return len(groups)
-    return sum(1 for k, group in enumerate(groups) if group != before[k] or not previous.changed.isdisjoint(group))
+    return len(groups) - len(_reusable(groups, previous))
 
 
 def shard_folder(index: Path, k: int) -> Path:
@@ -273,21 +272,26 @@ def _place(written: Path, target: Path, k: int) -> None:
 def _page_paths(index: Path, groups: list[list[str]], reused: set[int]) -> dict[str, str]:
     """Each indexed page's Pagefind id and its path in the site (as in search/browse.json: no leading slash).
 
-    Each shard keeps its own list (SHARD_PAGES, not fetched by browsers), made from its fragments when the
+    Each shard keeps its own list (SHARD_LIST, not fetched by browsers), made from its fragments when the
     shard is made: a reused shard's comes with it.
     """
     paths: dict[str, str] = {}
     for k in range(len(groups)):
         folder = shard_folder(index, k)
-        try:
-            if k not in reused:
-                raise FileNotFoundError
-            shard = json.loads((folder / SHARD_LIST).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        shard = _shard_list(folder) if k in reused else None
+        if shard is None:
             shard = page_paths(folder)
             (folder / SHARD_LIST).write_text(json.dumps(shard, sort_keys=True, separators=(",", ":")), encoding="utf-8")
         paths.update(shard)
     return paths
+
+
+def _shard_list(folder: Path) -> dict[str, str] | None:
+    """A linked shard's own list of its pages, or None when it cannot be read."""
+    try:
+        return json.loads((folder / SHARD_LIST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def page_paths(shard: Path) -> dict[str, str]:
