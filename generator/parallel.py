@@ -2,8 +2,9 @@
 
 Rendering thousands of pages is pure Python and holds one core; the machine usually has more. Forked
 children inherit the catalogue, the theme and the list of jobs as they are in memory, so nothing but the
-results (bytes) crosses between processes. Each job must be a pure function: whatever a child changes
-besides its result is lost. Small batches, a process with other threads running (forking those is not
+results (parsed courses, courses' parts of the catalogue-wide files, and the content hashes of the files
+each process wrote) crosses between processes. A job may change nothing but its result and the files it
+writes into the staged site: whatever else a child changes is lost. Small batches, a process with other threads running (forking those is not
 safe) and systems without fork run the jobs here, one after the other; so does a share in which a job
 failed in a child, so that the error is raised here and reported like any other, and the share of a child
 that died.
