@@ -6,12 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from generator import words
 from generator.cli import main
 from generator.content import SourceFile, read_course, read_yaml_file
 from generator.diagnostics import Diagnostic, GithubReporter, JsonReporter, TextReporter, UsageError
-from generator.markup import MarkdownRenderer, image_lines, sanitise
+from generator.markup import MarkdownRenderer, image_lines, new_markdown, sanitise
 from generator.output import MARKER, check_destination, recover, write_site
 
 from .conftest import COURSE
@@ -89,6 +90,29 @@ def test_markdown_keeps_formatting_tables_and_links():
                  '<a href="https://example.org" rel="noopener noreferrer">x</a>', "mailto:a@example.org",
                  "<blockquote>", "<ol>"]:
         assert part in html, part
+
+
+_MARKDOWN_PIECES = ["a", "word", " ", "  ", "\n", "\n\n", "\r\n", "\t", "*", "**", "_", "__", "`", "``", "\\", "[", "]",
+                    "(", ")", "!", "![", "<", ">", "&", "&amp;", "&#169;", "<b>", "</b>", "<!-- c -->",
+                    "https://x.example", "<https://x.example>", "<a@b.example>", "a@b.example", "  \n", " \t\n",
+                    "# ", "### ", "- ", "1. ", "> ", "    ", "| a | b |\n|---|---|\n| 1 | 2 |\n", "\n:   ",
+                    "\n*[HTML]: Hyper Text\n", "HTML", "```\n", "~~~\n", "[x]: https://r.example\n", "[x]", "[x][]",
+                    "é", "ř", "[x](https://x.example)", "![x](https://x.example)", "![x][]", "`code`", "*em*",
+                    "**strong**", "_em_"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_MARKDOWN_PIECES), max_size=40).map("".join))
+def test_markdown_without_unneeded_inline_patterns_gives_the_same_html(text):
+    # the renderer leaves out the inline patterns a document cannot use: the HTML must be Python-Markdown's own
+    assert MarkdownRenderer().render(text) == sanitise(new_markdown().convert(text))
+
+
+def test_markdown_renderer_reuses_one_markdown_per_set_of_patterns():
+    renderer = MarkdownRenderer()
+    for text in ["plain words", "other plain words", "a [link](https://x.example)", "**bold** and <b>tag</b>"]:
+        renderer.render(text)
+    assert len(renderer._md) == 3
 
 
 @pytest.mark.parametrize("attack", [
