@@ -225,11 +225,14 @@ async def _make_shards(site: Path, index: Path, config: Config, groups: dict[int
     await asyncio.gather(*(one(k, pages) for k, pages in groups.items()))
 
 
-_GLOB_SPECIAL = set("\\*?$:<>()[]{},")
+_GLOB_SPECIAL = set("*?$:<>()[]{},")
 
 
 def pages_glob(pages: Sequence[str]) -> str:
-    """A Pagefind (wax) glob that matches exactly the given site paths."""
+    """A Pagefind (wax) glob that matches exactly the given site paths (which never hold a backslash: Pagefind
+    refuses it in a glob, and the staged site refuses it in a path)."""
+    if any("\\" in page for page in pages):
+        raise ValueError("a page path with a backslash cannot be indexed")
     escaped = sorted("".join("\\" + c if c in _GLOB_SPECIAL else c for c in page) for page in pages)
     return escaped[0] if len(escaped) == 1 else "{" + ",".join(escaped) + "}"
 

@@ -199,6 +199,44 @@ def test_one_edit_makes_only_its_search_shard_anew(site, tmp_path, monkeypatch):
     assert tree(out) == tree(cold(site, tmp_path, "shard-delete"))
 
 
+def test_a_rebuild_gives_way_to_its_search_index_and_takes_its_place_back(site, tmp_path, monkeypatch):
+    import threading
+
+    from generator import build as build_module
+
+    seen = []
+
+    def nice() -> None:
+        thread = threading.get_native_id()
+        before = os.getpriority(os.PRIO_PROCESS, thread)
+        with build_module._second(thread):
+            seen.append(os.getpriority(os.PRIO_PROCESS, thread) - before)
+        seen.append(os.getpriority(os.PRIO_PROCESS, thread) - before)
+
+    worker = threading.Thread(target=nice)  # not this thread: without privileges it would stay lowered
+    worker.start()
+    worker.join()
+    assert seen[0] == 10 or seen[0] == 19 - os.getpriority(os.PRIO_PROCESS, 0)
+    if os.geteuid() == 0:
+        assert seen[1] == 0
+    # a rebuild making one shard beside its other files gives way while it makes them; a cold build does not
+    entered = []
+    real = build_module._second
+
+    def recording(thread):
+        entered.append(thread)
+        return real(thread)
+
+    monkeypatch.setattr(build_module, "_second", recording)
+    monkeypatch.setattr(search, "SHARD_PAGES", 3)
+    out = tmp_path / "out"
+    build(site, out)
+    assert entered == []
+    course = site / "content/courses/beta-centre/extra-1.md"
+    course.write_text(course.read_text().replace("Extra Course 1", "Extra Course One"))
+    assert build(site, out).shards[0] == 1 and entered == [threading.get_native_id()]
+
+
 def test_an_edit_renders_only_the_pages_made_from_the_course(site, tmp_path, monkeypatch):
     out = tmp_path / "out"
     build(site, out)

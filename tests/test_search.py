@@ -166,6 +166,22 @@ def test_shards_are_at_most_their_size_and_keep_their_pages_as_others_come_and_g
     assert len(search.shards([])) == 1 and len(search.shards(pages[:50])) == 1 and len(search.shards(pages[:51])) == 2
 
 
+def test_an_index_holds_exactly_the_pages_named_even_with_glob_characters_in_their_paths(tmp_path):
+    from types import SimpleNamespace
+
+    site = tmp_path / "site"
+    names = ["courses/a/one", "courses/a/two", "courses/b/{x,y}", "courses/b/[z]*?", "courses/c/a:b$(c)<d>é !"]
+    for name in names:
+        (site / name).mkdir(parents=True)
+        (site / name / "index.html").write_text(f'<html lang="en"><body><main data-pagefind-body><h1>{name}</h1>'
+                                                f"<p>common words</p></main></body></html>")
+    wanted = [f"{name}/index.html" for name in names if name != "courses/a/two"]
+    result = search.build_index(site, SimpleNamespace(language="en"), wanted)  # (all it reads of the config)
+    # every page named, and only those: the glob of the one call reading a shard matches each path as it is
+    assert result.pages == len(wanted)
+    assert sorted(search.page_paths(site / "pagefind").values()) == sorted(page.removesuffix("index.html") for page in wanted)
+
+
 def test_browsing_without_words_lists_the_whole_catalogue_with_counts(sample_build, serve, page):
     out, _ = sample_build
     courses = content_courses(ROOT)
