@@ -36,7 +36,7 @@ import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Awaitable, Sequence
+from typing import Sequence
 
 from .config import Config
 from .diagnostics import ContentError, Diagnostic
