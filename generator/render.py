@@ -347,12 +347,7 @@ def render(catalogue: Catalogue, theme: Theme, previous_keys: dict[str, str] | N
                 reused.add(page.path)
                 continue
         todo.append(page)
-    extra: dict[str, Callable[[], bytes]] = {}  # the files that are not pages
-    if site_data:
-        schema_id = config.base_url + SCHEMA_PATH if config.absolute else None
-        extra["courses.json"] = functools.partial(courses_json, catalogue)
-        extra[SCHEMA_PATH] = functools.partial(write_json_schema_bytes, schema_id)
-        extra["search/browse.json"] = functools.partial(_browse_json, catalogue)
+    extra: dict[str, Callable[[], bytes]] = site_data_files(catalogue) if site_data else {}  # files not pages
     for course in catalogue.listed:
         path = course.url + "card.json"
         institution = catalogue.institutions_by_id[course.institution_id]
@@ -395,6 +390,21 @@ def render(catalogue: Catalogue, theme: Theme, previous_keys: dict[str, str] | N
         if institution.logo:
             emit(logo_path(institution), (Path(config.source) / "content" / "institutions" / institution.logo).read_bytes())
     return Rendered(files, keys, frozenset(reused), put)
+
+
+def site_data_files(catalogue: Catalogue) -> dict[str, Callable[[], bytes]]:
+    """The catalogue-wide files `render` makes besides pages (with `site_data`), each as the call that makes it."""
+    config = catalogue.config
+    schema_id = config.base_url + SCHEMA_PATH if config.absolute else None
+    return {"courses.json": functools.partial(courses_json, catalogue),
+            SCHEMA_PATH: functools.partial(write_json_schema_bytes, schema_id),
+            "search/browse.json": functools.partial(_browse_json, catalogue)}
+
+
+def render_site_data(catalogue: Catalogue, sink: Sink | None = None) -> Rendered:
+    """The files that `render` leaves out without `site_data`, made in this process."""
+    made = {path: _made(path, make, sink) for path, make in site_data_files(catalogue).items()}
+    return Rendered({} if sink else made, {}, frozenset(), made if sink else {})
 
 
 def render_data(catalogue: Catalogue, theme: Theme, previous_keys: dict[str, str] | None = None,
