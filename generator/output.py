@@ -69,6 +69,7 @@ def stage(out: Path, files: dict[str, bytes], reuse: dict[str, str] | None = Non
     out.parent.mkdir(parents=True, exist_ok=True)
     recover(out)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    top_of_tree(staging)
     try:
         fill(staging, out, files, reuse, hashes, linked)
         os.chmod(staging, 0o755)
@@ -76,6 +77,40 @@ def stage(out: Path, files: dict[str, bytes], reuse: dict[str, str] | None = Non
         discard(staging)
         raise
     return staging
+
+
+# FS_IOC_GETFLAGS, FS_IOC_SETFLAGS and FS_TOPDIR_FL, from <linux/fs.h> (the ioctl numbers of 64-bit Linux)
+_GET_FLAGS, _SET_FLAGS, _TOP_DIRECTORY = 0x80086601, 0x40086602, 0x00020000
+
+
+def top_of_tree(folder: Path) -> bool:
+    """Mark a new folder as the top of a tree of its own (what `chattr +T` does), where the file system allows.
+
+    A build makes a site of some 20,000 files and folders at 4,000 courses. On ext4 without a journal (the
+    project's machine) making a file costs a scan past the files deleted nearby in the last minute or so,
+    and without the mark, every file of the site goes beside the files of its output folder's neighbours:
+    other builds, tools, tests, all deleting. Cold builds right after another tool's build took 14-18 s, of
+    which 8-16 s in the kernel; with the mark, which has ext4 put the site's folders in a quiet part of the
+    disk (as it does for a disk's top-level folders), 11-12 s, 3 s in the kernel. False where the request is
+    refused or not understood (other file systems, other systems): nothing else changes.
+    """
+    try:
+        import fcntl
+        import struct
+    except ImportError:  # not a Unix
+        return False
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return False
+    try:
+        flags = struct.unpack("l", fcntl.ioctl(fd, _GET_FLAGS, struct.pack("l", 0)))[0]
+        fcntl.ioctl(fd, _SET_FLAGS, struct.pack("l", flags | _TOP_DIRECTORY))
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def fill(staging: Path, out: Path, files: dict[str, bytes], reuse: dict[str, str] | None = None,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -327,3 +328,27 @@ def test_parallel_parsing_gives_the_same_site_as_serial(make_site, tmp_path, mon
     monkeypatch.setattr(catalogue, "PARALLEL_FROM", 5)
     build(site, tmp_path / "p")
     assert tree(tmp_path / "p") == tree(tmp_path / "s") and len(tree(tmp_path / "p")) > 13
+
+
+def test_the_site_is_marked_as_a_tree_of_its_own_where_the_file_system_allows(tmp_path):
+    import fcntl
+    import struct
+
+    from generator import output
+
+    def flags(folder: Path) -> int:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            return struct.unpack("l", fcntl.ioctl(fd, output._GET_FLAGS, struct.pack("l", 0)))[0]
+        finally:
+            os.close(fd)
+
+    assert output.top_of_tree(tmp_path / "missing") is False and output.top_of_tree(SITES / "basic/site.yaml") is False
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    if not output.top_of_tree(probe):
+        pytest.skip("this file system does not take the top-of-tree mark (not ext2/3/4)")
+    assert flags(probe) & output._TOP_DIRECTORY
+    out = tmp_path / "out"
+    build(SITES / "basic", out)
+    assert flags(out) & output._TOP_DIRECTORY  # the staged site was marked, and published by a rename
