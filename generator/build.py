@@ -162,7 +162,8 @@ def _build(out: Path, catalogue: Catalogue, diags: list[Diagnostic], timings: Ti
         # Files go into the staged site as they are made, by the processes that make them: no process holds
         # the whole site (its pages and open data are 200 MB at 4,000 courses), and neither do results sent
         # between processes.
-        staging = stage(out, {})
+        # (the folders that hold thousands of files each made first: see output.top_of_tree)
+        staging = stage(out, {}, folders=("courses", "pagefind") if catalogue.courses else ("pagefind",))
     hashes: dict[str, str] = {}
     linked: set[str] = set()
     try:

@@ -13,7 +13,7 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 from .diagnostics import UsageError, display_path
 
@@ -57,20 +57,25 @@ def write_site(out: Path, files: dict[str, bytes]) -> int:
 
 
 def stage(out: Path, files: dict[str, bytes], reuse: dict[str, str] | None = None,
-          hashes: dict[str, str] | None = None, linked: set[str] | None = None) -> Path:
+          hashes: dict[str, str] | None = None, linked: set[str] | None = None, folders: Sequence[str] = ()) -> Path:
     """Write every file into a new folder beside `out` (same file system, so publishing is a rename).
 
     `reuse` names files of the current output to keep as they are, by their content hash. They are
     hard-linked, never modified (a new build only ever creates new files), so the current output stays
     intact until the swap; a rendered file with the same bytes as its predecessor is linked the same way,
-    which keeps its modification time.
+    which keeps its modification time. `folders` are the site's big top-level folders, made first (see
+    `top_of_tree`).
     """
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     recover(out)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
-    top_of_tree(staging)
     try:
+        if top_of_tree(staging):
+            for name in folders:  # made under a name of chance, then renamed (see top_of_tree)
+                made = tempfile.mkdtemp(prefix=".", dir=staging)
+                os.chmod(made, 0o755)
+                os.rename(made, staging / name)
         fill(staging, out, files, reuse, hashes, linked)
         os.chmod(staging, 0o755)
     except BaseException:
@@ -89,10 +94,13 @@ def top_of_tree(folder: Path) -> bool:
     A build makes a site of some 20,000 files and folders at 4,000 courses. On ext4 without a journal (the
     project's machine) making a file costs a scan past the files deleted nearby in the last minute or so,
     and without the mark, every file of the site goes beside the files of its output folder's neighbours:
-    other builds, tools, tests, all deleting. Cold builds right after another tool's build took 14-18 s, of
-    which 8-16 s in the kernel; with the mark, which has ext4 put the site's folders in a quiet part of the
-    disk (as it does for a disk's top-level folders), 11-12 s, 3 s in the kernel. False where the request is
-    refused or not understood (other file systems, other systems): nothing else changes.
+    other builds, tools, tests, all deleting. With the mark, ext4 places each folder made in it as it places
+    a disk's top-level folders: in the part of the disk with the fewest folders, looked for from a point a
+    hash of the folder's name gives. A fixed name would find the same part every time, and it is emptiest
+    just after the last build there was deleted: so the site's big folders are made under names of chance
+    (`stage`), then renamed. Cold builds right after another tool's build took 14-18 s, 8-16 s of it in the
+    kernel; marked, 11-12 s, 3 s in the kernel. False where the request is refused or not understood (other
+    file systems, other systems): nothing else changes.
     """
     try:
         import fcntl

@@ -352,3 +352,7 @@ def test_the_site_is_marked_as_a_tree_of_its_own_where_the_file_system_allows(tm
     out = tmp_path / "out"
     build(SITES / "basic", out)
     assert flags(out) & output._TOP_DIRECTORY  # the staged site was marked, and published by a rename
+    # its big folders were made under names of chance (so ext4 places them afresh), then renamed: no name is left
+    assert (out / "courses").is_dir() and (out / "pagefind").is_dir()
+    assert [p.name for p in out.iterdir() if p.name.startswith(".") and p.is_dir()] == []
+    assert oct((out / "courses").stat().st_mode & 0o777) == oct(0o755)
