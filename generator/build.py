@@ -20,7 +20,7 @@ from .diagnostics import ContentError, Diagnostic, has_errors
 from .cache import CACHE_DIR, ParseCache, code_fingerprint, digest
 from .manifest import Manifest, file_stats, read_manifest, write_manifest
 from .output import Sink, check_destination, discard, fill, mark, publish, stage
-from .search import Previous, build_index, to_make
+from .search import Previous, build_index, shards_to_make
 from .render import Rendered, load_theme, render, render_data, render_site_data, theme_digest
 
 log = logging.getLogger(__name__)
@@ -177,23 +177,19 @@ def _build(out: Path, catalogue: Catalogue, diags: list[Diagnostic], timings: Ti
                 indexed = sorted(c.url + "index.html" for c in catalogue.listed)
                 rows = [c.url for c in catalogue.listed]  # the browse table's rows, in order
                 last = Previous(out / "pagefind", previous.indexed, frozenset(
-                    rel for rel in indexed if rel in hashes and previous.files.get(rel) != hashes[rel])) \
+                    rel for rel in indexed if rel in hashes and previous.files.get(rel) != hashes[rel]), out) \
                     if previous else None
                 # The search index needs only the pages: a rebuild's few shards are made while everything else
-                # is (their pages linked first, then this thread gives way to Pagefind: the index takes longest).
-                # A whole index is made after the data files: Pagefind's processes and this one's forked copies
-                # would fight over the cores.
-                remade = to_make(indexed, last)
-                reused = _reused(pages, previous)
-                if last is not None and len(remade) < (os.cpu_count() or 1):
-                    first = {rel for group in remade for rel in group if rel in reused}
-                    fill(staging, out, {}, {rel: reused.pop(rel) for rel in sorted(first)}, hashes, linked)
+                # is (its pages not linked into the new site yet are read from the published one, and this
+                # thread gives way to Pagefind: the index takes longest). A whole index is made after the data
+                # files: Pagefind's processes and this one's forked copies would fight over the cores.
+                if last is not None and shards_to_make(indexed, last) < (os.cpu_count() or 1):
                     index = pool.submit(build_index, staging, catalogue.config, indexed, previous=last, rows=rows)
                     behind.enter_context(_second(threading.get_native_id()))
                 site = render_site_data(catalogue, sink=sink.put)
                 _note(site, hashes, linked)
             with timings.stage("write"):  # what is reused as it is: linked from the current output
-                fill(staging, out, {}, reused, hashes, linked)
+                fill(staging, out, {}, _reused(pages, previous), hashes, linked)
             with timings.stage("data"):
                 data = render_data(catalogue, theme, keys, store, sink=sink.put)
                 _note(data, hashes, linked)

@@ -12,10 +12,10 @@ The browser loads the first shard (pagefind/) and merges the others (pagefind/sh
 an entry file, and an index chunk per search word (about 20 KiB): hence few, large shards.
 
 One `add_directory` call indexes a shard: the Python wrapper waits 0.1 s for each reply of the Pagefind
-service, so one call per page would cost minutes on a large catalogue. The call's glob names the shard's
-pages one by one, so Pagefind reads them where they are in the site: no folder, link or copy is made for it
-(making and removing a folder per page made an edit's index slower: on a file system that avoids reusing
-files just deleted, every file created after that scans past them).
+service, so one call per page would cost minutes on a large catalogue. Each shard's pages are hard-linked
+into a folder of their own for that call, in path order: Pagefind numbers pages in the order it finds them,
+so an index read from the site's own folders would follow the order the build's processes made them in
+(seen on tmpfs, which lists a folder in the order its entries were made).
 
 Pagefind only finds and ranks: the pages carry no Pagefind filters, sort keys or metadata. Filtering,
 counting and sorting the found courses is done in the browser with the browse table (search/browse.json),
@@ -33,10 +33,11 @@ import json
 import logging
 import os
 import shutil
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Awaitable, Sequence
 
 from .config import Config
 from .diagnostics import ContentError, Diagnostic
@@ -65,6 +66,8 @@ class Previous:
     folder: Path  # its index folder (pagefind/ of the published site)
     pages: Sequence[str]  # the pages it indexed
     changed: frozenset[str] = field(default_factory=frozenset)  # pages written anew since
+    # the published site: an unchanged page not yet linked into the site being indexed is read from here
+    site: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -87,14 +90,10 @@ def shards(pages: Sequence[str]) -> list[list[str]]:
     return [group for group in groups if group] or [[]]
 
 
-def to_make(pages: Sequence[str], previous: Previous | None) -> list[list[str]]:
-    """The shards an index of these pages needs anew, by their pages (the others are linked from the last build's).
-
-    Their pages must all be in the site when the index is built; the others need not be.
-    """
+def shards_to_make(pages: Sequence[str], previous: Previous | None) -> int:
+    """How many shards an index of these pages needs anew (the others can be linked from the last build's)."""
     groups = shards(pages)
-    reusable = _reusable(groups, previous)
-    return [group for k, group in enumerate(groups) if k not in reusable]
+    return len(groups) - len(_reusable(groups, previous))
 
 
 def shard_folder(index: Path, k: int) -> Path:
@@ -149,11 +148,12 @@ async def _make_index(site: Path, index: Path, config: Config, groups: list[list
     """Make the shards that changed while the unchanged ones are linked from the last build (Pagefind works in
     processes of its own meanwhile); a shard that cannot be linked is made too. Returns the shards linked."""
     reusable = _reusable(groups, previous)
+    published = previous.site if previous else None
     linking = asyncio.to_thread(_link_shards, index, reusable, previous)
-    making = _make_shards(site, index, config, {k: g for k, g in enumerate(groups) if k not in reusable})
+    making = _make_shards(site, index, config, {k: g for k, g in enumerate(groups) if k not in reusable}, published)
     linked, _ = await asyncio.gather(linking, making)
     if reusable - linked:
-        await _make_shards(site, index, config, {k: groups[k] for k in sorted(reusable - linked)})
+        await _make_shards(site, index, config, {k: groups[k] for k in sorted(reusable - linked)}, published)
     return linked
 
 
@@ -209,7 +209,8 @@ def _link_shard(source: Path, target: Path) -> bool:
     return True
 
 
-async def _make_shards(site: Path, index: Path, config: Config, groups: dict[int, list[str]]) -> None:
+async def _make_shards(site: Path, index: Path, config: Config, groups: dict[int, list[str]],
+                       published: Path | None) -> None:
     """Write the given shards, up to twice as many at a time as there are cores: a Pagefind process does not
     keep a core busy all the time (3 shards of 4,000 pages on 2 cores: 4.7 s two at a time, 4.1 s at once)."""
     if not groups:
@@ -218,35 +219,88 @@ async def _make_shards(site: Path, index: Path, config: Config, groups: dict[int
 
     async def one(k: int, pages: list[str]) -> None:
         async with limit:
-            written = index / WORK / f"out-{k}"
-            await _index(site, pages, written, config)
+            view, written = index / WORK / f"view-{k}", index / WORK / f"out-{k}"
+            await _index(view, written, config, asyncio.to_thread(_link_view, site, view, pages, published))
+            for _ in range(ATTEMPTS - 1):
+                problem = await asyncio.to_thread(incomplete, written)
+                if problem is None:
+                    break
+                log.warning("search index shard %d: %s; making it again", k, problem)
+                await asyncio.to_thread(shutil.rmtree, written, True)
+                await _index(view, written, config, asyncio.sleep(0))
+            problem = await asyncio.to_thread(incomplete, written)
+            if problem is not None:
+                raise RuntimeError(f"Pagefind left the index incomplete ({problem}), {ATTEMPTS} times")
             await asyncio.to_thread(_place, written, shard_folder(index, k), k)
 
     await asyncio.gather(*(one(k, pages) for k, pages in groups.items()))
 
 
-_GLOB_SPECIAL = set("*?$:<>()[]{},")
+ATTEMPTS = 3  # times a shard is made before the build gives up on it
 
 
-def pages_glob(pages: Sequence[str]) -> str:
-    """A Pagefind (wax) glob that matches exactly the given site paths (which never hold a backslash: Pagefind
-    refuses it in a glob, and the staged site refuses it in a path)."""
-    if any("\\" in page for page in pages):
-        raise ValueError("a page path with a backslash cannot be indexed")
-    escaped = sorted("".join("\\" + c if c in _GLOB_SPECIAL else c for c in page) for page in pages)
-    return escaped[0] if len(escaped) == 1 else "{" + ",".join(escaped) + "}"
+def incomplete(written: Path) -> str | None:
+    """What is missing from a shard Pagefind said it wrote, or None when it is whole.
+
+    Pagefind 1.5 writes its files through asynchronous writes it does not flush, and its service process can
+    exit before the last of them land: the files are there, empty (seen once in some twenty rebuilds with the
+    cores busy: pagefind.js, pagefind-entry.json and a wasm file left empty in a published index). So every
+    file is read back: none may be empty, the compressed ones must decompress whole, the entry file must be
+    JSON.
+    """
+    for path in sorted(written.rglob("*")):
+        if not path.is_file() or path.name in UNUSED:
+            continue
+        data = path.read_bytes()
+        if not data:
+            return f"{path.relative_to(written).as_posix()} is empty"
+        if path.suffix in (".pf_fragment", ".pf_index", ".pf_meta", ".pf_filter", ".pagefind"):
+            try:
+                gzip.decompress(data)
+            except (OSError, EOFError, zlib.error):
+                return f"{path.relative_to(written).as_posix()} is cut short"
+    try:
+        json.loads((written / "pagefind-entry.json").read_bytes())["languages"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return "pagefind-entry.json cannot be read"
+    return None
 
 
-async def _index(site: Path, pages: Sequence[str], written: Path, config: Config) -> None:
-    """Index the given pages of the site into `written`."""
+def _link_view(site: Path, view: Path, pages: list[str], published: Path | None = None) -> None:
+    """A folder holding just this shard's pages, at their paths in the site (links: nothing is copied).
+
+    A page not (yet) in the site is an unchanged one, linked from the published site: so a rebuild can index
+    its changed pages while the unchanged ones are still being linked into the new site.
+    """
+    view.mkdir(parents=True, exist_ok=True)
+    made: set[Path] = set()
+    for page in pages:
+        target = view / page
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        try:
+            os.link(site / page, target)
+        except FileNotFoundError:
+            if published is None or not link_file(published / page, target):
+                raise
+
+
+async def _index(view: Path, written: Path, config: Config, linking: Awaitable[None]) -> None:
+    """Index the pages of a view into `written`; `linking` makes the view, meanwhile Pagefind starts."""
     from pagefind.index import PagefindIndex  # imported late: check never needs it
 
+    linked = asyncio.ensure_future(linking)
     # One language for the whole index: a Czech course must be found from the English search box.
     options = {"force_language": config.language, "output_path": str(written)}
-    async with PagefindIndex(config=options) as index:
-        if pages:  # (an index of no page: a catalogue with no course listed)
-            await index.add_directory(str(site), glob=pages_glob(pages))
-    # leaving the context wrote the index
+    try:
+        async with PagefindIndex(config=options) as index:
+            await linked
+            await index.add_directory(str(view), glob="**/index.html")
+        # leaving the context wrote the index
+    finally:
+        if not linked.done():  # Pagefind failed to start: let the links finish before the view is removed
+            await asyncio.wait([linked])
 
 
 def _place(written: Path, target: Path, k: int) -> None:

@@ -270,3 +270,52 @@ def test_a_shard_that_cannot_be_linked_is_made_again(site, tmp_path, monkeypatch
     with monkeypatch.context() as patch:
         patch.setattr(search, "SHARD_PAGES", 3)
         assert tree(out) == tree(cold(site, tmp_path, "broken-shard"))
+
+
+def test_a_shard_pagefind_left_incomplete_is_made_again_and_never_published(site, tmp_path, monkeypatch, caplog):
+    # Pagefind 1.5 does not flush its writes, and its process can exit before they land: files left empty
+    real = search._index
+    damaged = []
+
+    async def leaves_a_file_empty(view, written, config, linking):
+        await real(view, written, config, linking)
+        if len(damaged) < times:
+            damaged.append(written)
+            (written / "pagefind.js").write_bytes(b"")
+
+    monkeypatch.setattr(search, "_index", leaves_a_file_empty)
+    out = tmp_path / "out"
+    times = 1
+    build(site, out)
+    assert len(damaged) == 1 and "making it again" in caplog.text
+    assert tree(out) == tree(cold(site, tmp_path, "remade"))  # (the cold build's Pagefind left nothing empty)
+    # left incomplete every time: the build fails with a message, and the published site stays as it was
+    before = tree(out)
+    course = site / "content/courses/beta-centre/extra-2.md"
+    course.write_text(course.read_text().replace("Extra Course 2", "Extra Course Two"))
+    damaged.clear()
+    times = search.ATTEMPTS
+    with pytest.raises(ContentError) as failed:
+        build(site, out)
+    assert len(damaged) == search.ATTEMPTS
+    assert "incomplete (pagefind.js is empty)" in str(failed.value.diagnostics[0].message)
+    assert tree(out) == before
+
+
+def test_a_whole_shard_is_told_from_an_incomplete_one(tmp_path):
+    import gzip as gz
+
+    shard = tmp_path / "shard"
+    (shard / "fragment").mkdir(parents=True)
+    (shard / "pagefind-entry.json").write_text('{"version":"1.5.2","languages":{"en":{"page_count":1}}}')
+    (shard / "pagefind.js").write_text("export {}")
+    (shard / "fragment/en_1.pf_fragment").write_bytes(gz.compress(b'pagefind_dcd{"url":"/a/"}'))
+    (shard / "pagefind-ui.css").write_bytes(b"")  # a file the catalogue removes anyway
+    assert search.incomplete(shard) is None
+    (shard / "fragment/en_1.pf_fragment").write_bytes(gz.compress(b'pagefind_dcd{"url":"/a/"}')[:-6])
+    assert search.incomplete(shard) == "fragment/en_1.pf_fragment is cut short"
+    (shard / "fragment/en_1.pf_fragment").write_bytes(b"")
+    assert search.incomplete(shard) == "fragment/en_1.pf_fragment is empty"
+    (shard / "fragment/en_1.pf_fragment").unlink()
+    (shard / "pagefind-entry.json").write_text('{"version":')
+    assert search.incomplete(shard) == "pagefind-entry.json cannot be read"
