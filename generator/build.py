@@ -19,7 +19,7 @@ from .content import discover
 from .diagnostics import ContentError, Diagnostic, has_errors
 from .cache import CACHE_DIR, ParseCache, code_fingerprint, digest
 from .manifest import Manifest, file_stats, read_manifest, write_manifest
-from .output import Sink, check_destination, discard, fill, mark, publish, stage
+from .output import Sink, check_destination, discard, fill, mark, publish, remove, set_aside, stage
 from .search import Previous, build_index, shards_to_make
 from .render import Rendered, load_theme, render, render_data, render_site_data, theme_digest
 
@@ -166,6 +166,11 @@ def _build(out: Path, catalogue: Catalogue, diags: list[Diagnostic], timings: Ti
         staging = stage(out, {}, folders=("courses", "pagefind") if catalogue.courses else ("pagefind",))
     hashes: dict[str, str] = {}
     linked: set[str] = set()
+    aside: list[Path] = []  # the search index's working folder, moved out of the site to be removed after
+
+    def search_work(folder: Path) -> None:
+        aside.append(set_aside(folder, out))
+
     try:
         with ThreadPoolExecutor(max_workers=1) as pool, ExitStack() as behind:
             index = None
@@ -184,7 +189,8 @@ def _build(out: Path, catalogue: Catalogue, diags: list[Diagnostic], timings: Ti
                 # thread gives way to Pagefind: the index takes longest). A whole index is made after the data
                 # files: Pagefind's processes and this one's forked copies would fight over the cores.
                 if last is not None and shards_to_make(indexed, last) < (os.cpu_count() or 1):
-                    index = pool.submit(build_index, staging, catalogue.config, indexed, previous=last, rows=rows)
+                    index = pool.submit(build_index, staging, catalogue.config, indexed, previous=last, rows=rows,
+                                        set_aside=search_work)
                     behind.enter_context(_second(threading.get_native_id()))
                 site = render_site_data(catalogue, sink=sink.put)
                 _note(site, hashes, linked)
@@ -198,7 +204,7 @@ def _build(out: Path, catalogue: Catalogue, diags: list[Diagnostic], timings: Ti
             behind.close()
             with timings.stage("search"):  # made beside the stages above: the time it took beyond them
                 search = index.result() if index else build_index(staging, catalogue.config, indexed, previous=last,
-                                                                  rows=rows)
+                                                                  rows=rows, set_aside=search_work)
         changed = {rel for rel, h in hashes.items() if not previous or previous.files.get(rel) != h}
         with timings.stage("publish"):
             # renames keep them: these are the published files' stats
@@ -207,8 +213,10 @@ def _build(out: Path, catalogue: Catalogue, diags: list[Diagnostic], timings: Ti
                                 [dataclasses.asdict(d) for d in diags], _summary(catalogue))
             mark(staging, manifest.token)
             publish(staging, out, remove_old_later)
+            remove(aside, later=remove_old_later)
     except BaseException:
         discard(staging)
+        remove(aside)
         raise
     with timings.stage("cache"):
         write_manifest(cache_dir, out, manifest)

@@ -265,13 +265,33 @@ def _remove(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def _remove_later(folder: Path) -> None:
+def _remove_later(*folders: Path) -> None:
+    if not folders:
+        return
     try:
-        subprocess.Popen([sys.executable, "-c", "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)",
-                          os.fspath(folder)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        subprocess.Popen([sys.executable, "-c",
+                          "import shutil, sys\nfor f in sys.argv[1:]: shutil.rmtree(f, ignore_errors=True)",
+                          *map(os.fspath, folders)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
     except OSError:
-        _remove(folder)
+        for folder in folders:
+            _remove(folder)
+
+
+def set_aside(folder: Path, out: Path) -> Path:
+    """Move a folder of a staged site out of it, beside `out` (the next build removes what is left there)."""
+    target = Path(tempfile.mkdtemp(prefix=f".{out.name}.aside-", dir=out.parent))
+    os.replace(folder, target)  # (onto the empty folder just made: a rename replaces an empty folder)
+    return target
+
+
+def remove(folders: Sequence[Path], later: bool = False) -> None:
+    """Remove folders set aside, here or (`later`) by a process of their own that is not waited for."""
+    if later:
+        _remove_later(*folders)
+    else:
+        for folder in folders:
+            _remove(folder)
 
 
 def _swap(staging: Path, out: Path, remove: Callable[[Path], None] = _remove) -> None:

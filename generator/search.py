@@ -37,7 +37,7 @@ import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Awaitable, Sequence
+from typing import Awaitable, Callable, Sequence
 
 from .config import Config
 from .diagnostics import ContentError, Diagnostic
@@ -102,11 +102,14 @@ def shard_folder(index: Path, k: int) -> Path:
 
 
 def build_index(site: Path, config: Config, pages: Sequence[str], folder: str = "pagefind",
-                previous: Previous | None = None, rows: Sequence[str] = ()) -> Indexed:
+                previous: Previous | None = None, rows: Sequence[str] = (),
+                set_aside: Callable[[Path], None] | None = None) -> Indexed:
     """Index the given pages of a written site into site/<folder>/, reusing the last build's unchanged shards.
 
     `rows` are the paths of the browse table's rows (search/browse.json), in order: PAGES gives the Pagefind
-    id of each, so the browser can go from a search result to its row.
+    id of each, so the browser can go from a search result to its row. The folder of page links the shards
+    were made from is removed, or given to `set_aside` to move out of the site (removing it is slow: a folder
+    per page).
     """
     try:
         asyncio.get_running_loop()
@@ -124,8 +127,11 @@ def build_index(site: Path, config: Config, pages: Sequence[str], folder: str = 
         raise ContentError([Diagnostic("pagefind", message=f"the search index could not be built: {exc}",
                                        code="search")]) from exc
     finally:
-        shutil.rmtree(index / WORK, ignore_errors=True)
-    paths = _page_paths(index, groups, reused)
+        if set_aside and (index / WORK).is_dir():
+            set_aside(index / WORK)
+        else:
+            shutil.rmtree(index / WORK, ignore_errors=True)
+    paths = _page_paths(index, groups)
     ids = {path: id_ for id_, path in paths.items()}
     # ids in the table's row order, with the table's digest: a third of the size of ids with their paths
     listing = {"shards": [f"shards/{k}/" for k in range(1, len(groups))], "table": table_digest(rows),
@@ -222,15 +228,16 @@ async def _make_shards(site: Path, index: Path, config: Config, groups: dict[int
             view, written = index / WORK / f"view-{k}", index / WORK / f"out-{k}"
             await _index(view, written, config, asyncio.to_thread(_link_view, site, view, pages, published))
             for _ in range(ATTEMPTS - 1):
-                problem = await asyncio.to_thread(incomplete, written)
+                problem, paths = await asyncio.to_thread(_read_back, written)
                 if problem is None:
                     break
                 log.warning("search index shard %d: %s; making it again", k, problem)
                 await asyncio.to_thread(shutil.rmtree, written, True)
                 await _index(view, written, config, asyncio.sleep(0))
-            problem = await asyncio.to_thread(incomplete, written)
+            problem, paths = await asyncio.to_thread(_read_back, written)
             if problem is not None:
                 raise RuntimeError(f"Pagefind left the index incomplete ({problem}), {ATTEMPTS} times")
+            (written / SHARD_LIST).write_text(json.dumps(paths, sort_keys=True, separators=(",", ":")), encoding="utf-8")
             await asyncio.to_thread(_place, written, shard_folder(index, k), k)
 
     await asyncio.gather(*(one(k, pages) for k, pages in groups.items()))
@@ -240,30 +247,39 @@ ATTEMPTS = 3  # times a shard is made before the build gives up on it
 
 
 def incomplete(written: Path) -> str | None:
-    """What is missing from a shard Pagefind said it wrote, or None when it is whole.
+    """What is missing from a shard Pagefind said it wrote, or None when it is whole (see `_read_back`)."""
+    return _read_back(written)[0]
+
+
+def _read_back(written: Path) -> tuple[str | None, dict[str, str]]:
+    """What is missing from a shard Pagefind said it wrote (None when it is whole), and its pages' ids and paths.
 
     Pagefind 1.5 writes its files through asynchronous writes it does not flush, and its service process can
     exit before the last of them land: the files are there, empty (seen once in some twenty rebuilds with the
     cores busy: pagefind.js, pagefind-entry.json and a wasm file left empty in a published index). So every
     file is read back: none may be empty, the compressed ones must decompress whole, the entry file must be
-    JSON.
+    JSON. The fragments read give the shard's page list on the way (see `page_paths`).
     """
+    paths: dict[str, str] = {}
     for path in sorted(written.rglob("*")):
         if not path.is_file() or path.name in UNUSED:
             continue
+        name = path.relative_to(written).as_posix()
         data = path.read_bytes()
         if not data:
-            return f"{path.relative_to(written).as_posix()} is empty"
+            return f"{name} is empty", {}
         if path.suffix in (".pf_fragment", ".pf_index", ".pf_meta", ".pf_filter", ".pagefind"):
             try:
-                gzip.decompress(data)
+                data = gzip.decompress(data)
             except (OSError, EOFError, zlib.error):
-                return f"{path.relative_to(written).as_posix()} is cut short"
+                return f"{name} is cut short", {}
+            if path.suffix == ".pf_fragment":
+                paths[path.stem] = _fragment_path(data)
     try:
         json.loads((written / "pagefind-entry.json").read_bytes())["languages"]
     except (OSError, ValueError, KeyError, TypeError):
-        return "pagefind-entry.json cannot be read"
-    return None
+        return "pagefind-entry.json cannot be read", {}
+    return None, paths
 
 
 def _link_view(site: Path, view: Path, pages: list[str], published: Path | None = None) -> None:
@@ -312,16 +328,16 @@ def _place(written: Path, target: Path, k: int) -> None:
         os.replace(entry, target / entry.name)
 
 
-def _page_paths(index: Path, groups: list[list[str]], reused: set[int]) -> dict[str, str]:
+def _page_paths(index: Path, groups: list[list[str]]) -> dict[str, str]:
     """Each indexed page's Pagefind id and its path in the site (as in search/browse.json: no leading slash).
 
     Each shard keeps its own list (SHARD_LIST, not fetched by browsers), made from its fragments when the
-    shard is made: a reused shard's comes with it.
+    shard is made (as they are read back): a reused shard's comes with it.
     """
     paths: dict[str, str] = {}
     for k in range(len(groups)):
         folder = shard_folder(index, k)
-        shard = _shard_list(folder) if k in reused else None
+        shard = _shard_list(folder)
         if shard is None:
             shard = page_paths(folder)
             (folder / SHARD_LIST).write_text(json.dumps(shard, sort_keys=True, separators=(",", ":")), encoding="utf-8")
@@ -344,6 +360,10 @@ def page_paths(shard: Path) -> dict[str, str]:
     """
     paths: dict[str, str] = {}
     for fragment in (shard / "fragment").glob("*.pf_fragment"):
-        data = gzip.decompress(fragment.read_bytes())
-        paths[fragment.stem] = json.loads(data[data.index(b"{"):])["url"].lstrip("/")
+        paths[fragment.stem] = _fragment_path(gzip.decompress(fragment.read_bytes()))
     return paths
+
+
+def _fragment_path(data: bytes) -> str:
+    """The site path of a page, from its decompressed fragment."""
+    return json.loads(data[data.index(b"{"):])["url"].lstrip("/")

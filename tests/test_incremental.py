@@ -197,6 +197,9 @@ def test_one_edit_makes_only_its_search_shard_anew(site, tmp_path, monkeypatch):
     again = build(site, out)
     assert 1 <= again.shards[0] < again.shards[1]
     assert tree(out) == tree(cold(site, tmp_path, "shard-delete"))
+    # the folder of page links the shards were made from was moved out of the site, and removed after it
+    assert not (out / "pagefind" / search.WORK).exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
 def test_a_rebuild_gives_way_to_its_search_index_and_takes_its_place_back(site, tmp_path, monkeypatch):
