@@ -6,13 +6,20 @@ live in one pack file, read whole and written whole (to a temporary name, then r
 killed build leaves the old pack or the new one; a pack or an entry that cannot be read is ignored and
 rebuilt. One file, not one per course: on this kind of disk, creating and deleting thousands of small
 files cost more than the parsing they save.
+
+A pack holds pickled objects, and unpickling runs whatever the pickle says: a pack that came with a pull
+request (committed by force past .gitignore) would run its author's code in the build. So each pack is
+signed with a key of this machine's user, kept outside the source folder (XDG cache folder), and a pack
+whose signature does not match is never unpickled: it is ignored like a damaged one.
 """
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import os
 import pickle
+import secrets
 import shutil
 import tempfile
 from functools import lru_cache
@@ -34,6 +41,54 @@ def code_fingerprint() -> str:
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+PACK_MAGIC = b"catalogue-cache-pack 1\n"  # then the HMAC-SHA256 of the pickle, then the pickle
+
+
+@lru_cache(maxsize=1)
+def signing_key() -> bytes | None:
+    """The key this machine's user signs cache packs with, made on first use; None where it cannot be kept
+    (then no pack is written or trusted: builds still work, without the cache of parsed courses)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    path = Path(base) / "microcredentials-catalogue" / "cache-key"
+    try:
+        key = path.read_bytes()
+        if len(key) == 32:
+            return key
+    except OSError:
+        pass
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        key = secrets.token_bytes(32)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".key-")  # (mode 0600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(key)
+        os.replace(tmp, path)
+        return key
+    except OSError as exc:
+        log.warning("no key to sign the build cache with (%s): building without it", exc)
+        return None
+
+
+def _signature(key: bytes, body: bytes | memoryview) -> bytes:
+    return hmac.new(key, body, hashlib.sha256).digest()
+
+
+def pack_bytes(entries: dict[str, bytes], key: bytes) -> bytes:
+    """A pack file's bytes: a header, the signature of the pickled entries, the pickle."""
+    body = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
+    return PACK_MAGIC + _signature(key, body) + body
+
+
+def unpack(data: bytes, key: bytes | None) -> dict[str, bytes] | None:
+    """The entries of a pack signed with `key`; None for any other (nothing of it is unpickled)."""
+    head = len(PACK_MAGIC) + 32
+    body = memoryview(data)[head:]
+    if not (key and data.startswith(PACK_MAGIC) and hmac.compare_digest(data[len(PACK_MAGIC):head], _signature(key, body))):
+        return None
+    entries = pickle.loads(body)
+    return entries if isinstance(entries, dict) else None
 
 
 def digest(*parts: bytes | str) -> str:
@@ -89,12 +144,13 @@ class ParseCache:
         if not self.path or self._entries is None:
             return
         kept = {key: blob for key, blob in self._entries.items() if key in self.used}
-        if self._changed or len(kept) != len(self._entries):
+        key = signing_key()
+        if key and (self._changed or len(kept) != len(self._entries)):
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-")
                 with os.fdopen(fd, "wb") as f:
-                    pickle.dump(kept, f, protocol=pickle.HIGHEST_PROTOCOL)
+                    f.write(pack_bytes(kept, key))
                 os.replace(tmp, self.path)
             except OSError as exc:  # a read-only checkout still builds, just without the cache
                 log.warning("could not keep the cache %s: %s", self.path.name, exc)
@@ -106,8 +162,10 @@ class ParseCache:
             self._entries = {}
             try:
                 with open(self.path, "rb") as f:  # type: ignore[arg-type]
-                    entries = pickle.load(f)
-                if isinstance(entries, dict):
+                    entries = unpack(f.read(), signing_key())
+                if entries is None:
+                    log.info("cache %s was not written by this machine's builds: not read", self.path)
+                else:
                     self._entries = entries
             except FileNotFoundError:
                 pass

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from generator import render as render_module, search
+from generator import cache, render as render_module, search
 from generator.build import build
 from generator.cache import CACHE_DIR
 from generator.diagnostics import ContentError
@@ -108,9 +108,9 @@ def test_a_damaged_cache_is_never_trusted(site, tmp_path):
     out = tmp_path / "out"
     build(site, out)
     pack = site / CACHE_DIR / "parsed.pack"
-    entries = pickle.loads(pack.read_bytes())
+    entries = cache.unpack(pack.read_bytes(), cache.signing_key())
     assert len(entries) == 10  # one per course file (the basic site's four and six more)
-    pack.write_bytes(pickle.dumps({key: b"garbage" for key in entries}))  # every entry damaged
+    pack.write_bytes(cache.pack_bytes({key: b"garbage" for key in entries}, cache.signing_key()))  # every entry damaged
     course = site / "content/courses/beta-centre/extra-0.md"
     course.write_text(course.read_text().replace("Extra Course 0", "Extra Course Zero"))
     build(site, out)
@@ -122,6 +122,43 @@ def test_a_damaged_cache_is_never_trusted(site, tmp_path):
     (out / "index.html").write_bytes(b"tampered")  # an output changed behind the tool's back: a full rebuild
     build(site, out)
     assert (out / "index.html").read_bytes() != b"tampered"
+
+
+class _RunsCode:
+    """Unpickling this runs code: it writes a file (what a pack made by someone else could do)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __reduce__(self):
+        return (_touch, (self.path,))
+
+
+def _touch(path: str) -> None:
+    with open(path, "w"):
+        pass
+
+
+@pytest.mark.parametrize("signed_by", ["nobody", "another key"])
+def test_a_cache_pack_not_written_by_this_machine_is_never_unpickled(site, tmp_path, signed_by):
+    # a pull request can commit SOURCE/.catalogue-cache/ past .gitignore: its packs must not run code in the build
+    out = tmp_path / "out"
+    build(site, out)
+    ran = tmp_path / "ran"
+    pack = site / CACHE_DIR / "parsed.pack"
+    entries = cache.unpack(pack.read_bytes(), cache.signing_key())
+    evil = {key: pickle.dumps(_RunsCode(str(ran))) for key in entries}
+    pack.write_bytes(pickle.dumps(evil) if signed_by == "nobody" else cache.pack_bytes(evil, b"k" * 32))
+    course = site / "content/courses/beta-centre/extra-1.md"
+    course.write_text(course.read_text().replace("Extra Course 1", "Extra Course One"))
+    build(site, out)
+    assert not ran.exists()
+    assert tree(out) == tree(cold(site, tmp_path, f"foreign-{signed_by}"))
+    # and one this machine signed is read (its entries unpickled): the check is the signature, not the name
+    pack.write_bytes(cache.pack_bytes(evil, cache.signing_key()))
+    course.write_text(course.read_text().replace("Extra Course One", "Extra Course Uno"))
+    build(site, out)
+    assert ran.exists()
 
 
 def test_no_cache_builds_everything(site, tmp_path):
