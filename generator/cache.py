@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import logging
 import os
 import pickle
@@ -71,24 +72,52 @@ def signing_key() -> bytes | None:
         return None
 
 
-def _signature(key: bytes, body: bytes | memoryview) -> bytes:
-    return hmac.new(key, body, hashlib.sha256).digest()
+class _Signing:
+    """A file to pickle into that signs what goes through it (the pickle is never held whole in memory)."""
+
+    def __init__(self, file: Any, key: bytes) -> None:
+        self.file, self.mac = file, hmac.new(key, digestmod=hashlib.sha256)
+
+    def write(self, data: bytes) -> int:
+        self.mac.update(data)
+        return self.file.write(data)
+
+
+def write_pack(file: Any, entries: dict[str, bytes], key: bytes) -> None:
+    """Write a pack into a seekable binary file: a header, the signature of the pickled entries, the pickle."""
+    file.write(PACK_MAGIC + bytes(32))
+    signing = _Signing(file, key)
+    pickle.dump(entries, signing, protocol=pickle.HIGHEST_PROTOCOL)
+    file.seek(len(PACK_MAGIC))
+    file.write(signing.mac.digest())
+
+
+def read_pack(file: Any, key: bytes | None) -> dict[str, bytes] | None:
+    """The entries of a pack signed with `key`, read from a seekable binary file; None for any other pack,
+    of which nothing is unpickled (the signature is checked on a first pass over the file)."""
+    head = file.read(len(PACK_MAGIC) + 32)
+    if not key or len(head) != len(PACK_MAGIC) + 32 or not head.startswith(PACK_MAGIC):
+        return None
+    mac = hmac.new(key, digestmod=hashlib.sha256)
+    while chunk := file.read(1 << 20):
+        mac.update(chunk)
+    if not hmac.compare_digest(head[len(PACK_MAGIC):], mac.digest()):
+        return None
+    file.seek(len(head))
+    entries = pickle.load(file)
+    return entries if isinstance(entries, dict) else None
 
 
 def pack_bytes(entries: dict[str, bytes], key: bytes) -> bytes:
-    """A pack file's bytes: a header, the signature of the pickled entries, the pickle."""
-    body = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
-    return PACK_MAGIC + _signature(key, body) + body
+    """A pack's bytes (see `write_pack`)."""
+    buffer = io.BytesIO()
+    write_pack(buffer, entries, key)
+    return buffer.getvalue()
 
 
 def unpack(data: bytes, key: bytes | None) -> dict[str, bytes] | None:
-    """The entries of a pack signed with `key`; None for any other (nothing of it is unpickled)."""
-    head = len(PACK_MAGIC) + 32
-    body = memoryview(data)[head:]
-    if not (key and data.startswith(PACK_MAGIC) and hmac.compare_digest(data[len(PACK_MAGIC):head], _signature(key, body))):
-        return None
-    entries = pickle.loads(body)
-    return entries if isinstance(entries, dict) else None
+    """The entries of a pack's bytes (see `read_pack`)."""
+    return read_pack(io.BytesIO(data), key)
 
 
 def digest(*parts: bytes | str) -> str:
@@ -150,7 +179,7 @@ class ParseCache:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-")
                 with os.fdopen(fd, "wb") as f:
-                    f.write(pack_bytes(kept, key))
+                    write_pack(f, kept, key)
                 os.replace(tmp, self.path)
             except OSError as exc:  # a read-only checkout still builds, just without the cache
                 log.warning("could not keep the cache %s: %s", self.path.name, exc)
@@ -162,7 +191,7 @@ class ParseCache:
             self._entries = {}
             try:
                 with open(self.path, "rb") as f:  # type: ignore[arg-type]
-                    entries = unpack(f.read(), signing_key())
+                    entries = read_pack(f, signing_key())
                 if entries is None:
                     log.info("cache %s was not written by this machine's builds: not read", self.path)
                 else:
