@@ -219,13 +219,9 @@ def course_calendar_path(course: Course, catalogue: Catalogue) -> str | None:
     return course.url + "calendar.ics" if course.listed and events(course, catalogue) else None
 
 
-def course_calendar_ics(course: Course, catalogue: Catalogue) -> bytes:
-    """One course's events, for its page's "add to calendar" link."""
-    return _calendar(events(course, catalogue), course.title)
-
-
-def _calendar(found: list[Event], name: str) -> bytes:
-    return _calendar_from([(e.start.isoformat(), e.uid, _event_text(e)) for e in found], name)
+def course_calendar_ics(course: Course, catalogue: Catalogue, pieces: Sequence[Piece] | None = None) -> bytes:
+    """One course's events, for its page's "add to calendar" link (`pieces`: as `course_events` made them)."""
+    return _calendar_from(list(course_events(course, catalogue) if pieces is None else pieces), course.title)
 
 
 def _calendar_from(pieces: list[Piece], name: str) -> bytes:

@@ -477,7 +477,7 @@ def _course_data(catalogue: Catalogue, course: Course, institution: Any, parts: 
     made = {}
     for path in paths:
         data = (elm_course_document(parts[0]) if path.endswith("elm.jsonld")
-                else course_calendar_ics(course, catalogue))
+                else course_calendar_ics(course, catalogue, parts[3]))
         made[path] = sink(path, data) if sink else data
     return parts, made
 
