@@ -227,17 +227,17 @@ async def _make_shards(site: Path, index: Path, config: Config, groups: dict[int
         async with limit:
             view, written = index / WORK / f"view-{k}", index / WORK / f"out-{k}"
             await _index(view, written, config, asyncio.to_thread(_link_view, site, view, pages, published))
+            problem, paths = await asyncio.to_thread(_read_back, written)
             for _ in range(ATTEMPTS - 1):
-                problem, paths = await asyncio.to_thread(_read_back, written)
                 if problem is None:
                     break
                 log.warning("search index shard %d: %s; making it again", k, problem)
                 await asyncio.to_thread(shutil.rmtree, written, True)
                 await _index(view, written, config, asyncio.sleep(0))
-            problem, paths = await asyncio.to_thread(_read_back, written)
+                problem, paths = await asyncio.to_thread(_read_back, written)
             if problem is not None:
                 raise RuntimeError(f"Pagefind left the index incomplete ({problem}), {ATTEMPTS} times")
-            (written / SHARD_LIST).write_text(json.dumps(paths, sort_keys=True, separators=(",", ":")), encoding="utf-8")
+            _write_shard_list(written, paths)
             await asyncio.to_thread(_place, written, shard_folder(index, k), k)
 
     await asyncio.gather(*(one(k, pages) for k, pages in groups.items()))
@@ -340,9 +340,13 @@ def _page_paths(index: Path, groups: list[list[str]]) -> dict[str, str]:
         shard = _shard_list(folder)
         if shard is None:
             shard = page_paths(folder)
-            (folder / SHARD_LIST).write_text(json.dumps(shard, sort_keys=True, separators=(",", ":")), encoding="utf-8")
+            _write_shard_list(folder, shard)
         paths.update(shard)
     return paths
+
+
+def _write_shard_list(folder: Path, paths: dict[str, str]) -> None:
+    (folder / SHARD_LIST).write_text(json.dumps(paths, sort_keys=True, separators=(",", ":")), encoding="utf-8")
 
 
 def _shard_list(folder: Path) -> dict[str, str] | None:
