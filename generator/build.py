@@ -212,8 +212,7 @@ def _build(out: Path, catalogue: Catalogue, diags: list[Diagnostic], timings: Ti
             manifest = Manifest(fingerprint, hashes, {**pages.keys, **data.keys}, indexed, stats, inputs,
                                 [dataclasses.asdict(d) for d in diags], _summary(catalogue))
             mark(staging, manifest.token)
-            publish(staging, out, remove_old_later)
-            remove(aside, later=remove_old_later)
+            publish(staging, out, remove_old_later, also=aside)
     except BaseException:
         discard(staging)
         remove(aside)

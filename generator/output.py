@@ -13,7 +13,7 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 from .diagnostics import UsageError, display_path
 
@@ -246,14 +246,16 @@ def link_file(source: str | Path, target: str | Path, checked: bool = False) -> 
         return False
 
 
-def publish(staging: Path, out: Path, remove_old_later: bool = False) -> None:
-    """Put a complete staged site in place of `out`.
+def publish(staging: Path, out: Path, remove_old_later: bool = False, also: Sequence[Path] = ()) -> None:
+    """Put a complete staged site in place of `out`, then remove the previous site and the folders `also`
+    names (set aside from the staged site while it was made).
 
-    With `remove_old_later`, the previous site (as many files as the new one) is removed by a process of its
-    own, started here and not waited for: the command that built the site returns as soon as it is in place.
+    With `remove_old_later`, they (as many files as the new site) are removed by a process of their own,
+    started here and not waited for: the command that built the site returns as soon as it is in place.
     Whatever such a process leaves is removed by the next build (`recover`).
     """
-    _swap(staging, out.resolve(), _remove_later if remove_old_later else _remove)
+    old = _swap(staging, out.resolve())
+    remove([*([old] if old else []), *also], later=remove_old_later)
 
 
 def discard(staging: Path) -> None:
@@ -265,17 +267,14 @@ def _remove(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def _remove_later(*folders: Path) -> None:
-    if not folders:
-        return
+def _remove_later(folders: Sequence[Path]) -> None:
     try:
         subprocess.Popen([sys.executable, "-c",
                           "import shutil, sys\nfor f in sys.argv[1:]: shutil.rmtree(f, ignore_errors=True)",
                           *map(os.fspath, folders)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
     except OSError:
-        for folder in folders:
-            _remove(folder)
+        remove(folders)
 
 
 def set_aside(folder: Path, out: Path) -> Path:
@@ -286,26 +285,26 @@ def set_aside(folder: Path, out: Path) -> Path:
 
 
 def remove(folders: Sequence[Path], later: bool = False) -> None:
-    """Remove folders set aside, here or (`later`) by a process of their own that is not waited for."""
-    if later:
-        _remove_later(*folders)
+    """Remove folders, here or (`later`) by a process of their own that is not waited for."""
+    if later and folders:
+        _remove_later(folders)
     else:
         for folder in folders:
             _remove(folder)
 
 
-def _swap(staging: Path, out: Path, remove: Callable[[Path], None] = _remove) -> None:
+def _swap(staging: Path, out: Path) -> Path | None:
+    """Put the staged site in place of `out`; the folder that now holds the previous site, if there was one."""
     if not out.exists():
         os.replace(staging, out)
-        return
+        return None
     if _exchange(staging, out):  # one atomic step: `out` is the old site, then the new one, never missing
-        remove(staging)  # it holds the old site now
-        return
+        return staging  # it holds the old site now
     old = out.with_name(f".{out.name}.old-{os.getpid()}")
     shutil.rmtree(old, ignore_errors=True)
     os.replace(out, old)        # a build killed between these two renames is undone by recover()
     os.replace(staging, out)
-    remove(old)
+    return old
 
 
 def _exchange(first: Path, second: Path) -> bool:
