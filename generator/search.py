@@ -255,9 +255,8 @@ def _read_back(written: Path) -> tuple[str | None, dict[str, str]]:
     """What is missing from a shard Pagefind said it wrote (None when it is whole), and its pages' ids and paths.
 
     Pagefind 1.5 writes its files through asynchronous writes it does not flush, and its service process can
-    exit before the last of them land: the files are there, empty (seen once in some twenty rebuilds with the
-    cores busy: pagefind.js, pagefind-entry.json and a wasm file left empty in a published index). So every
-    file is read back: none may be empty, the compressed ones must decompress whole, the entry file must be
+    exit before the last of them land: the files are there, empty before `_landed`: pagefind.js, pagefind-entry.json and a wasm file left empty in a published index). So
+    every file is read back: none may be empty, the compressed ones must decompress whole, the entry file must be
     JSON. The fragments read give the shard's page list on the way (see `page_paths`).
     """
     paths: dict[str, str] = {}
@@ -303,20 +302,68 @@ def _link_view(site: Path, view: Path, pages: list[str], published: Path | None 
 
 
 async def _index(view: Path, written: Path, config: Config, linking: Awaitable[None]) -> None:
-    """Index the pages of a view into `written`; `linking` makes the view, meanwhile Pagefind starts."""
-    from pagefind.index import PagefindIndex  # imported late: check never needs it
+    """Index the pages of a view into `written`; `linking` makes the view, meanwhile Pagefind starts.
+
+    The index is written before the service is closed, and closed only once every file it wrote has landed
+    (see `_landed`): closing stops Pagefind's process at once.
+    """
+    from pagefind.service import PagefindService  # imported late: check never needs it
 
     linked = asyncio.ensure_future(linking)
     # One language for the whole index: a Czech course must be found from the English search box.
     options = {"force_language": config.language, "output_path": str(written)}
     try:
-        async with PagefindIndex(config=options) as index:
+        async with PagefindService() as service:
+            index = await service.create_index(options)
             await linked
             await index.add_directory(str(view), glob="**/index.html")
-        # leaving the context wrote the index
+            await index.write_files()
+            await _landed(written)
     finally:
         if not linked.done():  # Pagefind failed to start: let the links finish before the view is removed
             await asyncio.wait([linked])
+
+
+LANDING = 10.0  # seconds a shard's files are waited for, at most (then the read-back finds what is missing)
+
+
+async def _landed(written: Path, wait: float = LANDING) -> None:
+    """Wait until no file Pagefind wrote is empty.
+
+    Pagefind 1.5 writes each file through an asynchronous write it does not wait for (tokio's `write_all`,
+    not flushed): it says the index is written while the last writes are still queued, and the Python
+    wrapper's `close` stops its process at once (SIGTERM). Under load some were lost: pagefind-entry.json
+    and the wasm file left empty (seen in about one build in five with three shards made at once). A
+    queued write lands whole (each file is one write of under 2 MiB), so a shard whose files are all
+    non-empty is complete; the read-back after still checks every file.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    pending = await asyncio.to_thread(_empty_files, written)
+    while pending and loop.time() < deadline:
+        await asyncio.sleep(0.005)
+        pending = [path for path in pending if _size(path) == 0]
+    if pending:
+        log.debug("search index: %d files still empty after %.0f s", len(pending), wait)
+
+
+def _empty_files(folder: Path) -> list[str]:
+    empty, stack = [], [os.fspath(folder)]
+    while stack:
+        with os.scandir(stack.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                elif entry.stat(follow_symlinks=False).st_size == 0:
+                    empty.append(entry.path)
+    return empty
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
 
 
 def _place(written: Path, target: Path, k: int) -> None:

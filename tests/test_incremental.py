@@ -1,9 +1,11 @@
 """Rebuilds with the cache: a warm rebuild and a one-edit rebuild give exactly what a cold build gives."""
 from __future__ import annotations
 
+import gzip
 import os
 import pickle
 import shutil
+import time
 
 import pytest
 
@@ -359,3 +361,27 @@ def test_a_whole_shard_is_told_from_an_incomplete_one(tmp_path):
     (shard / "fragment/en_1.pf_fragment").unlink()
     (shard / "pagefind-entry.json").write_text('{"version":')
     assert search.incomplete(shard) == "pagefind-entry.json cannot be read"
+
+
+def test_the_index_is_closed_only_once_every_file_pagefind_wrote_has_landed(tmp_path):
+    # Pagefind answers "written" while its last writes are still queued, and closing stops it at once
+    import asyncio
+    import threading
+
+    shard = tmp_path / "shard"
+    (shard / "fragment").mkdir(parents=True)
+    (shard / "fragment/en_1.pf_fragment").write_bytes(gzip.compress(b'pagefind_dcd{"url":"/a/"}'))
+    late = [shard / "pagefind-entry.json", shard / "wasm.unknown.pagefind"]
+    for path in late:
+        path.write_bytes(b"")
+    writer = threading.Timer(0.2, lambda: [path.write_bytes(b"landed") for path in late])
+    writer.start()
+    asyncio.run(search._landed(shard))
+    assert [path.read_bytes() for path in late] == [b"landed", b"landed"]
+    writer.join()
+    # a file that never lands is waited for only so long: the read-back then finds it
+    late[0].write_bytes(b"")
+    started = time.perf_counter()
+    asyncio.run(search._landed(shard, wait=0.3))
+    assert 0.3 <= time.perf_counter() - started < 2
+    assert search.incomplete(shard) == "pagefind-entry.json is empty"
