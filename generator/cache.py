@@ -47,12 +47,36 @@ def code_fingerprint() -> str:
 PACK_MAGIC = b"catalogue-cache-pack 1\n"  # then the HMAC-SHA256 of the pickle, then the pickle
 
 
+def user_cache() -> Path:
+    """This machine's user's folder for the generator (XDG cache folder): what only the user can write."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "microcredentials-catalogue"
+
+
+def compiled_templates() -> Any:
+    """Jinja's cache of compiled templates, in the user's folder (None where it cannot be made).
+
+    Compiling the theme's templates takes about 0.1 s, in every build. A compiled template is Python code:
+    it is kept with the signing key, never in the source folder, where a pull request could put its own;
+    Jinja uses one only for the template source it was compiled from (checked by a hash of the source).
+    """
+    import jinja2
+
+    folder = user_cache() / "templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if folder.stat().st_uid != os.getuid() or folder.stat().st_mode & 0o022:
+            return None  # (someone else could write to it)
+    except (OSError, AttributeError):  # AttributeError: no getuid (not a Unix)
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
+
+
 @lru_cache(maxsize=1)
 def signing_key() -> bytes | None:
     """The key this machine's user signs cache packs with, made on first use; None where it cannot be kept
     (then no pack is written or trusted: builds still work, without the cache of parsed courses)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    path = Path(base) / "microcredentials-catalogue" / "cache-key"
+    path = user_cache() / "cache-key"
     try:
         key = path.read_bytes()
         if len(key) == 32:

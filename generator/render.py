@@ -83,10 +83,11 @@ def _made(path: str, make: Callable[[], bytes], sink: Sink | None) -> Any:
     return sink(path, data) if sink else data
 
 
-def load_theme(config: Config) -> Theme:
+def load_theme(config: Config, compiled: Any = None) -> Theme:
     """Read the theme's static files and set up its Jinja environment (strict: a typo fails the build).
 
     A site's own theme only needs the templates and files it changes: the rest come from the default theme.
+    `compiled` is a Jinja bytecode cache to keep compiled templates in (see `cache.compiled_templates`).
     """
     layers = theme_layers(config)
     assets, static = {}, {}
@@ -106,6 +107,7 @@ def load_theme(config: Config) -> Theme:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=compiled,
     )
     env.filters.update(words.FILTERS)
     env.filters["json"] = _json_for_html

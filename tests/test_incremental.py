@@ -367,6 +367,11 @@ def test_the_index_is_closed_only_once_every_file_pagefind_wrote_has_landed(tmp_
     # Pagefind answers "written" while its last writes are still queued, and closing stops it at once
     import asyncio
     import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    def on_its_own_thread(coroutine):  # (the browser tests' Playwright keeps an event loop on this one)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(asyncio.run, coroutine).result()
 
     shard = tmp_path / "shard"
     (shard / "fragment").mkdir(parents=True)
@@ -376,12 +381,44 @@ def test_the_index_is_closed_only_once_every_file_pagefind_wrote_has_landed(tmp_
         path.write_bytes(b"")
     writer = threading.Timer(0.2, lambda: [path.write_bytes(b"landed") for path in late])
     writer.start()
-    asyncio.run(search._landed(shard))
+    on_its_own_thread(search._landed(shard))
     assert [path.read_bytes() for path in late] == [b"landed", b"landed"]
     writer.join()
     # a file that never lands is waited for only so long: the read-back then finds it
     late[0].write_bytes(b"")
     started = time.perf_counter()
-    asyncio.run(search._landed(shard, wait=0.3))
+    on_its_own_thread(search._landed(shard, wait=0.3))
     assert 0.3 <= time.perf_counter() - started < 2
     assert search.incomplete(shard) == "pagefind-entry.json is empty"
+
+
+def test_compiled_templates_are_kept_in_the_users_folder_and_give_the_same_site(site, tmp_path, monkeypatch):
+    import jinja2
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user"))
+    kept = tmp_path / "user/microcredentials-catalogue/templates"
+    compiled = []
+    real = jinja2.Environment.compile
+
+    def compile(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        compiled.append(args[1] if len(args) > 1 else kwargs.get("name"))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", compile)
+    reference = cold(site, tmp_path, "reference")  # --no-cache: templates compiled, nothing kept
+    assert compiled and not kept.exists()
+    compiled.clear()
+    build(site, tmp_path / "first")
+    assert compiled and sorted(p.name for p in kept.iterdir())  # compiled once, and kept
+    compiled.clear()
+    second = copy_site("basic", tmp_path / "other-site")  # another site, the same theme
+    for i in range(6):
+        shutil.copy(site / f"content/courses/beta-centre/extra-{i}.md", second / "content/courses/beta-centre")
+    build(second, tmp_path / "second")
+    assert compiled == []  # every template read back compiled
+    assert tree(tmp_path / "second") == tree(tmp_path / "first") == tree(reference)
+    # a folder others could write to is not trusted: templates are compiled again
+    kept.chmod(0o777)
+    build(site, tmp_path / "third", use_cache=True)
+    assert compiled
+    assert tree(tmp_path / "third") == tree(reference)
