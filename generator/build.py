@@ -17,7 +17,7 @@ from .catalogue import Catalogue, cross_check, index, parse_all
 from .config import load_config
 from .content import discover
 from .diagnostics import ContentError, Diagnostic, has_errors
-from .cache import CACHE_DIR, ParseCache, code_fingerprint, digest
+from .cache import CACHE_DIR, ParseCache, code_fingerprint, compiled_templates, digest
 from .manifest import Manifest, file_stats, read_manifest, write_manifest
 from .output import Sink, check_destination, discard, fill, mark, publish, remove, set_aside, stage
 from .search import Previous, build_index, shards_to_make
@@ -149,7 +149,7 @@ def _build(out: Path, catalogue: Catalogue, diags: list[Diagnostic], timings: Ti
            previous: Manifest | None, inputs: str, remove_old_later: bool) -> BuildResult:
     """Render, write, index and publish a loaded catalogue (see `build`)."""
     with timings.stage("theme"):
-        theme = load_theme(catalogue.config)
+        theme = load_theme(catalogue.config, compiled_templates() if cache_dir else None)
         fingerprint = _fingerprint(catalogue, theme.digest)
         if previous and previous.fingerprint == fingerprint and previous.all_intact(out):
             # the same content, touched: note the files' new signature so the next build need not read them
@@ -195,11 +195,11 @@ def _build(out: Path, catalogue: Catalogue, diags: list[Diagnostic], timings: Ti
                 site = render_site_data(catalogue, sink=sink.put)
                 _note(site, hashes, linked)
             with timings.stage("write"):  # what is reused as it is: linked from the current output
-                fill(staging, out, {}, _reused(pages, previous), hashes, linked)
+                fill(staging, out, {}, _reused(pages, previous), hashes, linked, sink.made)
             with timings.stage("data"):
                 data = render_data(catalogue, theme, keys, store, sink=sink.put)
                 _note(data, hashes, linked)
-                fill(staging, out, {}, _reused(data, previous), hashes, linked)
+                fill(staging, out, {}, _reused(data, previous), hashes, linked, sink.made)
                 store.prune()
             behind.close()
             with timings.stage("search"):  # made beside the stages above: the time it took beyond them

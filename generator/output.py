@@ -122,16 +122,17 @@ def top_of_tree(folder: Path) -> bool:
 
 
 def fill(staging: Path, out: Path, files: dict[str, bytes], reuse: dict[str, str] | None = None,
-         hashes: dict[str, str] | None = None, linked: set[str] | None = None) -> None:
+         hashes: dict[str, str] | None = None, linked: set[str] | None = None, made: set[str] | None = None) -> None:
     """Add files to a staged site, linking those that `reuse` keeps from the current output (see `stage`).
 
     `reuse` must name only files checked to be as the last build left them (`Manifest.intact`). The paths
-    of the files linked are added to `linked`. Paths are handled as strings: at tens of thousands of files,
-    pathlib's objects cost more than the system calls.
+    of the files linked are added to `linked`; `made` holds the folders already made in the staged site (the
+    sink's: a folder is made once). Paths are handled as strings: at tens of thousands of files, pathlib's
+    objects cost more than the system calls.
     """
     root, old = os.fspath(staging), os.fspath(out.resolve())
     reuse = reuse or {}
-    made: set[str] = set()
+    made = set() if made is None else made
     for rel, data in sorted(files.items()):
         target = _target(root, rel, made)
         digest = content_hash(data)
@@ -204,9 +205,22 @@ def _target(root: str, rel: str, made: set[str]) -> str:
         raise ValueError(f"refusing to write outside the output folder: {rel!r}")
     folder = rel.rpartition("/")[0]
     if folder and folder not in made:
-        os.makedirs(f"{root}/{folder}", exist_ok=True)
-        made.add(folder)
+        _make_folder(root, folder, made)
     return f"{root}/{rel}"
+
+
+def _make_folder(root: str, folder: str, made: set[str]) -> None:
+    """Make a folder of the staged site, and those of its parents not made yet: one system call per folder
+    (`os.makedirs` looks first, then makes: twice as many, at thousands of folders per build)."""
+    parent = folder.rpartition("/")[0]
+    if parent and parent not in made:
+        _make_folder(root, parent, made)
+    try:
+        os.mkdir(f"{root}/{folder}")
+    except FileExistsError:
+        if not os.path.isdir(f"{root}/{folder}"):
+            raise
+    made.add(folder)
 
 
 def mark(staging: Path, token: str) -> None:
