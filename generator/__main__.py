@@ -1,4 +1,4 @@
 """`python -m generator` runs the `catalogue` command."""
-from .cli import main
+from .cli import run
 
-raise SystemExit(main())
+run()

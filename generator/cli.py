@@ -72,6 +72,24 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def run() -> None:
+    """The `catalogue` command: `main`, then out of the process at once.
+
+    Python's shutdown frees a build's objects one by one (0.1 to 0.2 s after a build of 4,000 courses),
+    where the system takes a process's memory back at once. By then every file is written and closed, the
+    worker processes and threads are joined, and the remover of the old output runs in a process of its own:
+    only the standard streams are left to flush.
+    """
+    code = main()
+    logging.shutdown()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # (a closed pipe: nothing more can be said)
+        code = code or 1
+    os._exit(code)
+
+
 def _fails(diagnostics: list, strict: bool) -> bool:
     return has_errors(diagnostics) or (strict and bool(diagnostics))
 
