@@ -143,16 +143,21 @@ def course_document(node: bytes) -> bytes:
 def catalogue_document(node_jsons: Sequence[bytes]) -> bytes:
     """The catalogue's ELM document from its courses' nodes (sorted by course id), one course per line.
 
-    Equivalent to `catalogue_elm`; built from pieces so a rebuild re-encodes only the courses that changed,
-    and joined once: at 4,000 courses the document is 31 MB, and each intermediate copy would be as big.
+    Equivalent to `catalogue_elm`; built from pieces so a rebuild re-encodes only the courses that changed.
     """
+    return b"".join(catalogue_pieces(node_jsons))
+
+
+def catalogue_pieces(node_jsons: Sequence[bytes]) -> list[bytes]:
+    """The catalogue's ELM document in pieces, to be written one after the other: at 4,000 courses the
+    document is 31 MB (155 MB at 20,000), and joining it held it twice, pieces and whole."""
     pieces = [b'{"@context":', _context_json(), b',"@graph":[\n']
     for i, node in enumerate(node_jsons):
         if i:
             pieces.append(b",\n")
         pieces.append(node)
     pieces.append(b"\n]}\n")
-    return b"".join(pieces)
+    return pieces
 
 
 def encode(document: dict[str, Any]) -> bytes:

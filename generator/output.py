@@ -170,8 +170,11 @@ class Sink:
     stats: Mapping[str, list[int]] = field(default_factory=dict)  # and their size and modification time
     made: set[str] = field(default_factory=set)  # folders made so far (by this process)
 
-    def put(self, rel: str, data: bytes) -> tuple[str, bool]:
-        """Put one file into the staged site; (its content hash, linked from the current output)."""
+    def put(self, rel: str, data: bytes | Sequence[bytes]) -> tuple[str, bool]:
+        """Put one file into the staged site; (its content hash, linked from the current output).
+
+        `data` is the file's bytes, or a list of pieces to write one after the other (a large file is never
+        held whole)."""
         target = _target(self.staging, rel, self.made)
         try:  # never write through a link to the published site: whatever is there is replaced, not changed
             os.unlink(target)
@@ -181,7 +184,10 @@ class Sink:
         if self.files.get(rel) == digest and self._intact(rel) and link_file(f"{self.out}/{rel}", target, checked=True):
             return digest, True
         with open(target, "wb") as f:
-            f.write(data)
+            if isinstance(data, bytes):
+                f.write(data)
+            else:
+                f.writelines(data)
         return digest, False
 
     def _intact(self, rel: str) -> bool:
@@ -220,6 +226,8 @@ def _make_folder(root: str, folder: str, made: set[str]) -> None:
     except FileExistsError:
         if not os.path.isdir(f"{root}/{folder}"):
             raise
+    except FileNotFoundError:  # (the root itself is missing)
+        os.makedirs(f"{root}/{folder}", exist_ok=True)
     made.add(folder)
 
 
@@ -237,9 +245,15 @@ def marker_token(out: Path) -> str | None:
     return lines[1] if len(lines) > 1 else None
 
 
-def content_hash(data: bytes) -> str:
-    """The hash by which unchanged files are recognised between builds."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+def content_hash(data: bytes | Sequence[bytes]) -> str:
+    """The hash by which unchanged files are recognised between builds (of a file's bytes, or of its pieces
+    one after the other: the same hash)."""
+    if isinstance(data, bytes):
+        return hashlib.blake2b(data, digest_size=16).hexdigest()
+    hashed = hashlib.blake2b(digest_size=16)
+    for piece in data:
+        hashed.update(piece)
+    return hashed.hexdigest()
 
 
 def link_file(source: str | Path, target: str | Path, checked: bool = False) -> bool:

@@ -24,7 +24,7 @@ from .cache import ParseCache, code_fingerprint, digest
 from .catalogue import Catalogue
 from .config import PACKAGE_THEMES, Config
 from .diagnostics import ContentError, Diagnostic, display_path
-from .elm import catalogue_document as elm_catalogue_document, course_document as elm_course_document, \
+from .elm import catalogue_document as elm_catalogue_document, catalogue_pieces as elm_catalogue_pieces, course_document as elm_course_document, \
     node_json as elm_node_json
 from .feeds import calendar_ics, course_calendar_ics, course_calendar_path, course_events, courses_csv, csv_row, \
     feed_entry, feed_files
@@ -454,12 +454,10 @@ def render_data(catalogue: Catalogue, theme: Theme, previous_keys: dict[str, str
                  lambda: {"courses.ics": calendar_ics(catalogue, events)},
                  lambda: {"courses.csv": courses_csv(catalogue, rows)}):
         (put if sink else files).update(_whole(make, sink))
-    document = elm_catalogue_document(nodes)
-    del nodes  # before the sink writes the document: 32 MB at 4,000 courses
-    if sink:
-        put["elm.jsonld"] = sink("elm.jsonld", document)
+    if sink:  # written piece by piece, never joined (see `elm.catalogue_pieces`)
+        put["elm.jsonld"] = sink("elm.jsonld", elm_catalogue_pieces(nodes))
     else:
-        files["elm.jsonld"] = document
+        files["elm.jsonld"] = elm_catalogue_document(nodes)
     return Rendered(files, keys, frozenset(reused), put)
 
 

@@ -254,3 +254,23 @@ def test_contact_addresses_cannot_smuggle_mailto_parameters(make_site, chdir_to,
     chdir_to(site)
     problems = [d for d in check(site) if d.is_error]
     assert (problems == []) == ok, problems
+
+
+def test_a_file_given_in_pieces_is_written_and_recognised_as_its_whole_bytes(tmp_path):
+    from generator.output import Sink, content_hash
+
+    pieces = [b'{"@graph":[\n', b'{"a":1}', b",\n", b'{"b":2}', b"\n]}\n"]
+    whole = b"".join(pieces)
+    assert content_hash(pieces) == content_hash(whole)
+    old, staging = tmp_path / "old", tmp_path / "staging"
+    digest, linked = Sink(str(old), str(tmp_path / "none")).put("data/elm.jsonld", pieces)
+    assert (old / "data/elm.jsonld").read_bytes() == whole and not linked and digest == content_hash(whole)
+    stat = (old / "data/elm.jsonld").stat()
+    # the next build: the same pieces are linked from the last output, other pieces written anew
+    sink = Sink(str(staging), str(old), {"data/elm.jsonld": digest}, {"data/elm.jsonld": [stat.st_size, stat.st_mtime_ns]})
+    assert sink.put("data/elm.jsonld", list(pieces)) == (digest, True)
+    assert (staging / "data/elm.jsonld").stat().st_ino == stat.st_ino
+    changed = pieces[:3] + [b'{"b":3}'] + pieces[4:]
+    assert sink.put("data/elm.jsonld", changed) == (content_hash(b"".join(changed)), False)
+    assert (staging / "data/elm.jsonld").read_bytes() == b"".join(changed)
+    assert (old / "data/elm.jsonld").read_bytes() == whole  # (written anew, not through the link)
