@@ -57,16 +57,23 @@ def compiled_templates() -> Any:
     """Jinja's cache of compiled templates, in the user's folder (None where it cannot be made).
 
     Compiling the theme's templates takes about 0.1 s, in every build. A compiled template is Python code:
-    it is kept with the signing key, never in the source folder, where a pull request could put its own;
-    Jinja uses one only for the template source it was compiled from (checked by a hash of the source).
+    it is kept with the signing key, never in the source folder, where a pull request could put its own.
+    Jinja uses one only for the template source it was compiled from (checked by a hash of the source), but
+    knows nothing of the environment it was compiled in (options, filters): so each version of the
+    generator's code has a folder of its own, and the others are removed when it is made.
     """
     import jinja2
 
-    folder = user_cache() / "templates"
+    top = user_cache() / "templates"
+    folder = top / code_fingerprint()
     try:
+        if not folder.is_dir():
+            for other in top.iterdir() if top.is_dir() else ():
+                shutil.rmtree(other, ignore_errors=True)
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if folder.stat().st_uid != os.getuid() or folder.stat().st_mode & 0o022:
-            return None  # (someone else could write to it)
+        for place in (top, folder):
+            if place.stat().st_uid != os.getuid() or place.stat().st_mode & 0o022:
+                return None  # (someone else could write to it)
     except (OSError, AttributeError):  # AttributeError: no getuid (not a Unix)
         return None
     return jinja2.FileSystemBytecodeCache(str(folder))

@@ -396,7 +396,10 @@ def test_compiled_templates_are_kept_in_the_users_folder_and_give_the_same_site(
     import jinja2
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user"))
-    kept = tmp_path / "user/microcredentials-catalogue/templates"
+    kept = tmp_path / "user/microcredentials-catalogue/templates" / cache.code_fingerprint()
+    stale = kept.parent / "0123456789abcdef"  # another version of the generator's: compiled otherwise
+    stale.mkdir(parents=True)
+    (stale / "__jinja2_0.cache").write_bytes(b"compiled by another version")
     compiled = []
     real = jinja2.Environment.compile
 
@@ -410,6 +413,7 @@ def test_compiled_templates_are_kept_in_the_users_folder_and_give_the_same_site(
     compiled.clear()
     build(site, tmp_path / "first")
     assert compiled and sorted(p.name for p in kept.iterdir())  # compiled once, and kept
+    assert not stale.exists()
     compiled.clear()
     second = copy_site("basic", tmp_path / "other-site")  # another site, the same theme
     for i in range(6):
@@ -418,7 +422,7 @@ def test_compiled_templates_are_kept_in_the_users_folder_and_give_the_same_site(
     assert compiled == []  # every template read back compiled
     assert tree(tmp_path / "second") == tree(tmp_path / "first") == tree(reference)
     # a folder others could write to is not trusted: templates are compiled again
-    kept.chmod(0o777)
+    kept.parent.chmod(0o777)
     build(site, tmp_path / "third", use_cache=True)
     assert compiled
     assert tree(tmp_path / "third") == tree(reference)
