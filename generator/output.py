@@ -204,23 +204,28 @@ def unchanged(out: str, rel: str, stats: Mapping[str, list[int]]) -> bool:
     return [st.st_size, st.st_mtime_ns] == stats.get(rel)
 
 
+def inside(rel: str) -> bool:
+    """True for a site path that stays inside the site's folder (relative, no `..`, no empty part)."""
+    return not (not rel or rel.startswith("/") or any(p in ("", ".", "..") for p in rel.split("/"))
+                or "\\" in rel or "\0" in rel)
+
+
 def _target(root: str, rel: str, made: set[str]) -> str:
     """Where a site path goes in the staged site (its folder made), refusing any path that could leave it."""
-    parts = rel.split("/")
-    if not rel or rel.startswith("/") or any(p in ("", ".", "..") for p in parts) or "\\" in rel or "\0" in rel:
+    if not inside(rel):
         raise ValueError(f"refusing to write outside the output folder: {rel!r}")
     folder = rel.rpartition("/")[0]
     if folder and folder not in made:
-        _make_folder(root, folder, made)
+        make_folder(root, folder, made)
     return f"{root}/{rel}"
 
 
-def _make_folder(root: str, folder: str, made: set[str]) -> None:
+def make_folder(root: str, folder: str, made: set[str]) -> None:
     """Make a folder of the staged site, and those of its parents not made yet: one system call per folder
     (`os.makedirs` looks first, then makes: twice as many, at thousands of folders per build)."""
     parent = folder.rpartition("/")[0]
     if parent and parent not in made:
-        _make_folder(root, parent, made)
+        make_folder(root, parent, made)
     try:
         os.mkdir(f"{root}/{folder}")
     except FileExistsError:

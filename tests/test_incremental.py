@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from generator import cache, render as render_module, search
+from generator import build as build_module, cache, render as render_module, search
 from generator.build import build
 from generator.cache import CACHE_DIR
 from generator.diagnostics import ContentError
@@ -426,3 +426,38 @@ def test_compiled_templates_are_kept_in_the_users_folder_and_give_the_same_site(
     build(site, tmp_path / "third", use_cache=True)
     assert compiled
     assert tree(tmp_path / "third") == tree(reference)
+
+
+def folders(out):
+    return sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_dir())
+
+
+def test_a_rebuild_makes_its_folders_while_reading_and_keeps_none_the_site_no_longer_has(site, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    build(site, out)
+    # a course removed, another moved to a new institution folder: the folders made early for the last
+    # build's files are removed where the new build has none
+    (site / "content/courses/beta-centre/extra-4.md").unlink()
+    course = site / "content/courses/beta-centre/extra-5.md"
+    course.write_text(course.read_text().replace("Extra Course 5", "Extra Course Five"))
+    made = []
+    real = build_module.Skeleton.prune
+
+    def noted(self, files):  # noqa: ANN001, ANN202
+        self.join()
+        made.append(folders(self.staging))
+        real(self, files)
+
+    monkeypatch.setattr(build_module.Skeleton, "prune", noted)
+    build(site, out)
+    assert made and "courses/beta-centre/extra-4" in made[0]  # made early, for the last build's file
+    reference = cold(site, tmp_path, "removed")
+    assert folders(out) == folders(reference) and tree(out) == tree(reference)
+    assert not (out / "courses/beta-centre/extra-4").exists()
+    # content errors: the early staged site is discarded, the published one untouched
+    before = tree(out)
+    course.write_text(course.read_text().replace("title:", "titel:"))
+    with pytest.raises(ContentError):
+        build(site, out)
+    assert tree(out) == before
+    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".out.")] == []
