@@ -33,6 +33,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -226,7 +227,7 @@ async def _make_shards(site: Path, index: Path, config: Config, groups: dict[int
     async def one(k: int, pages: list[str]) -> None:
         async with limit:
             view, written = index / WORK / f"view-{k}", index / WORK / f"out-{k}"
-            await _index(view, written, config, asyncio.to_thread(_link_view, site, view, pages, published))
+            await _index(view, written, config, _link_view(site, view, pages, published))
             problem, paths = await asyncio.to_thread(_read_back, written)
             for _ in range(ATTEMPTS - 1):
                 if problem is None:
@@ -281,24 +282,50 @@ def _read_back(written: Path) -> tuple[str | None, dict[str, str]]:
     return None, paths
 
 
-def _link_view(site: Path, view: Path, pages: list[str], published: Path | None = None) -> None:
-    """A folder holding just this shard's pages, at their paths in the site (links: nothing is copied).
+async def _link_view(site: Path, view: Path, pages: list[str], published: Path | None = None) -> None:
+    """A folder holding just this shard's pages, at their paths in the site (links: nothing is copied), made in
+    path order.
 
     A page not (yet) in the site is an unchanged one, linked from the published site: so a rebuild can index
-    its changed pages while the unchanged ones are still being linked into the new site.
+    its changed pages while the unchanged ones are still being linked into the new site. Made by a process
+    of its own: a thread of this one, making a link at a time, waited for Python's lock after each while the
+    build's thread made the other files (0.3 to 0.4 s for a 1,333-page shard, where 0.05 s does).
     """
-    view.mkdir(parents=True, exist_ok=True)
-    made: set[Path] = set()
-    for page in pages:
-        target = view / page
-        if target.parent not in made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            made.add(target.parent)
+    maker = await asyncio.create_subprocess_exec(
+        sys.executable, "-I", "-S", "-c", _LINK_VIEW, os.fspath(view), os.fspath(site), os.fspath(published or ""),
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    _, problem = await maker.communicate("\0".join(pages).encode("utf-8", "surrogateescape"))
+    if maker.returncode:
+        raise RuntimeError(f"the pages of a search index shard could not be gathered: "
+                           f"{problem.decode(errors='replace').strip().splitlines()[-1:] or maker.returncode}")
+
+
+# run by `_link_view`'s process: the view, the site and the published site (or ""), then the pages on standard
+# input; a page of the published site is linked only if it is a plain file (never a symbolic link), copied
+# where links are refused, as `output.link_file` does
+_LINK_VIEW = """import os, shutil, stat, sys
+view, site, published = (os.fsencode(a) for a in sys.argv[1:4])
+os.makedirs(view, exist_ok=True)
+made = set()
+for page in sys.stdin.buffer.read().split(b"\\0"):
+    if not page:
+        continue
+    target = os.path.join(view, page)
+    folder = os.path.dirname(target)
+    if folder not in made:
+        os.makedirs(folder, exist_ok=True)
+        made.add(folder)
+    try:
+        os.link(os.path.join(site, page), target)
+    except FileNotFoundError:
+        source = os.path.join(published, page)
+        if not published or not stat.S_ISREG(os.lstat(source).st_mode):
+            raise
         try:
-            os.link(site / page, target)
-        except FileNotFoundError:
-            if published is None or not link_file(published / page, target):
-                raise
+            os.link(source, target)
+        except OSError:
+            shutil.copy2(source, target)
+"""
 
 
 async def _index(view: Path, written: Path, config: Config, linking: Awaitable[None]) -> None:

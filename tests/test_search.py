@@ -392,3 +392,29 @@ def test_labels_and_repeated_facts_stay_out_of_the_index(basic_build, serve, pag
     page.goto(base + "?" + urlencode({"q": "monitoring"}))
     wait_ready(page)
     settle(page, status_for(1, "monitoring"))
+
+
+def test_a_shards_pages_are_gathered_from_the_site_or_else_the_published_one(tmp_path):
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    def on_its_own_thread(coroutine):  # (the browser tests' Playwright keeps an event loop on this one)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(asyncio.run, coroutine).result()
+
+    site, published, view = tmp_path / "site", tmp_path / "published", tmp_path / "view"
+    for folder, page in ((site, "courses/a/x/index.html"), (published, "courses/b/y/index.html"),
+                         (site, "courses/c/z/index.html")):
+        (folder / page).parent.mkdir(parents=True)
+        (folder / page).write_text(page)
+    pages = ["courses/a/x/index.html", "courses/b/y/index.html", "courses/c/z/index.html"]
+    on_its_own_thread(search._link_view(site, view, pages, published))
+    assert sorted(p.relative_to(view).as_posix() for p in view.rglob("index.html")) == pages
+    assert (view / pages[1]).stat().st_ino == (published / pages[1]).stat().st_ino  # linked, not copied
+    # a page of the published site that is a symbolic link is never followed: the shard fails instead
+    (published / "courses/d/w").mkdir(parents=True)
+    (published / "courses/d/w/index.html").symlink_to(tmp_path / "elsewhere.html")
+    (tmp_path / "elsewhere.html").write_text("not the site's")
+    with pytest.raises(RuntimeError, match="could not be gathered"):
+        on_its_own_thread(search._link_view(site, tmp_path / "view2", ["courses/d/w/index.html"], published))
+    assert not (tmp_path / "view2/courses/d/w/index.html").exists()
