@@ -5,6 +5,7 @@ import gzip
 import os
 import pickle
 import shutil
+import sys
 import time
 
 import pytest
@@ -246,19 +247,23 @@ def test_a_rebuild_gives_way_to_its_search_index_and_takes_its_place_back(site, 
 
     from generator import build as build_module
 
-    seen = []
+    seen, switching = [], []
 
     def nice() -> None:
         thread = threading.get_native_id()
         before = os.getpriority(os.PRIO_PROCESS, thread)
+        interval = sys.getswitchinterval()
         with build_module._second(thread):
             seen.append(os.getpriority(os.PRIO_PROCESS, thread) - before)
+            switching.append(sys.getswitchinterval())
         seen.append(os.getpriority(os.PRIO_PROCESS, thread) - before)
+        switching.append(sys.getswitchinterval() == interval)
 
     worker = threading.Thread(target=nice)  # not this thread: without privileges it would stay lowered
     worker.start()
     worker.join()
     assert seen[0] == 10 or seen[0] == 19 - os.getpriority(os.PRIO_PROCESS, 0)
+    assert switching == [0.001, True]  # the index's thread gets Python's lock sooner meanwhile, then as before
     if os.geteuid() == 0:
         assert seen[1] == 0
     # a rebuild making one shard beside its other files gives way while it makes them; a cold build does not
