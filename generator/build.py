@@ -179,6 +179,9 @@ class Skeleton:
                 self._maker.stdin.write("\0".join(self.folders).encode("utf-8", "surrogateescape"))
                 self._maker.stdin.close()
             except OSError:  # the build makes them itself as it writes
+                if self._maker:
+                    self._maker.kill()
+                    self._maker.wait()
                 self._maker = None
 
     def join(self) -> None:

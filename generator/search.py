@@ -256,9 +256,10 @@ def _read_back(written: Path) -> tuple[str | None, dict[str, str]]:
     """What is missing from a shard Pagefind said it wrote (None when it is whole), and its pages' ids and paths.
 
     Pagefind 1.5 writes its files through asynchronous writes it does not flush, and its service process can
-    exit before the last of them land: the files are there, empty before `_landed`: pagefind.js, pagefind-entry.json and a wasm file left empty in a published index). So
-    every file is read back: none may be empty, the compressed ones must decompress whole, the entry file must be
-    JSON. The fragments read give the shard's page list on the way (see `page_paths`).
+    be stopped before the last of them land: the files are there, empty (before `_landed`, pagefind.js,
+    pagefind-entry.json and a wasm file were once published so). So every file is read back: none may be
+    empty, the compressed ones must decompress whole, the entry file must be JSON. The fragments read give
+    the shard's page list on the way (see `page_paths`).
     """
     paths: dict[str, str] = {}
     for path in sorted(written.rglob("*")):
@@ -360,7 +361,7 @@ async def _landed(written: Path, wait: float = LANDING) -> None:
     Pagefind 1.5 writes each file through an asynchronous write it does not wait for (tokio's `write_all`,
     not flushed): it says the index is written while the last writes are still queued, and the Python
     wrapper's `close` stops its process at once (SIGTERM). Under load some were lost: pagefind-entry.json
-    and the wasm file left empty (seen in about one build in five with three shards made at once). A
+    and the wasm file left empty (seen in about one build in three with three shards made at once). A
     queued write lands whole (each file is one write of under 2 MiB), so a shard whose files are all
     non-empty is complete; the read-back after still checks every file.
     """
