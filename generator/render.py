@@ -24,8 +24,8 @@ from .cache import ParseCache, code_fingerprint, digest
 from .catalogue import Catalogue
 from .config import PACKAGE_THEMES, Config
 from .diagnostics import ContentError, Diagnostic, display_path
-from .elm import catalogue_document as elm_catalogue_document, catalogue_pieces as elm_catalogue_pieces, course_document as elm_course_document, \
-    node_json as elm_node_json
+from .elm import catalogue_document as elm_catalogue_document, catalogue_pieces as elm_catalogue_pieces, \
+    course_document as elm_course_document, node_json as elm_node_json
 from .feeds import calendar_ics, course_calendar_ics, course_calendar_path, course_events, courses_csv, csv_row, \
     feed_entry, feed_files
 from .jsonschema import write_json_schema_bytes
