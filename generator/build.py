@@ -141,17 +141,17 @@ def build(source: Path, out: Path, base_url: str | None = None, strict: bool = F
             parsed.prune()
         if strict and diags:
             raise ContentError(diags)
-    except BaseException:
+        # The catalogue lives until the end: keep the garbage collector from scanning it again and again while
+        # pages are made (about 9% of rendering at 20,000 courses), and forked copies from touching its pages.
+        gc.freeze()
+        try:
+            return _build(out, catalogue, diags, timings, cache_dir, previous, inputs, remove_old_later, early)
+        finally:
+            gc.unfreeze()
+    except BaseException:  # the early staged site is never published: its folder maker stopped, it is removed
         if early:
             early.discard()
         raise
-    # The catalogue lives until the end: keep the garbage collector from scanning it again and again while
-    # pages are made (about 9% of rendering at 20,000 courses), and forked copies from touching its pages.
-    gc.freeze()
-    try:
-        return _build(out, catalogue, diags, timings, cache_dir, previous, inputs, remove_old_later, early)
-    finally:
-        gc.unfreeze()
 
 
 class Skeleton:
@@ -169,8 +169,7 @@ class Skeleton:
     def __init__(self, out: Path, previous: Manifest) -> None:
         folders = {rel.rpartition("/")[0] for rel in previous.files}
         self.folders = sorted(f for f in folders if f and inside(f) and f != "pagefind" and not f.startswith("pagefind/"))
-        self.big = ("courses", "pagefind") if any(f.startswith("courses/") for f in self.folders) else ("pagefind",)
-        self.staging = stage(out, {}, folders=self.big)
+        self.staging = stage(out, {}, folders=_big_folders(any(f.startswith("courses/") for f in self.folders)))
         self._maker: subprocess.Popen | None = None
         if self.folders:
             try:
@@ -210,6 +209,12 @@ class Skeleton:
                 pass
 
 
+def _big_folders(courses: bool) -> tuple[str, ...]:
+    """The site's folders that hold thousands of files each, made first in a staged site (see
+    `output.top_of_tree`)."""
+    return ("courses", "pagefind") if courses else ("pagefind",)
+
+
 # run by the Skeleton's process: the staged site's folder, then the folders to make in it on standard input
 _MAKE_FOLDERS = """import os, sys
 root = sys.argv[1]
@@ -223,12 +228,7 @@ def _build(out: Path, catalogue: Catalogue, diags: list[Diagnostic], timings: Ti
            previous: Manifest | None, inputs: str, remove_old_later: bool, early: Skeleton | None = None) -> BuildResult:
     """Render, write, index and publish a loaded catalogue (see `build`)."""
     with timings.stage("theme"):
-        try:
-            theme = load_theme(catalogue.config, compiled_templates() if cache_dir else None)
-        except BaseException:
-            if early:
-                early.discard()
-            raise
+        theme = load_theme(catalogue.config, compiled_templates() if cache_dir else None)
         fingerprint = _fingerprint(catalogue, theme.digest)
         if previous and previous.fingerprint == fingerprint and previous.all_intact(out):
             if early:
@@ -243,9 +243,7 @@ def _build(out: Path, catalogue: Catalogue, diags: list[Diagnostic], timings: Ti
         # Files go into the staged site as they are made, by the processes that make them: no process holds
         # the whole site (its pages and open data are 200 MB at 4,000 courses), and neither do results sent
         # between processes.
-        # (the folders that hold thousands of files each made first: see output.top_of_tree)
-        staging = early.staging if early else \
-            stage(out, {}, folders=("courses", "pagefind") if catalogue.courses else ("pagefind",))
+        staging = early.staging if early else stage(out, {}, folders=_big_folders(bool(catalogue.courses)))
     hashes: dict[str, str] = {}
     linked: set[str] = set()
     aside: list[Path] = []  # the search index's working folder, moved out of the site to be removed after
@@ -298,9 +296,7 @@ def _build(out: Path, catalogue: Catalogue, diags: list[Diagnostic], timings: Ti
             mark(staging, manifest.token)
             publish(staging, out, remove_old_later, also=aside)
     except BaseException:
-        if early:
-            early.discard()
-        else:
+        if not early:  # (an early one is discarded by `build`, once its folder maker is stopped)
             discard(staging)
         remove(aside)
         raise
