@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import io
 import logging
 import os
 import pickle
@@ -137,18 +136,6 @@ def read_pack(file: Any, key: bytes | None) -> dict[str, bytes] | None:
     file.seek(len(head))
     entries = pickle.load(file)
     return entries if isinstance(entries, dict) else None
-
-
-def pack_bytes(entries: dict[str, bytes], key: bytes) -> bytes:
-    """A pack's bytes (see `write_pack`)."""
-    buffer = io.BytesIO()
-    write_pack(buffer, entries, key)
-    return buffer.getvalue()
-
-
-def unpack(data: bytes, key: bytes | None) -> dict[str, bytes] | None:
-    """The entries of a pack's bytes (see `read_pack`)."""
-    return read_pack(io.BytesIO(data), key)
 
 
 def digest(*parts: bytes | str) -> str:

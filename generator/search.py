@@ -247,11 +247,6 @@ async def _make_shards(site: Path, index: Path, config: Config, groups: dict[int
 ATTEMPTS = 3  # times a shard is made before the build gives up on it
 
 
-def incomplete(written: Path) -> str | None:
-    """What is missing from a shard Pagefind said it wrote, or None when it is whole (see `_read_back`)."""
-    return _read_back(written)[0]
-
-
 def _read_back(written: Path) -> tuple[str | None, dict[str, str]]:
     """What is missing from a shard Pagefind said it wrote (None when it is whole), and its pages' ids and paths.
 

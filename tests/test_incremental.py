@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import pickle
 import shutil
@@ -26,6 +27,18 @@ def site(tmp_path):
         (site / f"content/courses/beta-centre/extra-{i}.md").write_text(
             COURSE.replace("A Test Course", f"Extra Course {i}").replace("start", "start"))
     return site
+
+
+def pack_bytes(entries, key):
+    """A cache pack's bytes, signed with `key` (as builds write them)."""
+    buffer = io.BytesIO()
+    cache.write_pack(buffer, entries, key)
+    return buffer.getvalue()
+
+
+def unpack(data, key):
+    """The entries of a cache pack's bytes, or None when it is not signed with `key`."""
+    return cache.read_pack(io.BytesIO(data), key)
 
 
 def cold(site, tmp_path, name: str):
@@ -111,9 +124,9 @@ def test_a_damaged_cache_is_never_trusted(site, tmp_path):
     out = tmp_path / "out"
     build(site, out)
     pack = site / CACHE_DIR / "parsed.pack"
-    entries = cache.unpack(pack.read_bytes(), cache.signing_key())
+    entries = unpack(pack.read_bytes(), cache.signing_key())
     assert len(entries) == 10  # one per course file (the basic site's four and six more)
-    pack.write_bytes(cache.pack_bytes({key: b"garbage" for key in entries}, cache.signing_key()))  # every entry damaged
+    pack.write_bytes(pack_bytes({key: b"garbage" for key in entries}, cache.signing_key()))  # every entry damaged
     course = site / "content/courses/beta-centre/extra-0.md"
     course.write_text(course.read_text().replace("Extra Course 0", "Extra Course Zero"))
     build(site, out)
@@ -149,16 +162,16 @@ def test_a_cache_pack_not_written_by_this_machine_is_never_unpickled(site, tmp_p
     build(site, out)
     ran = tmp_path / "ran"
     pack = site / CACHE_DIR / "parsed.pack"
-    entries = cache.unpack(pack.read_bytes(), cache.signing_key())
+    entries = unpack(pack.read_bytes(), cache.signing_key())
     evil = {key: pickle.dumps(_RunsCode(str(ran))) for key in entries}
-    pack.write_bytes(pickle.dumps(evil) if signed_by == "nobody" else cache.pack_bytes(evil, b"k" * 32))
+    pack.write_bytes(pickle.dumps(evil) if signed_by == "nobody" else pack_bytes(evil, b"k" * 32))
     course = site / "content/courses/beta-centre/extra-1.md"
     course.write_text(course.read_text().replace("Extra Course 1", "Extra Course One"))
     build(site, out)
     assert not ran.exists()
     assert tree(out) == tree(cold(site, tmp_path, f"foreign-{signed_by}"))
     # and one this machine signed is read (its entries unpickled): the check is the signature, not the name
-    pack.write_bytes(cache.pack_bytes(evil, cache.signing_key()))
+    pack.write_bytes(pack_bytes(evil, cache.signing_key()))
     course.write_text(course.read_text().replace("Extra Course One", "Extra Course Uno"))
     build(site, out)
     assert ran.exists()
@@ -358,14 +371,14 @@ def test_a_whole_shard_is_told_from_an_incomplete_one(tmp_path):
     (shard / "pagefind.js").write_text("export {}")
     (shard / "fragment/en_1.pf_fragment").write_bytes(gz.compress(b'pagefind_dcd{"url":"/a/"}'))
     (shard / "pagefind-ui.css").write_bytes(b"")  # a file the catalogue removes anyway
-    assert search.incomplete(shard) is None
+    assert search._read_back(shard)[0] is None
     (shard / "fragment/en_1.pf_fragment").write_bytes(gz.compress(b'pagefind_dcd{"url":"/a/"}')[:-6])
-    assert search.incomplete(shard) == "fragment/en_1.pf_fragment is cut short"
+    assert search._read_back(shard)[0] == "fragment/en_1.pf_fragment is cut short"
     (shard / "fragment/en_1.pf_fragment").write_bytes(b"")
-    assert search.incomplete(shard) == "fragment/en_1.pf_fragment is empty"
+    assert search._read_back(shard)[0] == "fragment/en_1.pf_fragment is empty"
     (shard / "fragment/en_1.pf_fragment").unlink()
     (shard / "pagefind-entry.json").write_text('{"version":')
-    assert search.incomplete(shard) == "pagefind-entry.json cannot be read"
+    assert search._read_back(shard)[0] == "pagefind-entry.json cannot be read"
 
 
 def test_the_index_is_closed_only_once_every_file_pagefind_wrote_has_landed(tmp_path):
@@ -394,7 +407,7 @@ def test_the_index_is_closed_only_once_every_file_pagefind_wrote_has_landed(tmp_
     started = time.perf_counter()
     on_its_own_thread(search._landed(shard, wait=0.3))
     assert 0.3 <= time.perf_counter() - started < 2
-    assert search.incomplete(shard) == "pagefind-entry.json is empty"
+    assert search._read_back(shard)[0] == "pagefind-entry.json is empty"
 
 
 def test_compiled_templates_are_kept_in_the_users_folder_and_give_the_same_site(site, tmp_path, monkeypatch):
