@@ -132,6 +132,23 @@ def sanitise(html: str) -> str:
     )
 
 
+_LEADING_HEADING_RE = re.compile(r"\s*<h([1-6])(?:\s[^>]*)?>(.*?)</h\1>\s*", re.DOTALL)
+_TAG_RE = re.compile(r"<[^>]*>")
+
+
+def without_heading(body_html: str, label: str) -> str:
+    """A rendered description without its first heading when that heading only repeats `label`, the heading the
+    page already shows above it ("## About the course" at the top of a description would show it twice)."""
+    match = _LEADING_HEADING_RE.match(body_html)
+    if match is None or _heading_words(html.unescape(_TAG_RE.sub("", match.group(2)))) != _heading_words(label):
+        return body_html
+    return body_html[match.end():]
+
+
+def _heading_words(text: str) -> str:
+    return " ".join(text.split()).rstrip(":.").strip().casefold()
+
+
 def body_problems(text: str) -> list[tuple[int, str, str]]:
     """(0-based line, message, hint) for a body too large or too deeply nested to render in reasonable time."""
     if len(text) > MAX_BODY_CHARS:

@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 import jinja2
 
-from . import __version__, words
+from . import __version__, markup, words
 from .cache import ParseCache, code_fingerprint, digest
 from .catalogue import Catalogue
 from .config import PACKAGE_THEMES, Config
@@ -111,6 +111,7 @@ def load_theme(config: Config, compiled: Any = None) -> Theme:
     )
     env.filters.update(words.FILTERS)
     env.filters["json"] = _json_for_html
+    env.filters["without_heading"] = markup.without_heading
     base = config.base_path
 
     def asset(name: str) -> str:

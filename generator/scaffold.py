@@ -45,8 +45,6 @@ HOW_TO_WRITE = {
 }
 
 BODY = """\
-## About the course
-
 Replace this paragraph: who the course is for, what learners do in it and why it is worth taking.
 
 ## Structure

@@ -77,6 +77,8 @@ def test_course_page_shows_every_field_in_words(basic_build):
         assert words in html, words
     assert "<table>" in html and "<strong>FAIR data</strong>" in html
     assert 'rel="noopener noreferrer"' in html
+    # the description's own "## About the course" would repeat the heading the page shows above it
+    assert re.findall(r"<h\d[^>]*>About the course</h\d>", html) == ['<h2 id="about">About the course</h2>']
 
 
 def test_human_words_for_ranges_and_fees(basic_build):

@@ -103,7 +103,7 @@ def test_every_field_is_there_required_first_each_under_its_explanation(new_cour
     front, body = text.split("\n---\n", 1)
     assert yaml.safe_load(front.removeprefix("---\n"))["title"] == TITLE
     assert [line for line in body.split("\n") if line.startswith("## ")] == \
-        ["## About the course", "## Structure", "## Lecturers"]
+        ["## Structure", "## Lecturers"]
 
 
 @pytest.mark.parametrize("title", [

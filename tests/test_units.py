@@ -12,7 +12,7 @@ from generator import words
 from generator.cli import main
 from generator.content import SourceFile, read_course, read_yaml_file
 from generator.diagnostics import Diagnostic, GithubReporter, JsonReporter, TextReporter, UsageError
-from generator.markup import MarkdownRenderer, image_lines, new_markdown, sanitise
+from generator.markup import MarkdownRenderer, image_lines, new_markdown, sanitise, without_heading
 from generator.output import MARKER, check_destination, recover, write_site
 
 from .conftest import COURSE
@@ -274,3 +274,16 @@ def test_a_file_given_in_pieces_is_written_and_recognised_as_its_whole_bytes(tmp
     assert sink.put("data/elm.jsonld", changed) == (content_hash(b"".join(changed)), False)
     assert (staging / "data/elm.jsonld").read_bytes() == b"".join(changed)
     assert (old / "data/elm.jsonld").read_bytes() == whole  # (written anew, not through the link)
+
+
+@pytest.mark.parametrize("body, kept", [
+    ("<h3>About the course</h3>\n<p>Text.</p>", "<p>Text.</p>"),
+    ("\n<h2>about  THE course:</h2>\n<p>Text.</p>", "<p>Text.</p>"),
+    ('<h3 lang="en"><strong>About</strong> the&#32;course</h3><p>Text.</p>', "<p>Text.</p>"),
+    ("<h3>About the course and its lecturers</h3><p>Text.</p>", None),
+    ("<p>About the course</p><h3>About the course</h3>", None),
+    ("<p>Text.</p>", None),
+    ("", None),
+])
+def test_a_description_does_not_repeat_the_heading_above_it(body, kept):
+    assert without_heading(body, "About the course") == (body if kept is None else kept)
