@@ -737,16 +737,22 @@ def check_course_rules(c: Checker, clean: dict[str, Any]) -> None:
     if start and deadline and deadline > start:
         c.problem(values["application_deadline"], f"'application_deadline' ({deadline.isoformat()}) is after "
                                                   f"'start_date' ({start.isoformat()})", code="date-order")
-    if end and not start:
+    if end and not start and _absent(values, "start_date"):  # (a start date given but wrong has its own error)
         c.problem(values["end_date"], "'end_date' is given without 'start_date'", "add the start date",
                   WARNING, "date-order")
-    if clean.get("stackable_towards") and clean.get("stackability") != "stackable":
+    if clean.get("stackable_towards") and clean.get("stackability") != "stackable" and (
+            clean.get("stackability") is not None or _absent(values, "stackability")):
         c.problem(values["stackable_towards"], "'stackable_towards' is given, but 'stackability' is not "
                                                "'stackable'", "add 'stackability: stackable'", WARNING,
                   "stackability")
-    if "currency" in values and clean.get("fee") is None and values["currency"].value is not None:
+    if "currency" in values and _absent(values, "fee") and values["currency"].value is not None:
         c.problem(values["currency"], "'currency' is given without a 'fee'", "add the fee, or 0 if it is free",
                   WARNING, "currency")
+
+
+def _absent(values: dict[str, Value], name: str) -> bool:
+    """True when a field is left out or left empty (not when it is given with a wrong value: that is its own error)."""
+    return values.get(name) is None or values[name].value is None
 
 
 def check_base_url(c: Checker, spec: FieldSpec, v: Value) -> str | None:
