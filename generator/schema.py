@@ -743,8 +743,9 @@ def check_course_rules(c: Checker, clean: dict[str, Any]) -> None:
     if clean.get("stackable_towards") and clean.get("stackability") != "stackable" and (
             clean.get("stackability") is not None or _absent(values, "stackability")):
         c.problem(values["stackable_towards"], "'stackable_towards' is given, but 'stackability' is not "
-                                               "'stackable'", "add 'stackability: stackable'", WARNING,
-                  "stackability")
+                                               "'stackable'",
+                  "add 'stackability: stackable'" if _absent(values, "stackability")
+                  else "change 'stackability' to stackable, or remove 'stackable_towards'", WARNING, "stackability")
     if "currency" in values and _absent(values, "fee") and values["currency"].value is not None:
         c.problem(values["currency"], "'currency' is given without a 'fee'", "add the fee, or 0 if it is free",
                   WARNING, "currency")

@@ -287,3 +287,16 @@ def test_a_file_given_in_pieces_is_written_and_recognised_as_its_whole_bytes(tmp
 ])
 def test_a_description_does_not_repeat_the_heading_above_it(body, kept):
     assert without_heading(body, "About the course") == (body if kept is None else kept)
+
+
+@pytest.mark.parametrize("stackability, hint", [
+    ("", "add 'stackability: stackable'"),
+    ("stackability: stand-alone\n", "change 'stackability' to stackable, or remove 'stackable_towards'"),
+    ("stackability: stackable\n", None),
+])
+def test_stackable_towards_needs_a_stackable_course(make_site, stackability, hint):
+    from generator.build import check
+    site = make_site({"content/courses/test-institute/test-course.md": COURSE.replace(
+        "enrol_url:", f"{stackability}stackable_towards: A certificate\nenrol_url:")})
+    found = [d for d in check(site) if d.code == "stackability"]
+    assert [d.hint for d in found] == ([hint] if hint else [])
