@@ -18,7 +18,7 @@ from pathlib import Path
 from .config import Config
 from .cache import ParseCache, digest
 from .content import ID_RE, Discovery, SourceFile, read_course, read_limited, read_yaml_file
-from .diagnostics import ERROR, Diagnostic
+from .diagnostics import ERROR, WARNING, Diagnostic
 from .facets import Facet, build_facets
 from .markup import MarkdownRenderer, image_lines
 from .model import Course, Institution
@@ -68,7 +68,7 @@ def parse_course(source: SourceFile, renderer: MarkdownRenderer, digest: str = "
                                          message=f"the course description cannot be rendered ({type(exc).__name__})",
                                          hint="simplify its structure: fewer nested lists and quotes")]
     course = Course(id=f"{institution_id}/{slug}", institution_id=institution_id, slug=slug, source=source.display,
-                    body_html=body_html, digest=digest, **clean)
+                    body_html=body_html, digest=digest, title_line=doc.values["title"].line, **clean)
     return course, diags
 
 
@@ -238,6 +238,26 @@ def cross_check(found: Discovery, institutions: list[Institution], courses: list
                                     hint="give one of the files another name"))
         else:
             seen[key] = source.display
+    return diags + _copied_courses(courses)
+
+
+def _copied_courses(courses: list[Course]) -> list[Diagnostic]:
+    """A warning on each course with the same title, start date, language and mode as another of its
+    institution's: most likely a copy whose fields were not changed yet (courses are added by copying one). Each
+    of them is told, as which one is the copy is not known (a pull request shows the warning on the file it adds)."""
+    groups: dict[tuple[object, ...], list[Course]] = defaultdict(list)
+    for course in courses:
+        groups[(course.institution_id, " ".join(course.title.split()).casefold(), course.start_date, course.language,
+                course.mode)].append(course)
+    diags: list[Diagnostic] = []
+    for group in groups.values():
+        for course in group if len(group) > 1 else ():
+            others = ", ".join(other.source for other in group if other is not course)
+            diags.append(Diagnostic(course.source, course.title_line, 1, WARNING, code="copied-course",
+                                    message=f"this course has the same title, start date, language and mode as "
+                                            f"{others}",
+                                    hint="if one was copied from the other, change its title and the other fields; "
+                                         "if it is another run of the same course, give it its own start_date"))
     return diags
 
 

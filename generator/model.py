@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,7 @@ class Course:
     status: str = "open"
     updated: dt.date | None = None
     digest: str = ""  # hash of the source file: the course's own page changes only when it changes
+    title_line: int = field(default=0, compare=False)  # where the title is, for checks across courses
 
     @functools.cached_property
     def url(self) -> str:
