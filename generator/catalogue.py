@@ -5,22 +5,25 @@
 """
 from __future__ import annotations
 
+import difflib
 import functools
 import logging
 import multiprocessing
 import os
+import posixpath
 import re
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from .config import Config
 from .cache import ParseCache, digest
 from .content import ID_RE, Discovery, SourceFile, read_course, read_limited, read_yaml_file
 from .diagnostics import ERROR, WARNING, Diagnostic
 from .facets import Facet, build_facets
-from .markup import MarkdownRenderer, image_lines
+from .markup import MarkdownRenderer, has_scheme, image_lines, rewrite_links
 from .model import Course, Institution
 from .parallel import can_fork, run_all
 from .schema import COURSE_FIELDS, INSTITUTION_FIELDS, Checker, check_course_rules
@@ -59,17 +62,94 @@ def parse_course(source: SourceFile, renderer: MarkdownRenderer, digest: str = "
     check_course_rules(checker, clean)
     diags += checker.diagnostics
     diags += _body_problems(source, doc.body, doc.body_line)
-    if any(d.is_error for d in diags):
+    if any(d.code == "body-too-complex" for d in diags):
         return None, diags
+    # rendered even when the fields have errors: its links' problems are told at once too
     try:
         body_html = renderer.render(doc.body)
     except Exception as exc:  # noqa: BLE001 — Python-Markdown can fail on pathological input: report, never crash
         return None, diags + [Diagnostic(source.display, doc.body_line, 1, ERROR, code="body-too-complex",
                                          message=f"the course description cannot be rendered ({type(exc).__name__})",
                                          hint="simplify its structure: fewer nested lists and quotes")]
+    body_html, course_links, link_problems = _links(source, institution_id, doc.body, doc.body_line, body_html)
+    diags += link_problems
+    if any(d.is_error for d in diags):
+        return None, diags
     course = Course(id=f"{institution_id}/{slug}", institution_id=institution_id, slug=slug, source=source.display,
-                    body_html=body_html, digest=digest, title_line=doc.values["title"].line, **clean)
+                    body_html=body_html, digest=digest, title_line=doc.values["title"].line, course_links=course_links,
+                    **clean)
     return course, diags
+
+
+def _links(source: SourceFile, institution_id: str, body: str, body_line: int,
+           body_html: str) -> tuple[str, tuple[tuple[str, str, int, int], ...], list[Diagnostic]]:
+    """A description's links checked: full addresses (https:, mailto:) and the page's own sections (#...) go where
+    they say; a link to another course's file (other-course.md, ../other-institution/course.md) becomes a link to
+    that course's page; any other address would go nowhere on the catalogue (a file of the repository, a path of
+    the institution's own site): an error. Returns the HTML with course links made page links, the course links
+    (course id, address, line, column: whether each course exists is checked once every file is read), and the
+    errors."""
+    found: list[tuple[str, str, int, int]] = []
+    diags: list[Diagnostic] = []
+
+    def rewrite(href: str) -> str | None:
+        if not href or href.startswith("#") or has_scheme(href):
+            return None
+        line, col = _place_in_body(body, href, body_line)
+        target = _course_file(href, institution_id)
+        if href.startswith("//"):
+            diags.append(Diagnostic(source.display, line, col, ERROR, code="bad-link",
+                                    message=f"the link '{_short(href)}' has no https: at its start",
+                                    hint=f"write it as https:{_short(href)}"))
+            return None
+        if target is None:
+            diags.append(Diagnostic(source.display, line, col, ERROR, code="bad-link",
+                                    message=f"the link '{_short(href)}' goes nowhere on the catalogue: a link in a "
+                                            "description needs a full address",
+                                    hint="start it with https://, or link another course by its file name, like "
+                                         "other-course.md"))
+            return None
+        if not target:
+            diags.append(Diagnostic(source.display, line, col, ERROR, code="bad-link",
+                                    message=f"the link '{_short(href)}' is to a file that is not a course",
+                                    hint="link another course by its file name: other-course.md for one of your "
+                                         "institution's, ../institution-id/course.md for another institution's"))
+            return None
+        found.append((target, href, line, col))
+        fragment = urlsplit(href).fragment
+        return f"../../{target}/" + (f"#{fragment}" if fragment else "")
+
+    return rewrite_links(body_html, rewrite), tuple(found), diags
+
+
+def _course_file(href: str, institution_id: str) -> str | None:
+    """The course id a link to a course file names ('' when it names a file that cannot be one), or None when the
+    link is not to a Markdown file."""
+    path = unquote(urlsplit(href).path)
+    if not path.lower().endswith(".md"):
+        return None
+    if "content/courses/" in path:  # written from the repository's top (as GitHub shows paths)
+        rel = path.split("content/courses/", 1)[1]
+    elif path.startswith("/"):
+        return ""
+    else:
+        rel = posixpath.normpath(posixpath.join(institution_id, path))
+    parts = rel.split("/")
+    if len(parts) != 2 or parts[0] in ("", ".", "..") or not parts[1][:-3]:
+        return ""
+    return f"{parts[0]}/{parts[1][:-3]}"
+
+
+def _place_in_body(body: str, text: str, body_line: int) -> tuple[int, int]:
+    """The file line and column where `text` first appears in the description (its first line if nowhere)."""
+    at = body.find(text)
+    if at < 0:
+        return body_line, 1
+    return body_line + body.count("\n", 0, at), at - (body.rfind("\n", 0, at) + 1) + 1
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _id_problems(source: SourceFile, institution_id: str, slug: str) -> list[Diagnostic]:
@@ -238,7 +318,45 @@ def cross_check(found: Discovery, institutions: list[Institution], courses: list
                                     hint="give one of the files another name"))
         else:
             seen[key] = source.display
-    return diags + _copied_courses(courses)
+    return diags + _copied_courses(courses) + _missing_link_targets(found, courses)
+
+
+def _missing_link_targets(found: Discovery, courses: list[Course]) -> list[Diagnostic]:
+    """An error for each link to a course file that does not exist, in the courses and in the course files that
+    have other errors (their links are read again here, so that every problem is told at once: a failed file's
+    parse result, kept in the cache, cannot depend on other files)."""
+    known = sorted(f"{s.path.parent.name}/{s.path.stem}" for s in found.courses)
+    exists = set(known)
+    parsed = {c.source for c in courses}
+    links = [(c.source, c.institution_id, c.course_links) for c in courses]
+    links += [(s.display, s.path.parent.name, _failed_file_links(s)) for s in found.courses if s.display not in parsed]
+    diags: list[Diagnostic] = []
+    for source, institution_id, found_links in links:
+        for target, href, line, col in found_links:
+            if target in exists:
+                continue
+            close = difflib.get_close_matches(target, known, n=1)
+            if close:
+                inst, slug = close[0].split("/")
+                hint = f"did you mean {slug}.md?" if inst == institution_id else f"did you mean ../{inst}/{slug}.md?"
+            else:
+                hint = "check the file name"
+            diags.append(Diagnostic(source, line, col, ERROR, code="bad-link",
+                                    message=f"the link '{_short(href)}' is to content/courses/{target}.md, which "
+                                            "does not exist", hint=hint))
+    return diags
+
+
+def _failed_file_links(source: SourceFile) -> tuple[tuple[str, str, int, int], ...]:
+    """The links to course files in a course file that did not parse (none when its description cannot be read)."""
+    doc, problems = read_course(source)
+    if doc is None or any(d.code == "body-too-complex" for d in problems):
+        return ()
+    try:
+        body_html = MarkdownRenderer().render(doc.body)
+    except Exception:  # noqa: BLE001 — reported by parsing already
+        return ()
+    return _links(source, source.path.parent.name, doc.body, doc.body_line, body_html)[1]
 
 
 def _copied_courses(courses: list[Course]) -> list[Diagnostic]:

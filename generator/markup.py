@@ -9,6 +9,7 @@ import html
 import logging
 import re
 import xml.etree.ElementTree as etree
+from typing import Callable
 
 import markdown
 import nh3
@@ -147,6 +148,23 @@ def without_heading(body_html: str, label: str) -> str:
 
 def _heading_words(text: str) -> str:
     return " ".join(text.split()).rstrip(":.").strip().casefold()
+
+
+_HREF_RE = re.compile(r'(<a\s[^>]*?href=")([^"]*)(")')
+_SCHEME_RE = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+def rewrite_links(body_html: str, rewrite: Callable[[str], str | None]) -> str:
+    """The sanitised HTML with each link's address given to `rewrite` (unescaped): its new address, or None to keep it."""
+    def one(match: re.Match[str]) -> str:
+        new = rewrite(html.unescape(match.group(2)))
+        return match.group(0) if new is None else match.group(1) + html.escape(new) + match.group(3)
+    return _HREF_RE.sub(one, body_html)
+
+
+def has_scheme(href: str) -> bool:
+    """True for an address with a scheme (https:, mailto:): it goes where it says, not into the catalogue."""
+    return _SCHEME_RE.match(href) is not None
 
 
 def body_problems(text: str) -> list[tuple[int, str, str]]:

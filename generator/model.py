@@ -69,6 +69,8 @@ class Course:
     updated: dt.date | None = None
     digest: str = ""  # hash of the source file: the course's own page changes only when it changes
     title_line: int = field(default=0, compare=False)  # where the title is, for checks across courses
+    # links to other courses' files (course id, address, line, column), for checks across courses
+    course_links: tuple[tuple[str, str, int, int], ...] = field(default=(), compare=False)
 
     @functools.cached_property
     def url(self) -> str:

@@ -7,6 +7,7 @@ import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 import yaml
@@ -175,12 +176,21 @@ def test_sitemap_and_robots(basic_build):
 def test_every_internal_link_resolves(basic_build):
     out, _ = basic_build
     for page in html_files(out):
+        address = "/" + page.relative_to(out).as_posix()
         for url in parse(page).urls:
             if url.startswith(("https://", "mailto:", "#")):
                 continue
-            assert url.startswith("/"), (page, url)
-            target = out / url.lstrip("/").split("#")[0]
+            # the site's own links start with its base path; a description's links to other courses are relative
+            assert url.startswith("/") or url.startswith("../../") and "/courses/" in address, (page, url)
+            target = out / urljoin(address, url).lstrip("/").split("#")[0]
             assert target.is_file() or (target / "index.html").is_file(), (page, url)
+
+
+def test_a_description_links_other_courses_by_their_files(basic_build):
+    out, _ = basic_build
+    html = (out / "courses/alpha-institute/data-stewardship/index.html").read_text()
+    assert '<a href="../../alpha-institute/kurz-biostatistiky/" rel="noopener noreferrer">the biostatistics course</a>' in html
+    assert '<a href="../../beta-centre/old-workshop/#about" rel="noopener noreferrer">an earlier workshop</a>' in html
 
 
 def test_no_request_to_another_host(basic_build):
@@ -198,9 +208,10 @@ def test_sub_path_base_url(tmp_path):
     out = tmp_path / "out"
     build(SITES / "basic", out, base_url="https://example.org/catalogue")
     for page in html_files(out):
+        address = "/catalogue/" + page.relative_to(out).as_posix()
         for url in parse(page).urls:
             if not url.startswith(("https://", "mailto:", "#")):
-                assert url.startswith("/catalogue/"), (page, url)
+                assert urljoin(address, url).startswith("/catalogue/"), (page, url)
     assert '<link rel="canonical" href="https://example.org/catalogue/">' in (out / "index.html").read_text()
     assert "https://example.org/catalogue/courses/" in (out / "sitemap.xml").read_text()
     assert 'href="/catalogue/"' in (out / "404.html").read_text()

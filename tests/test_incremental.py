@@ -479,3 +479,16 @@ def test_a_rebuild_makes_its_folders_while_reading_and_keeps_none_the_site_no_lo
         build(site, out)
     assert tree(out) == before
     assert [p.name for p in out.parent.iterdir() if p.name.startswith(".out.")] == []
+
+
+def test_a_link_to_a_course_is_checked_again_when_that_course_goes(site, tmp_path):
+    out = tmp_path / "out"
+    build(site, out)  # data-stewardship.md links kurz-biostatistiky.md: its parse result is now in the cache
+    before = tree(out)
+    (site / "content/courses/alpha-institute/kurz-biostatistiky.md").rename(
+        site / "content/courses/alpha-institute/biostatistika.md")
+    with pytest.raises(ContentError) as failed:
+        build(site, out)
+    assert [(d.path.endswith("alpha-institute/data-stewardship.md"), d.code, d.hint)
+            for d in failed.value.diagnostics] == [(True, "bad-link", "did you mean biostatistika.md?")]
+    assert tree(out) == before  # the last good site stays

@@ -1,11 +1,13 @@
 """`catalogue serve` as a partner uses it: a real server in a subprocess, a real browser, files edited on disk."""
 from __future__ import annotations
 
+import queue
 import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -17,30 +19,41 @@ pytestmark = pytest.mark.browser
 
 
 class Server:
-    """A `catalogue serve` subprocess and what it prints."""
+    """A `catalogue serve` subprocess and what it prints (read by a thread of its own, so that waiting for a line
+    that never comes fails at its time limit instead of hanging the test run)."""
 
     def __init__(self, site: Path, port: int = 0) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "generator", "serve", "--source", str(site), "--port", str(port)],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, bufsize=1)
         self.lines: list[str] = []
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            line = self.process.stderr.readline()
-            if not line:
-                break
-            self.lines.append(line)
-            found = re.search(r"at (http://127\.0\.0\.1:\d+/) \(Ctrl-C to stop; built files in (.+)\)", line)
-            if found:
-                self.url, self.out = found.group(1), Path(found.group(2))
-                return
-        raise AssertionError("serve did not start: " + "".join(self.lines))
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        try:
+            found = re.search(r"at (http://127\.0\.0\.1:\d+/) \(Ctrl-C to stop; built files in (.+)\)",
+                              self.read_line(r"\(Ctrl-C to stop", timeout=30))
+        except AssertionError as exc:
+            self.stop()
+            raise AssertionError(f"serve did not start: {exc}") from None
+        self.url, self.out = found.group(1), Path(found.group(2))
+
+    def _read(self) -> None:
+        for line in self.process.stderr:
+            self._queue.put(line)
+        self._queue.put(None)  # the process closed its output
 
     def read_line(self, pattern: str, timeout: float = 15) -> str:
         """The next printed line matching a pattern (the terminal report of a rebuild)."""
         deadline = time.time() + timeout
-        while time.time() < deadline:
-            line = self.process.stderr.readline()
+        while (left := deadline - time.time()) > 0:
+            try:
+                line = self._queue.get(timeout=left)
+            except queue.Empty:
+                break
+            if line is None:
+                self._queue.put(None)
+                break
             self.lines.append(line)
             if re.search(pattern, line):
                 return line
@@ -54,7 +67,11 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
-        self.lines += self.process.stderr.readlines()
+        self._reader.join(timeout=10)
+        while not self._queue.empty():
+            line = self._queue.get()
+            if line is not None:
+                self.lines.append(line)
         return self.process.returncode
 
 

@@ -300,3 +300,24 @@ def test_stackable_towards_needs_a_stackable_course(make_site, stackability, hin
         "enrol_url:", f"{stackability}stackable_towards: A certificate\nenrol_url:")})
     found = [d for d in check(site) if d.code == "stackability"]
     assert [d.hint for d in found] == ([hint] if hint else [])
+
+
+@pytest.mark.parametrize("href, target", [
+    ("other.md", "inst/other"), ("./other.md#x", "inst/other"), ("../uni/c.md", "uni/c"), ("../inst/c.md?a=1", "inst/c"),
+    ("content/courses/uni/c.md", "uni/c"), ("/content/courses/uni/c.md", "uni/c"), ("other%20x.md", "inst/other x"),
+    ("../../c.md", ""), ("/c.md", ""), ("../uni/sub/c.md", ""), (".md", ""), ("../.md", ""),
+    ("other.html", None), ("/facility", None), ("docs/", None),
+])
+def test_a_link_to_a_course_file_names_its_course(href, target):
+    from generator.catalogue import _course_file
+    assert _course_file(href, "inst") == target
+
+
+def test_link_addresses_are_rewritten_escaped_and_others_kept():
+    from generator.markup import rewrite_links
+    body = '<p><a href="a.md?x=1&amp;y=2">one</a> <a title="t" href="https://x.org/?a&amp;b">two</a> <a>three</a></p>'
+    seen = []
+    out = rewrite_links(body, lambda href: seen.append(href) or ('../../i/a/"<&' if href.endswith("y=2") else None))
+    assert seen == ["a.md?x=1&y=2", "https://x.org/?a&b"]
+    assert out == ('<p><a href="../../i/a/&quot;&lt;&amp;">one</a> <a title="t" href="https://x.org/?a&amp;b">two</a> '
+                   '<a>three</a></p>')
