@@ -14,6 +14,7 @@ from typing import Callable
 import markdown
 import nh3
 from markdown.extensions import Extension
+from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
 ALLOWED_TAGS = {
@@ -65,9 +66,36 @@ class _ShiftHeadings(Treeprocessor):
             el.tag = f"h{min(int(el.tag[1]) + shift, 6)}"
 
 
+_ITEM_RE = re.compile(r" {0,3}(?:[-*+]|\d{1,9}[.)])[ \t]+\S")
+_FIRST_ITEM_RE = re.compile(r" {0,3}(?:[-*+]|1[.)])[ \t]+\S")  # (an ordered list under text starts at 1)
+_NOT_TEXT_RE = re.compile(r"[ \t]|#|>|\||:[ \t]")  # lines that are not a paragraph's own text
+
+
+class _ListsUnderText(Preprocessor):
+    """A list may start on the line right under a paragraph, as on GitHub (CommonMark), where partners write and
+    preview their files; Python-Markdown needs a blank line between the two, and without one showed the items as
+    a run of text ("Participants learn: - one - two"). The blank line is put in, outside lists (a line under an
+    item is still part of it) and after fenced code and HTML blocks have been set aside."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        out: list[str] = []
+        in_list = False
+        for line in lines:
+            if not line.strip():
+                in_list = False
+            elif _ITEM_RE.match(line):
+                if not in_list and out and out[-1].strip() and not _NOT_TEXT_RE.match(out[-1]) \
+                        and _FIRST_ITEM_RE.match(line):
+                    out.append("")
+                in_list = True
+            out.append(line)
+        return out
+
+
 class _ShiftHeadingsExtension(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Python-Markdown's name)
         md.treeprocessors.register(_ShiftHeadings(md), "shift_headings", 5)
+        md.preprocessors.register(_ListsUnderText(md), "lists_under_text", 15)  # after fenced code and HTML blocks
 
 
 # Python-Markdown tries each of its inline patterns on every piece of text of a document, most of them in vain:

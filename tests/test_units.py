@@ -321,3 +321,15 @@ def test_link_addresses_are_rewritten_escaped_and_others_kept():
     assert seen == ["a.md?x=1&y=2", "https://x.org/?a&b"]
     assert out == ('<p><a href="../../i/a/&quot;&lt;&amp;">one</a> <a title="t" href="https://x.org/?a&amp;b">two</a> '
                    '<a>three</a></p>')
+
+
+@pytest.mark.parametrize("text, html", [
+    ("Participants learn:\n- one\n- two", "<p>Participants learn:</p>\n<ul>\n<li>one</li>\n<li>two</li>\n</ul>"),
+    ("Steps:\n1. first\n2. second", "<p>Steps:</p>\n<ol>\n<li>first</li>\n<li>second</li>\n</ol>"),
+    ("In the year\n1986. it began", "<p>In the year\n1986. it began</p>"),  # only a list starting at 1 breaks text
+    ("- a\nlazy\n- b", "<ul>\n<li>a\nlazy</li>\n<li>b</li>\n</ul>"),  # a line under an item is still part of it
+    ("```\nText\n- in code\n```", "<pre><code>Text\n- in code\n</code></pre>"),
+    ("# Title\n- item", "<h3>Title</h3>\n<ul>\n<li>item</li>\n</ul>"),
+])
+def test_a_list_may_start_right_under_a_line_of_text_as_on_github(text, html):
+    assert MarkdownRenderer().render(text) == html
