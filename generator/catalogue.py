@@ -23,7 +23,7 @@ from .cache import ParseCache, digest
 from .content import ID_RE, Discovery, SourceFile, read_course, read_limited, read_yaml_file
 from .diagnostics import ERROR, WARNING, Diagnostic
 from .facets import Facet, build_facets
-from .markup import MarkdownRenderer, has_scheme, image_lines, rewrite_links
+from .markup import MarkdownRenderer, has_scheme, image_lines, links_shown_as_text, rewrite_links
 from .model import Course, Institution
 from .parallel import can_fork, run_all
 from .schema import COURSE_FIELDS, INSTITUTION_FIELDS, Checker, check_course_rules
@@ -119,7 +119,18 @@ def _links(source: SourceFile, institution_id: str, body: str, body_line: int,
         fragment = urlsplit(href).fragment
         return f"../../{target}/" + (f"#{fragment}" if fragment else "")
 
-    return rewrite_links(body_html, rewrite), tuple(found), diags
+    body_html = rewrite_links(body_html, rewrite)
+    for shown, reference in links_shown_as_text(body_html):
+        line, col = _place_in_body(body, shown, body_line)
+        if reference is None:
+            why, hint = "a space between ] and ( makes it text", "remove the space"
+        else:
+            why = f"no line gives the address of [{_short(reference)}]"
+            hint = f"add a line like [{_short(reference)}]: https://… below the paragraph, or write the link as " \
+                   "[text](https://…)"
+        diags.append(Diagnostic(source.display, line, col, WARNING, code="link-as-text",
+                                message=f"'{_short(shown)}' is shown as text, not as a link: {why}", hint=hint))
+    return body_html, tuple(found), diags
 
 
 def _course_file(href: str, institution_id: str) -> str | None:

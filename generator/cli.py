@@ -80,7 +80,10 @@ def run() -> None:
     worker processes and threads are joined, and the remover of the old output runs in a process of its own:
     only the standard streams are left to flush.
     """
-    code = main()
+    try:
+        code = main()
+    except BrokenPipeError:  # the reader went away (`catalogue check --format json | head`): nothing more to say
+        code = 1
     logging.shutdown()
     try:
         sys.stdout.flush()

@@ -190,6 +190,21 @@ def rewrite_links(body_html: str, rewrite: Callable[[str], str | None]) -> str:
     return _HREF_RE.sub(one, body_html)
 
 
+_CODE_RE = re.compile(r"<(pre|code)\b.*?</\1>", re.DOTALL)
+_UNDEFINED_REFERENCE_RE = re.compile(r"\[([^\]\n<>]+)\]\[([^\]\n<>]*)\]")
+_SPACED_LINK_RE = re.compile(r"\[([^\]\n<>]+)\][ \t]+\(((?:https?://|mailto:)[^)\s<>]*)\)")
+
+
+def links_shown_as_text(body_html: str) -> list[tuple[str, str | None]]:
+    """Links Python-Markdown left as text, as (the text shown, the reference): a reference whose address is given
+    nowhere ([text][ref], [text][]), and, with None, a space between ] and ( ([text] (https://...)). Code is left
+    alone."""
+    text = html.unescape(_CODE_RE.sub("", body_html))
+    found: list[tuple[str, str | None]] = [(m.group(0), m.group(2) or m.group(1))
+                                           for m in _UNDEFINED_REFERENCE_RE.finditer(text)]
+    return found + [(m.group(0), None) for m in _SPACED_LINK_RE.finditer(text)]
+
+
 def has_scheme(href: str) -> bool:
     """True for an address with a scheme (https:, mailto:): it goes where it says, not into the catalogue."""
     return _SCHEME_RE.match(href) is not None

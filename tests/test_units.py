@@ -333,3 +333,25 @@ def test_link_addresses_are_rewritten_escaped_and_others_kept():
 ])
 def test_a_list_may_start_right_under_a_line_of_text_as_on_github(text, html):
     assert MarkdownRenderer().render(text) == html
+
+
+def test_a_reader_that_goes_away_gets_no_traceback(make_site):
+    import os
+    import subprocess
+    import sys
+    site = make_site()
+    read, write = os.pipe()
+    os.close(read)  # like `catalogue check --format json | head` once head has had enough
+    try:
+        done = subprocess.run([sys.executable, "-m", "generator", "check", "--format", "json", "--source", str(site)],
+                              stdout=write, stderr=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent)
+    finally:
+        os.close(write)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+
+
+def test_links_left_as_text_are_found_outside_code():
+    from generator.markup import links_shown_as_text
+    html = MarkdownRenderer().render("See [the guide][g], [it][] and [x] (https://x.org).\n\n`[a][b]` and [ok][r]\n\n"
+                                     "    [c][d]\n\n[r]: https://r.org")
+    assert links_shown_as_text(html) == [("[the guide][g]", "g"), ("[it][]", "it"), ("[x] (https://x.org)", None)]
