@@ -14,8 +14,10 @@ from typing import Callable
 import markdown
 import nh3
 from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
+from markdown.util import HTML_PLACEHOLDER, INLINE_PLACEHOLDER, AtomicString
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h2", "h3", "h4",
@@ -92,10 +94,49 @@ class _ListsUnderText(Preprocessor):
         return out
 
 
+_RAW_HTML_RE = re.compile(re.escape(HTML_PLACEHOLDER).replace("%s", r"(\d+)"))
+_INLINE_PLACEHOLDER_RE = re.compile(re.escape(INLINE_PLACEHOLDER).replace("%s", r"(\d+)"))
+
+
+class _BareAddress(InlineProcessor):
+    """A web address written out in the text is a link, as on GitHub: a full stop, comma or other sign after it
+    belongs to the sentence, and so does a closing parenthesis the address does not open. Not inside a link
+    (ANCESTOR_EXCLUDES); after raw HTML (stashed first), before entities and emphasis (a_b_c stays as written)."""
+
+    ANCESTOR_EXCLUDES = ("a",)
+    PRIORITY = 85
+
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[etree.Element | None, int | None, int | None]:  # noqa: N802
+        if self._in_raw_link(data[:m.start(0)]):
+            return None, None, None
+        url = m.group(0)
+        while url[-1] in ".,:;!?'\"*_~" or url.endswith(")") and url.count(")") > url.count("("):
+            url = url[:-1]
+        link = etree.Element("a", {"href": url})
+        link.text = AtomicString(url)
+        return link, m.start(0), m.start(0) + len(url)
+
+    def _in_raw_link(self, before: str) -> bool:
+        """True inside a link written in HTML (<a href="...">https://...</a>): its tags were set aside as raw HTML,
+        each behind a placeholder of the inline stage, itself standing for a placeholder of the HTML stash."""
+        stashed = self.md.treeprocessors["inline"].stashed_nodes
+        inside = False
+        for node in _INLINE_PLACEHOLDER_RE.findall(before):
+            for index in _RAW_HTML_RE.findall(value if isinstance(value := stashed.get(node), str) else ""):
+                raw = self.md.htmlStash.rawHtmlBlocks[int(index)]
+                if isinstance(raw, str) and re.match(r"<a[\s>]", raw, re.IGNORECASE):
+                    inside = True
+                elif isinstance(raw, str) and re.match(r"</a\s*>", raw, re.IGNORECASE):
+                    inside = False
+        return inside
+
+
 class _ShiftHeadingsExtension(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Python-Markdown's name)
         md.treeprocessors.register(_ShiftHeadings(md), "shift_headings", 5)
         md.preprocessors.register(_ListsUnderText(md), "lists_under_text", 15)  # after fenced code and HTML blocks
+        md.inlinePatterns.register(_BareAddress(r"https?://[^\s<>\"'`\[\]]*[^\s<>\"'`\[\].,:;!?*_~]", md),
+                                   "bare_address", _BareAddress.PRIORITY)
 
 
 # Python-Markdown tries each of its inline patterns on every piece of text of a document, most of them in vain:
@@ -108,7 +149,7 @@ _INLINE_NEEDS = {
     "reference": ("[",), "link": ("[",), "short_reference": ("[",),
     "image_link": ("![",), "image_reference": ("![",), "short_image_ref": ("![",),
     "autolink": ("<",), "automail": ("<",), "html": ("<",), "entity": ("&",),
-    "linebreak": (" \n", " \r", "\t"),
+    "linebreak": (" \n", " \r", "\t"), "bare_address": ("://",),
 }
 
 
@@ -199,7 +240,7 @@ def links_shown_as_text(body_html: str) -> list[tuple[str, str | None]]:
     """Links Python-Markdown left as text, as (the text shown, the reference): a reference whose address is given
     nowhere ([text][ref], [text][]), and, with None, a space between ] and ( ([text] (https://...)). Code is left
     alone."""
-    text = html.unescape(_CODE_RE.sub("", body_html))
+    text = html.unescape(_TAG_RE.sub("", _CODE_RE.sub("", body_html)))
     found: list[tuple[str, str | None]] = [(m.group(0), m.group(2) or m.group(1))
                                            for m in _UNDEFINED_REFERENCE_RE.finditer(text)]
     return found + [(m.group(0), None) for m in _SPACED_LINK_RE.finditer(text)]

@@ -355,3 +355,20 @@ def test_links_left_as_text_are_found_outside_code():
     html = MarkdownRenderer().render("See [the guide][g], [it][] and [x] (https://x.org).\n\n`[a][b]` and [ok][r]\n\n"
                                      "    [c][d]\n\n[r]: https://r.org")
     assert links_shown_as_text(html) == [("[the guide][g]", "g"), ("[it][]", "it"), ("[x] (https://x.org)", None)]
+
+
+A = '<a href="{0}" rel="noopener noreferrer">{0}</a>'
+
+
+@pytest.mark.parametrize("text, html", [
+    ("See https://example.org/x.", f"<p>See {A.format('https://example.org/x')}.</p>"),
+    ("(see https://example.org/a_(b))", f"<p>(see {A.format('https://example.org/a_(b)')})</p>"),
+    ("https://x.org/a_b_c, then", f"<p>{A.format('https://x.org/a_b_c')}, then</p>"),
+    ("https://x.org/?a=1&b=2!", f"<p>{A.format('https://x.org/?a=1&amp;b=2')}!</p>"),
+    ("[https://x.org](https://x.org) and <https://y.org>", f"<p>{A.format('https://x.org')} and {A.format('https://y.org')}</p>"),
+    ('<a href="https://r.org">See https://r.org</a> https://s.org',
+     f'<p><a href="https://r.org" rel="noopener noreferrer">See https://r.org</a> {A.format("https://s.org")}</p>'),
+    ("`https://x.org` and http:// alone", "<p><code>https://x.org</code> and http:// alone</p>"),
+])
+def test_a_web_address_written_out_is_a_link_as_on_github(text, html):
+    assert MarkdownRenderer().render(text) == html
