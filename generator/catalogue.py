@@ -340,7 +340,9 @@ def _missing_link_targets(found: Discovery, courses: list[Course]) -> list[Diagn
     exists = set(known)
     parsed = {c.source for c in courses}
     links = [(c.source, c.institution_id, c.course_links) for c in courses]
-    links += [(s.display, s.path.parent.name, _failed_file_links(s)) for s in found.courses if s.display not in parsed]
+    failed = [s for s in found.courses if s.display not in parsed]
+    renderer = MarkdownRenderer() if failed else None
+    links += [(s.display, s.path.parent.name, _failed_file_links(s, renderer)) for s in failed]
     diags: list[Diagnostic] = []
     for source, institution_id, found_links in links:
         for target, href, line, col in found_links:
@@ -358,13 +360,13 @@ def _missing_link_targets(found: Discovery, courses: list[Course]) -> list[Diagn
     return diags
 
 
-def _failed_file_links(source: SourceFile) -> tuple[tuple[str, str, int, int], ...]:
+def _failed_file_links(source: SourceFile, renderer: MarkdownRenderer) -> tuple[tuple[str, str, int, int], ...]:
     """The links to course files in a course file that did not parse (none when its description cannot be read)."""
     doc, problems = read_course(source)
-    if doc is None or any(d.code == "body-too-complex" for d in problems):
-        return ()
+    if doc is None or ".md" not in doc.body.lower() or any(d.code == "body-too-complex" for d in problems):
+        return ()  # (most descriptions link no course: they are not rendered again)
     try:
-        body_html = MarkdownRenderer().render(doc.body)
+        body_html = renderer.render(doc.body)
     except Exception:  # noqa: BLE001 — reported by parsing already
         return ()
     return _links(source, source.path.parent.name, doc.body, doc.body_line, body_html)[1]
