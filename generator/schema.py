@@ -256,7 +256,7 @@ class Checker:
         guessed = {self.unknown(value) for key, value in self.doc.values.items() if key not in self.fields}
         for spec in self.order:
             value = self.doc.values.get(spec.name)
-            if value is None or value.value is None:
+            if _absent(self.doc.values, spec.name):
                 # `credit: 2` already says "did you mean 'credits'?": a second error for the same line is noise
                 if spec.required and not (value is None and spec.name in guessed):
                     self.missing(spec, value)
@@ -721,8 +721,7 @@ def check_course_rules(c: Checker, clean: dict[str, Any]) -> None:
     values = c.doc.values
     for spec in c.order:
         # nobody can apply to an archived course: its missing enrol_url is no problem
-        given = values.get(spec.name)
-        if spec.warn_if_missing and (given is None or given.value is None) and clean.get("status") != "archived":
+        if spec.warn_if_missing and _absent(values, spec.name) and clean.get("status") != "archived":
             c.problem(None, f"'{spec.name}' is missing", spec.warn_if_missing, WARNING, "missing-field", place=(1, 1))
     credits, hours = clean.get("credits"), clean.get("workload_hours")
     if credits and hours and not (credits * 25 <= hours <= credits * 30):
