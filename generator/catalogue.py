@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 from .config import Config
 from .cache import ParseCache, digest
-from .content import ID_RE, Discovery, SourceFile, read_course, read_limited, read_yaml_file
+from .content import ID_RE, Discovery, SourceFile, place_of, read_course, read_limited, read_yaml_file
 from .diagnostics import ERROR, WARNING, Diagnostic
 from .facets import Facet, build_facets
 from .markup import MarkdownRenderer, has_scheme, image_lines, links_shown_as_text, rewrite_links
@@ -156,7 +156,8 @@ def _place_in_body(body: str, text: str, body_line: int) -> tuple[int, int]:
     at = body.find(text)
     if at < 0:
         return body_line, 1
-    return body_line + body.count("\n", 0, at), at - (body.rfind("\n", 0, at) + 1) + 1
+    line, col = place_of(body, at)
+    return body_line + line - 1, col
 
 
 def _short(text: str, limit: int = 60) -> str:

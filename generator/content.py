@@ -255,8 +255,7 @@ def read_text(source: SourceFile) -> tuple[str | None, list[Diagnostic]]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        line, col = place_of(data, exc.start)
         return None, [Diagnostic(source.display, line, col, ERROR, code="not-utf8",
                                  message=f"the file is not UTF-8 text: byte 0x{data[exc.start]:02X} here "
                                          "cannot be read",
@@ -270,6 +269,12 @@ def read_text(source: SourceFile) -> tuple[str | None, list[Diagnostic]]:
     if controls:
         return None, controls
     return text, []
+
+
+def place_of(text: str | bytes, at: int) -> tuple[int, int]:
+    """The 1-based line and column of a position in a text (or in its bytes)."""
+    newline = b"\n" if isinstance(text, bytes) else "\n"
+    return text.count(newline, 0, at) + 1, at - (text.rfind(newline, 0, at) + 1) + 1  # type: ignore[arg-type]
 
 
 def read_limited(path: Path) -> bytes | None:
@@ -355,8 +360,8 @@ def parse_mapping(source: SourceFile, text: str, line_offset: int) -> tuple[dict
             return None, [Diagnostic(source.display, line_offset + 1, 1, ERROR, code="yaml-shape",
                                      message=f"the values are nested too deeply (more than {MAX_DEPTH} levels)")]
         except yaml.reader.ReaderError as exc:  # a character YAML refuses that read_text let through
-            line = text.count("\n", 0, exc.position) + 1 + line_offset
-            col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+            line, col = place_of(text, exc.position)
+            line += line_offset
             code = exc.character if isinstance(exc.character, int) else ord(exc.character or "?")
             return None, [Diagnostic(source.display, line, col, ERROR, code="control-character",
                                      message=f"the file contains a character that YAML does not allow "
