@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 from .config import Config
 from .cache import ParseCache, digest
 from .content import ID_RE, Discovery, SourceFile, place_of, read_course, read_limited, read_yaml_file
-from .diagnostics import ERROR, WARNING, Diagnostic
+from .diagnostics import ERROR, WARNING, Diagnostic, shortened
 from .facets import Facet, build_facets
 from .markup import MarkdownRenderer, has_scheme, image_lines, links_shown_as_text, rewrite_links
 from .model import Course, Institution
@@ -99,19 +99,19 @@ def _links(source: SourceFile, institution_id: str, body: str, body_line: int,
         target = _course_file(href, institution_id)
         if href.startswith("//"):
             diags.append(Diagnostic(source.display, line, col, ERROR, code="bad-link",
-                                    message=f"the link '{_short(href)}' has no https: at its start",
-                                    hint=f"write it as https:{_short(href)}"))
+                                    message=f"the link '{_quoted(href)}' has no https: at its start",
+                                    hint=f"write it as https:{_quoted(href)}"))
             return None
         if target is None:
             diags.append(Diagnostic(source.display, line, col, ERROR, code="bad-link",
-                                    message=f"the link '{_short(href)}' goes nowhere on the catalogue: a link in a "
+                                    message=f"the link '{_quoted(href)}' goes nowhere on the catalogue: a link in a "
                                             "description needs a full address",
                                     hint="start it with https://, or link another course by its file name, like "
                                          "other-course.md"))
             return None
         if not target:
             diags.append(Diagnostic(source.display, line, col, ERROR, code="bad-link",
-                                    message=f"the link '{_short(href)}' is to a file that is not a course",
+                                    message=f"the link '{_quoted(href)}' is to a file that is not a course",
                                     hint="link another course by its file name: other-course.md for one of your "
                                          "institution's, ../institution-id/course.md for another institution's"))
             return None
@@ -125,11 +125,11 @@ def _links(source: SourceFile, institution_id: str, body: str, body_line: int,
         if reference is None:
             why, hint = "a space between ] and ( makes it text", "remove the space"
         else:
-            why = f"no line gives the address of [{_short(reference)}]"
-            hint = f"add a line like [{_short(reference)}]: https://… below the paragraph, or write the link as " \
+            why = f"no line gives the address of [{_quoted(reference)}]"
+            hint = f"add a line like [{_quoted(reference)}]: https://… below the paragraph, or write the link as " \
                    "[text](https://…)"
         diags.append(Diagnostic(source.display, line, col, WARNING, code="link-as-text",
-                                message=f"'{_short(shown)}' is shown as text, not as a link: {why}", hint=hint))
+                                message=f"'{_quoted(shown)}' is shown as text, not as a link: {why}", hint=hint))
     return body_html, tuple(found), diags
 
 
@@ -151,6 +151,10 @@ def _course_file(href: str, institution_id: str) -> str | None:
     return f"{parts[0]}/{parts[1][:-3]}"
 
 
+def _quoted(text: str) -> str:
+    return shortened(text, 60)  # (addresses: longer than the values quoted elsewhere, kept as written)
+
+
 def _place_in_body(body: str, text: str, body_line: int) -> tuple[int, int]:
     """The file line and column where `text` first appears in the description (its first line if nowhere)."""
     at = body.find(text)
@@ -158,10 +162,6 @@ def _place_in_body(body: str, text: str, body_line: int) -> tuple[int, int]:
         return body_line, 1
     line, col = place_of(body, at)
     return body_line + line - 1, col
-
-
-def _short(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _id_problems(source: SourceFile, institution_id: str, slug: str) -> list[Diagnostic]:
@@ -356,7 +356,7 @@ def _missing_link_targets(found: Discovery, courses: list[Course]) -> list[Diagn
             else:
                 hint = "check the file name"
             diags.append(Diagnostic(source, line, col, ERROR, code="bad-link",
-                                    message=f"the link '{_short(href)}' is to content/courses/{target}.md, which "
+                                    message=f"the link '{_quoted(href)}' is to content/courses/{target}.md, which "
                                             "does not exist", hint=hint))
     return diags
 

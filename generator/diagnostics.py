@@ -62,6 +62,11 @@ def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
     return any(d.is_error for d in diagnostics)
 
 
+def shortened(text: str, limit: int = 40) -> str:
+    """A text quoted in a message, cut to `limit` characters with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def display_path(path: Path, root: Path | None = None) -> str:
     """A path as partners see it: relative to the working directory when inside it, with forward slashes."""
     path = Path(path)

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pycountry
 
 from .content import Document, Value
-from .diagnostics import ERROR, WARNING, Diagnostic
+from .diagnostics import ERROR, WARNING, Diagnostic, shortened
 
 MAX_TEXT = 5000  # any single text value; longer is surely a mistake (or an attack)
 MAX_LIST = 50
@@ -314,8 +314,7 @@ def _type_name(value: Any, raw: str | None = None) -> str:
 
 
 def _short(text: str, limit: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shortened(" ".join(text.split()), limit)
 
 
 def _wrong_type(c: Checker, spec: FieldSpec, v: Value, expected: str) -> None:
