@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 from .config import Config
 from .cache import ParseCache, digest
-from .content import ID_RE, Discovery, SourceFile, place_of, read_course, read_limited, read_yaml_file
+from .content import ID_RE, Discovery, Document, SourceFile, place_of, read_course, read_limited, read_yaml_file
 from .diagnostics import ERROR, WARNING, Diagnostic, shortened
 from .facets import Facet, build_facets
 from .markup import MarkdownRenderer, has_scheme, image_lines, links_shown_as_text, rewrite_links
@@ -65,20 +65,26 @@ def parse_course(source: SourceFile, renderer: MarkdownRenderer, digest: str = "
     if any(d.code == "body-too-complex" for d in diags):
         return None, diags
     # rendered even when the fields have errors: its links' problems are told at once too
-    try:
-        body_html = renderer.render(doc.body)
-    except Exception as exc:  # noqa: BLE001 — Python-Markdown can fail on pathological input: report, never crash
-        return None, diags + [Diagnostic(source.display, doc.body_line, 1, ERROR, code="body-too-complex",
-                                         message=f"the course description cannot be rendered ({type(exc).__name__})",
-                                         hint="simplify its structure: fewer nested lists and quotes")]
-    body_html, course_links, link_problems = _links(source, institution_id, doc.body, doc.body_line, body_html)
-    diags += link_problems
-    if any(d.is_error for d in diags):
+    body_html, course_links, description_problems = _description(source, institution_id, doc, renderer)
+    diags += description_problems
+    if body_html is None or any(d.is_error for d in diags):
         return None, diags
     course = Course(id=f"{institution_id}/{slug}", institution_id=institution_id, slug=slug, source=source.display,
                     body_html=body_html, digest=digest, title_line=doc.values["title"].line, course_links=course_links,
                     **clean)
     return course, diags
+
+
+def _description(source: SourceFile, institution_id: str, doc: Document, renderer: MarkdownRenderer
+                 ) -> tuple[str | None, tuple[tuple[str, str, int, int], ...], list[Diagnostic]]:
+    """A course's description rendered, its links checked (see `_links`); no HTML when it cannot be rendered."""
+    try:
+        body_html = renderer.render(doc.body)
+    except Exception as exc:  # noqa: BLE001 — Python-Markdown can fail on pathological input: report, never crash
+        return None, (), [Diagnostic(source.display, doc.body_line, 1, ERROR, code="body-too-complex",
+                                     message=f"the course description cannot be rendered ({type(exc).__name__})",
+                                     hint="simplify its structure: fewer nested lists and quotes")]
+    return _links(source, institution_id, doc.body, doc.body_line, body_html)
 
 
 def _links(source: SourceFile, institution_id: str, body: str, body_line: int,
@@ -96,12 +102,12 @@ def _links(source: SourceFile, institution_id: str, body: str, body_line: int,
         if not href or href.startswith("#") or has_scheme(href):
             return None
         line, col = _place_in_body(body, href, body_line)
-        target = _course_file(href, institution_id)
         if href.startswith("//"):
             diags.append(Diagnostic(source.display, line, col, ERROR, code="bad-link",
                                     message=f"the link '{_quoted(href)}' has no https: at its start",
                                     hint=f"write it as https:{_quoted(href)}"))
             return None
+        target = _course_file(href, institution_id)
         if target is None:
             diags.append(Diagnostic(source.display, line, col, ERROR, code="bad-link",
                                     message=f"the link '{_quoted(href)}' goes nowhere on the catalogue: a link in a "
@@ -366,11 +372,7 @@ def _failed_file_links(source: SourceFile, renderer: MarkdownRenderer) -> tuple[
     doc, problems = read_course(source)
     if doc is None or ".md" not in doc.body.lower() or any(d.code == "body-too-complex" for d in problems):
         return ()  # (most descriptions link no course: they are not rendered again)
-    try:
-        body_html = renderer.render(doc.body)
-    except Exception:  # noqa: BLE001 — reported by parsing already
-        return ()
-    return _links(source, source.path.parent.name, doc.body, doc.body_line, body_html)[1]
+    return _description(source, source.path.parent.name, doc, renderer)[1]
 
 
 def _copied_courses(courses: list[Course]) -> list[Diagnostic]:
