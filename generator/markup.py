@@ -240,6 +240,8 @@ def links_shown_as_text(body_html: str) -> list[tuple[str, str | None]]:
     """Links Python-Markdown left as text, as (the text shown, the reference): a reference whose address is given
     nowhere ([text][ref], [text][]), and, with None, a space between ] and ( ([text] (https://...)). Code is left
     alone."""
+    if "[" not in body_html and "&" not in body_html:  # (no bracket, written or as an entity: most descriptions)
+        return []
     text = html.unescape(_TAG_RE.sub("", _CODE_RE.sub("", body_html)))
     found: list[tuple[str, str | None]] = [(m.group(0), m.group(2) or m.group(1))
                                            for m in _UNDEFINED_REFERENCE_RE.finditer(text)]
