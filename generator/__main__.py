@@ -1,4 +1,4 @@
 """`python -m generator` runs the `catalogue` command."""
-from .cli import run
+from generator.cli import run
 
 run()

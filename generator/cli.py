@@ -7,11 +7,11 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__
-from .build import build, check
-from .diagnostics import (ContentError, GithubReporter, JsonReporter, Reporter, TextReporter, UsageError,
+from generator import __version__
+from generator.engine.build import build, check
+from generator.diagnostics import (ContentError, GithubReporter, JsonReporter, Reporter, TextReporter, UsageError,
                           display_path, has_errors)
-from .scaffold import create_course
+from generator.content.scaffold import create_course
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ def run_new(args: argparse.Namespace) -> int:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    from .serve import serve  # watchdog and the server are needed only here
+    from generator.serve.preview import serve  # watchdog and the server are needed only here
     try:
         serve(args.source, args.host, args.port, announce=lambda line: print(line, file=sys.stderr, flush=True))
     except KeyboardInterrupt:  # Ctrl-C is how a preview ends: before it was fully started, too

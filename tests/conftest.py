@@ -13,8 +13,8 @@ from typing import Callable, Iterator, Mapping
 
 import pytest
 
-from generator import search
-from generator.build import BuildResult, build
+from generator.fast import pagefind as search
+from generator.engine.build import BuildResult, build
 
 ROOT = Path(__file__).resolve().parent.parent
 SITES = Path(__file__).resolve().parent / "sites"

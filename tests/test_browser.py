@@ -98,7 +98,7 @@ def test_keyboard_skip_link_and_visible_focus(sample_build, serve, page):
 
 
 def test_site_works_under_a_sub_path(basic_build, serve, page, tmp_path):
-    from generator.build import build
+    from generator.engine.build import build
     from .conftest import SITES
     out = tmp_path / "out"
     build(SITES / "basic", out, base_url="https://example.org/catalogue/")

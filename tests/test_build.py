@@ -12,7 +12,7 @@ from urllib.parse import urljoin
 import pytest
 import yaml
 
-from generator.build import build
+from generator.engine.build import build
 from generator.diagnostics import ContentError
 
 from .conftest import COURSE, ROOT, SITES, copy_site
@@ -304,7 +304,7 @@ def test_sample_catalogue_builds_cleanly(sample_build):
 
 
 def test_sample_catalogue_uses_every_field_and_value(sample_build):
-    from generator.schema import COURSE_FIELDS
+    from generator.content.schema import COURSE_FIELDS
     _, result = sample_build
     courses = result.catalogue.courses
     for spec in COURSE_FIELDS:
@@ -324,7 +324,7 @@ def test_sample_site_is_the_default_source(tmp_path, chdir_to):
 
 
 def test_parallel_parsing_gives_the_same_site_as_serial(make_site, tmp_path, monkeypatch):
-    from generator import catalogue
+    from generator.content import catalogue
     files = {f"content/courses/test-institute/course-{i:03d}.md": COURSE.replace("A Test Course", f"Course {i}")
              for i in range(12)}
     files["content/courses/test-institute/broken.md"] = COURSE.replace("credits: 2", "credits: 0")
@@ -347,7 +347,7 @@ def test_the_site_is_marked_as_a_tree_of_its_own_where_the_file_system_allows(tm
     import fcntl
     import struct
 
-    from generator import output
+    from generator.engine import output
 
     def flags(folder: Path) -> int:
         fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import reference, schema
+from generator.content import reference
+from generator.content import schema
 
 DOCS = reference.documents()
 
@@ -13,7 +14,7 @@ DOCS = reference.documents()
 @pytest.mark.parametrize("path", DOCS, ids=[p.name for p in DOCS])
 def test_generated_tables_are_current(path: Path):
     text = path.read_text(encoding="utf-8")
-    assert reference.refresh(text) == text, f"run `python -m generator.reference` to update {path.name}"
+    assert reference.refresh(text) == text, f"run `python -m generator.content.reference` to update {path.name}"
 
 
 def test_the_guide_documents_every_field_and_value():

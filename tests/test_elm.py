@@ -13,9 +13,10 @@ import pytest
 import rdflib
 import yaml
 
-from generator import elm, elm_extract
-from generator.identity import course_iri, institution_iri
-from generator.model import Course
+from generator.site import elm
+from generator.site import elm_extract
+from generator.content.identity import course_iri, institution_iri
+from generator.content.model import Course
 
 from .varied_site import varied_courses
 
@@ -153,7 +154,7 @@ def test_the_specification_also_meets_its_deactivated_shape(sample, strict_shape
 
 
 def test_a_minimal_course_conforms(make_site, shapes):
-    from generator.build import load
+    from generator.engine.build import load
     catalogue, _ = load(make_site())
     [(course, document)] = documents(catalogue)
     assert course.isced_f is None and course.fee is None and course.start_date is None
@@ -164,7 +165,7 @@ def test_a_minimal_course_conforms(make_site, shapes):
 
 @pytest.mark.parametrize("base_url", [None, "https://example.org/sub/path/"])
 def test_courses_using_every_value_conform(make_site, shapes, base_url):
-    from generator.build import load
+    from generator.engine.build import load
     catalogue, _ = load(make_site(varied_courses()), base_url)
     assert len(catalogue.listed) == 11
     for course, document in documents(catalogue):
@@ -296,11 +297,11 @@ def test_the_embedded_context_and_code_lists_are_the_standards():
     need_standard()
     data = ROOT / "generator" / "data"
     for name, text in elm_extract.extracted(STANDARD).items():
-        assert (data / name).read_text(encoding="utf-8") == text, "run `python -m generator.elm_extract`"
+        assert (data / name).read_text(encoding="utf-8") == text, "run `python -m generator.site.elm_extract`"
 
 
 def test_every_concept_the_export_uses_is_in_the_code_lists():
-    from generator.schema import isced_fields
+    from generator.content.schema import isced_fields
     index = {uri for concepts in elm.vocabularies().values() for uri in concepts}
     used = ({elm.ECTS, elm.COURSE_TYPE} | set(elm.MODES.values())
             | {uri for uris in elm.TARGET_GROUPS.values() for uri in uris}

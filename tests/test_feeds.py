@@ -15,10 +15,10 @@ import pytest
 import yaml
 from hypothesis import given, strategies as st
 
-from generator import feeds
-from generator.build import load
-from generator.feeds import fold
-from generator.identity import course_iri
+from generator.site import feeds
+from generator.engine.build import load
+from generator.site.feeds import fold
+from generator.content.identity import course_iri
 
 from .conftest import COURSE
 from .varied_site import varied_courses
@@ -259,7 +259,7 @@ def test_csv_rows_agree_with_the_content_files(sample):
 
 
 def test_csv_header_is_the_documented_columns_and_follows_courses_json():
-    from generator.render import COURSES_JSON_FIELDS
+    from generator.site.render import COURSES_JSON_FIELDS
     names = [name for name, _ in feeds.CSV_COLUMNS]
     assert names[:5] == ["id", "url", "institution_id", "institution_name", "institution_country"]
     assert tuple(names[5:]) == COURSES_JSON_FIELDS

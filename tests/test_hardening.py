@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from generator.build import build, check
+from generator.engine.build import build, check
 from generator.diagnostics import ContentError
 
 from .conftest import COURSE, ROOT, SITES, copy_site, headers_rules, rule_matches, site_headers
@@ -455,8 +455,8 @@ def test_front_matter_limits_each_give_one_clear_diagnostic(make_site, front, co
 
 def test_front_matter_nesting_is_refused_by_the_pure_python_parser_too(make_site, monkeypatch):
     import yaml
-    import generator.content
-    monkeypatch.setattr(generator.content, "Loader", yaml.SafeLoader)
+    import generator.content.files
+    monkeypatch.setattr(generator.content.files, "Loader", yaml.SafeLoader)
     for depth in (20, 3000):
         site = make_site({"content/courses/test-institute/test-course.md":
                           COURSE.replace("---\n", "---\nnested: " + "[" * depth + "]" * depth + "\n", 1)})
@@ -483,13 +483,13 @@ def test_markdown_that_would_hang_or_crash_the_renderer_gets_a_diagnostic(make_s
 
 
 def test_markdown_recursion_is_never_a_crash():
-    from generator.markup import MarkdownRenderer
+    from generator.content.markup import MarkdownRenderer
     html = MarkdownRenderer().render("term\n: <script>definition</script>\n" * 600)  # past body_problems' limit
     assert "definition" in html and "<script" not in html
 
 
 def test_every_limit_leaves_real_course_descriptions_alone():
-    from generator.markup import body_problems
+    from generator.content.markup import body_problems
     for path in sorted((ROOT / "content/courses").glob("*/*.md")):
         assert body_problems(path.read_text(encoding="utf-8").split("\n---\n", 1)[1]) == [], path
 
@@ -620,7 +620,7 @@ def test_a_build_killed_at_any_moment_leaves_a_complete_earlier_build(tmp_path):
 
 
 def test_the_previous_output_is_removed_by_a_process_of_its_own(tmp_path):
-    from generator.output import publish, stage
+    from generator.engine.output import publish, stage
     out = tmp_path / "out"
     publish(stage(out, {"index.html": b"first"}), out)
     publish(stage(out, {"index.html": b"second", **{f"page/{n}/index.html": b"x" for n in range(2000)}}), out)
@@ -634,7 +634,7 @@ def test_the_previous_output_is_removed_by_a_process_of_its_own(tmp_path):
 
 
 def test_readers_never_see_the_output_folder_missing_while_it_is_replaced(tmp_path):
-    from generator.output import publish, stage
+    from generator.engine.output import publish, stage
     out = tmp_path / "out"
     publish(stage(out, {"index.html": b"first"}), out)
     seen_missing = []
@@ -681,10 +681,10 @@ def test_builds_in_other_folders_at_other_times_are_byte_identical_and_leak_no_p
 
 from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402 — only these tests need it
 
-from generator.catalogue import parse_course, parse_institution  # noqa: E402
-from generator.content import SourceFile  # noqa: E402
-from generator.markup import MarkdownRenderer  # noqa: E402
-from generator.schema import COURSE_FIELDS, INSTITUTION_FIELDS  # noqa: E402
+from generator.content.catalogue import parse_course, parse_institution  # noqa: E402
+from generator.content.files import SourceFile  # noqa: E402
+from generator.content.markup import MarkdownRenderer  # noqa: E402
+from generator.content.schema import COURSE_FIELDS, INSTITUTION_FIELDS  # noqa: E402
 
 VECTORS = ["<script>alert(1)</script>", "</script><script>window.__pwned=1</script>", "javascript:alert(1)",
            "<img src=x onerror=alert(1)>", "<svg onload=alert(1)>", "\"><a href=javascript:alert(1)>", "'", '"',

@@ -11,9 +11,12 @@ import time
 
 import pytest
 
-from generator import build as build_module, cache, render as render_module, search
-from generator.build import build
-from generator.cache import CACHE_DIR
+from generator.engine import build as build_module
+from generator.engine import cache
+from generator.site import render as render_module
+from generator.fast import pagefind as search
+from generator.engine.build import build
+from generator.engine.cache import CACHE_DIR
 from generator.diagnostics import ContentError
 
 from .conftest import COURSE, copy_site
@@ -258,7 +261,7 @@ def test_one_edit_makes_only_its_search_shard_anew(site, tmp_path, monkeypatch):
 def test_a_rebuild_gives_way_to_its_search_index_and_takes_its_place_back(site, tmp_path, monkeypatch):
     import threading
 
-    from generator import build as build_module
+    from generator.engine import build as build_module
 
     seen, switching = [], []
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import build
+from generator.engine.build import build
 from generator.cli import main
 from generator.diagnostics import ContentError
 

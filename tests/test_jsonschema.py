@@ -10,10 +10,10 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 
-from generator.build import check
-from generator.jsonschema import course_json_schema, write_json_schema_bytes
-from generator.scaffold import course_template
-from generator.schema import COURSE_FIELDS
+from generator.engine.build import check
+from generator.site.jsonschema import course_json_schema, write_json_schema_bytes
+from generator.content.scaffold import course_template
+from generator.content.schema import COURSE_FIELDS
 
 from .conftest import COURSE, ROOT, SITES
 from .test_scaffold import FILLED, fill

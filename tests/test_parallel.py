@@ -20,9 +20,9 @@ pytestmark = pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one processor
 BUILD = textwrap.dedent("""
     import json, sys
     from pathlib import Path
-    import generator.catalogue as catalogue, generator.parallel as parallel, generator.render as render
+    import generator.content.catalogue as catalogue, generator.fast.parallel as parallel, generator.site.render as render
     catalogue.PARALLEL_FROM = parallel.PARALLEL_FROM = render.PARALLEL_FROM = 1
-    from generator.build import build
+    from generator.engine.build import build
     from generator.diagnostics import ContentError
     try:
         build(Path(sys.argv[1]), Path(sys.argv[2]), use_cache=False)
@@ -65,7 +65,7 @@ def test_a_template_error_in_a_forked_process_is_reported_at_its_line(tmp_path):
 def test_shares_come_back_in_order_and_a_failed_or_lost_share_is_run_again_here():
     script = textwrap.dedent("""
         import functools, os
-        import generator.parallel as parallel
+        import generator.fast.parallel as parallel
         parallel.PARALLEL_FROM = 1
         jobs = [functools.partial(pow, i, 2) for i in range(1001)]
         assert parallel.run_all(jobs) == [i * i for i in range(1001)], "order"

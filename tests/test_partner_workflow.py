@@ -7,7 +7,7 @@ import subprocess
 import pytest
 import yaml
 
-from generator.build import check
+from generator.engine.build import check
 
 from .conftest import COURSE, INSTITUTION, ROOT, write_files
 

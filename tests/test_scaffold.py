@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.build import build, check
+from generator.engine.build import build, check
 from generator.cli import main
-from generator.scaffold import course_template, create_course, slugify
-from generator.schema import COURSE_FIELDS
+from generator.content.scaffold import course_template, create_course, slugify
+from generator.content.schema import COURSE_FIELDS
 
 from .conftest import ROOT
 
@@ -215,4 +215,4 @@ def test_source_option_writes_into_that_site(make_site, capsys):
 def test_the_guide_holds_the_current_template():
     guide = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
     expected = f"```markdown\n{course_template('Your course title')}```\n"
-    assert expected in guide, "run `python -m generator.reference` to update CONTRIBUTING.md"
+    assert expected in guide, "run `python -m generator.content.reference` to update CONTRIBUTING.md"

@@ -12,8 +12,8 @@ from urllib.parse import urlencode
 import pytest
 import yaml
 
-from generator import search
-from generator.build import build
+from generator.fast import pagefind as search
+from generator.engine.build import build
 
 from .conftest import ROOT, SITES
 

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 import rdflib
 
-from generator import structured
-from generator.elm import hours
-from generator.build import load
-from generator.identity import course_iri
+from generator.site import structured
+from generator.site.elm import hours
+from generator.engine.build import load
+from generator.content.identity import course_iri
 
 from .varied_site import varied_courses
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from generator import words
+from generator.site import words
 from generator.cli import main
-from generator.content import SourceFile, read_course, read_yaml_file
+from generator.content.files import SourceFile, read_course, read_yaml_file
 from generator.diagnostics import Diagnostic, GithubReporter, JsonReporter, TextReporter, UsageError
-from generator.markup import MarkdownRenderer, image_lines, new_markdown, sanitise, without_heading
-from generator.output import MARKER, check_destination, recover, write_site
+from generator.content.markup import MarkdownRenderer, image_lines, new_markdown, sanitise, without_heading
+from generator.engine.output import MARKER, check_destination, recover, write_site
 
 from .conftest import COURSE
 
@@ -248,7 +248,7 @@ def test_python_dash_m_runs_the_cli(make_site):
                                           ("x?cc=victim@evil.example.org", False), ("a&b@x.org", False),
                                           ("a%0Ab@x.org", False), ("a/b@x.org", False), ("a@b", False)])
 def test_contact_addresses_cannot_smuggle_mailto_parameters(make_site, chdir_to, address, ok):
-    from generator.build import check
+    from generator.engine.build import check
     site = make_site({"content/courses/test-institute/test-course.md":
                       COURSE.replace("enrol_url:", f"contact: \"{address}\"\nenrol_url:")})
     chdir_to(site)
@@ -257,7 +257,7 @@ def test_contact_addresses_cannot_smuggle_mailto_parameters(make_site, chdir_to,
 
 
 def test_a_file_given_in_pieces_is_written_and_recognised_as_its_whole_bytes(tmp_path):
-    from generator.output import Sink, content_hash
+    from generator.engine.output import Sink, content_hash
 
     pieces = [b'{"@graph":[\n', b'{"a":1}', b",\n", b'{"b":2}', b"\n]}\n"]
     whole = b"".join(pieces)
@@ -295,7 +295,7 @@ def test_a_description_does_not_repeat_the_heading_above_it(body, kept):
     ("stackability: stackable\n", None),
 ])
 def test_stackable_towards_needs_a_stackable_course(make_site, stackability, hint):
-    from generator.build import check
+    from generator.engine.build import check
     site = make_site({"content/courses/test-institute/test-course.md": COURSE.replace(
         "enrol_url:", f"{stackability}stackable_towards: A certificate\nenrol_url:")})
     found = [d for d in check(site) if d.code == "stackability"]
@@ -309,12 +309,12 @@ def test_stackable_towards_needs_a_stackable_course(make_site, stackability, hin
     ("other.html", None), ("/facility", None), ("docs/", None),
 ])
 def test_a_link_to_a_course_file_names_its_course(href, target):
-    from generator.catalogue import _course_file
+    from generator.content.catalogue import _course_file
     assert _course_file(href, "inst") == target
 
 
 def test_link_addresses_are_rewritten_escaped_and_others_kept():
-    from generator.markup import rewrite_links
+    from generator.content.markup import rewrite_links
     body = '<p><a href="a.md?x=1&amp;y=2">one</a> <a title="t" href="https://x.org/?a&amp;b">two</a> <a>three</a></p>'
     seen = []
     out = rewrite_links(body, lambda href: seen.append(href) or ('../../i/a/"<&' if href.endswith("y=2") else None))
@@ -351,7 +351,7 @@ def test_a_reader_that_goes_away_gets_no_traceback(make_site):
 
 
 def test_links_left_as_text_are_found_outside_code():
-    from generator.markup import links_shown_as_text
+    from generator.content.markup import links_shown_as_text
     html = MarkdownRenderer().render("See [the guide][g], [it][] and [x] (https://x.org).\n\n`[a][b]` and [ok][r]\n\n"
                                      "    [c][d]\n\n[r]: https://r.org")
     assert links_shown_as_text(html) == [("[the guide][g]", "g"), ("[it][]", "it"), ("[x] (https://x.org)", None)]

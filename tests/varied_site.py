@@ -2,7 +2,7 @@
 exports are tested on content unlike the sample's."""
 from __future__ import annotations
 
-from generator.schema import ADMISSIONS, AUDIENCES, MODES, STACKABILITY, STATUSES, SUPERVISION
+from generator.content.schema import ADMISSIONS, AUDIENCES, MODES, STACKABILITY, STATUSES, SUPERVISION
 
 
 def varied_courses() -> dict[str, str]:

@@ -13,8 +13,8 @@ import tempfile
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from .cache import digest
-from .output import marker_token, unchanged
+from generator.engine.cache import digest
+from generator.engine.output import marker_token, unchanged
 
 log = logging.getLogger(__name__)
 

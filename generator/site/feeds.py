@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
-from . import words
-from .catalogue import Catalogue
-from .elm import decimal
-from .identity import course_iri, file_iri, page_url
-from .model import Course, Institution
+from generator.site import words
+from generator.content.catalogue import Catalogue
+from generator.site.elm import decimal
+from generator.content.identity import course_iri, file_iri, page_url
+from generator.content.model import Course, Institution
 
 ATOM = "http://www.w3.org/2005/Atom"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"

@@ -40,10 +40,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Awaitable, Callable, Sequence
 
-from .config import Config
-from .diagnostics import ContentError, Diagnostic
-from .facets import table_digest
-from .output import link_file
+from generator.content.config import Config
+from generator.diagnostics import ContentError, Diagnostic
+from generator.content.facets import table_digest
+from generator.engine.output import link_file
 
 log = logging.getLogger(__name__)
 

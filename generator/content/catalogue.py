@@ -18,15 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .config import Config
-from .cache import ParseCache, digest
-from .content import ID_RE, Discovery, Document, SourceFile, place_of, read_course, read_limited, read_yaml_file
-from .diagnostics import ERROR, WARNING, Diagnostic, shortened
-from .facets import Facet, build_facets
-from .markup import MarkdownRenderer, has_scheme, image_lines, links_shown_as_text, rewrite_links
-from .model import Course, Institution
-from .parallel import can_fork, run_all
-from .schema import COURSE_FIELDS, INSTITUTION_FIELDS, Checker, check_course_rules
+from generator.content.config import Config
+from generator.engine.cache import ParseCache, digest
+from generator.content.files import ID_RE, Discovery, Document, SourceFile, place_of, read_course, read_limited, read_yaml_file
+from generator.diagnostics import ERROR, WARNING, Diagnostic, shortened
+from generator.content.facets import Facet, build_facets
+from generator.content.markup import MarkdownRenderer, has_scheme, image_lines, links_shown_as_text, rewrite_links
+from generator.content.model import Course, Institution
+from generator.fast.parallel import can_fork, run_all
+from generator.content.schema import COURSE_FIELDS, INSTITUTION_FIELDS, Checker, check_course_rules
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +185,7 @@ def _id_problems(source: SourceFile, institution_id: str, slug: str) -> list[Dia
 
 
 def _suggest_id(name: str) -> str:
-    from .scaffold import slugify  # the scaffold's slugs know the partners' alphabets
+    from generator.content.scaffold import slugify  # the scaffold's slugs know the partners' alphabets
     return slugify(name) or "my-course"
 
 

@@ -11,11 +11,11 @@ from urllib.parse import urljoin
 
 from markupsafe import Markup
 
-from . import words
-from .config import Config
-from .elm import EQF, ISCED_F, decimal, hours
-from .identity import course_iri, institution_iri, page_url
-from .model import Course, Institution
+from generator.site import words
+from generator.content.config import Config
+from generator.site.elm import EQF, ISCED_F, decimal, hours
+from generator.content.identity import course_iri, institution_iri, page_url
+from generator.content.model import Course, Institution
 
 SCHEMA_MODES = {"online": "Online", "on-site": "Onsite", "blended": "Blended"}  # schema.org's courseMode words
 EQF_SCHEME = EQF + "25831c2"

@@ -10,8 +10,10 @@ from functools import lru_cache
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from . import schema, words
-from .model import Course, Institution
+from generator.content import schema
+
+from generator.site import words
+from generator.content.model import Course, Institution
 
 # (upper bound, label): a course goes to the first bucket whose bound it does not exceed, so 2.5 is in 3–5
 CREDIT_BUCKETS = ((2, "1–2"), (5, "3–5"), (10, "6–10"), (30, "11–30"), (60, "31–60"))

@@ -34,9 +34,9 @@ CACHE_DIR = ".catalogue-cache"
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """A hash of the generator's own code and data: a new version of any of it invalidates every cache."""
-    from . import __version__
+    from generator import __version__
     digest = hashlib.sha256(__version__.encode())
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent
     for path in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".json") and p.is_file()):
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())

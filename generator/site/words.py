@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from . import schema
-from .model import Course
+from generator.content import schema
+from generator.content.model import Course
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")

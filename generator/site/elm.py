@@ -9,7 +9,7 @@ every sample course against them.
 Values use the EU controlled vocabularies (EQF, ECTS, modes, target groups, ISCED-F, and the Publications
 Office's language, country and currency tables). The JSON-LD context is embedded in every document, so
 reading one needs no network: `generator/data/elm-context.json` holds the official context's entries for
-the terms below (written by `python -m generator.elm_extract`).
+the terms below (written by `python -m generator.site.elm_extract`).
 """
 from __future__ import annotations
 
@@ -21,12 +21,12 @@ from typing import Any, Sequence
 
 import pycountry
 
-from . import words
-from .catalogue import Catalogue
-from .config import Config
-from .identity import URN, course_iri, institution_iri, page_url
-from .model import Course, Institution
-from .schema import COURSE_FIELDS
+from generator.site import words
+from generator.content.catalogue import Catalogue
+from generator.content.config import Config
+from generator.content.identity import URN, course_iri, institution_iri, page_url
+from generator.content.model import Course, Institution
+from generator.content.schema import COURSE_FIELDS
 
 # Terms of the official context this export uses. Three properties are written as compact IRIs instead,
 # because the official context lacks them or maps them otherwise than the shapes expect:

@@ -19,20 +19,24 @@ from typing import Any, Callable, Iterator, Sequence
 
 import jinja2
 
-from . import __version__, markup, words
-from .cache import ParseCache, code_fingerprint, digest
-from .catalogue import Catalogue
-from .config import PACKAGE_THEMES, Config
-from .diagnostics import ContentError, Diagnostic, display_path
-from .elm import catalogue_document as elm_catalogue_document, catalogue_pieces as elm_catalogue_pieces, \
+from generator import __version__
+
+from generator.content import markup
+
+from generator.site import words
+from generator.engine.cache import ParseCache, code_fingerprint, digest
+from generator.content.catalogue import Catalogue
+from generator.content.config import PACKAGE_THEMES, Config
+from generator.diagnostics import ContentError, Diagnostic, display_path
+from generator.site.elm import catalogue_document as elm_catalogue_document, catalogue_pieces as elm_catalogue_pieces, \
     course_document as elm_course_document, node_json as elm_node_json
-from .feeds import calendar_ics, course_calendar_ics, course_calendar_path, course_events, courses_csv, csv_row, \
+from generator.site.feeds import calendar_ics, course_calendar_ics, course_calendar_path, course_events, courses_csv, csv_row, \
     feed_entry, feed_files
-from .jsonschema import write_json_schema_bytes
-from .structured import course_open_graph, course_schema_org, json_ld_script, open_graph
-from .facets import browse_index, card
-from .model import Course
-from .parallel import PARALLEL_FROM, run_all
+from generator.site.jsonschema import write_json_schema_bytes
+from generator.site.structured import course_open_graph, course_schema_org, json_ld_script, open_graph
+from generator.content.facets import browse_index, card
+from generator.content.model import Course
+from generator.fast.parallel import PARALLEL_FROM, run_all
 
 log = logging.getLogger(__name__)
 

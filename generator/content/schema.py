@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 
 import pycountry
 
-from .content import Document, Value
-from .diagnostics import ERROR, WARNING, Diagnostic, shortened
+from generator.content.files import Document, Value
+from generator.diagnostics import ERROR, WARNING, Diagnostic, shortened
 
 MAX_TEXT = 5000  # any single text value; longer is surely a mistake (or an attack)
 MAX_LIST = 50

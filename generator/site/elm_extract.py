@@ -1,6 +1,6 @@
 """ELM data extraction: copy what the ELM export needs from the standard's files into generator/data/, once.
 
-    python -m generator.elm_extract [path/to/shared/standards/elm]
+    python -m generator.site.elm_extract [path/to/shared/standards/elm]
 
 The build never reads the standard's files (nor the network): it reads the two JSON files this writes,
 which are committed. `tests/test_elm.py` fails when they no longer match the standard's files.
@@ -20,8 +20,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-DATA = Path(__file__).resolve().parent / "data"
-DEFAULT_SOURCE = Path(__file__).resolve().parent.parent.parent / "shared" / "standards" / "elm"
+DATA = Path(__file__).resolve().parents[1] / "data"
+DEFAULT_SOURCE = Path(__file__).resolve().parents[3] / "shared" / "standards" / "elm"
 CONTEXT_FILE = "edc-ap-context.jsonld"
 CODE_LISTS = ("eqf.xsd", "europass-modes.xsd", "europass-target-groups.xsd", "credit-points.xsd",
               "europass-learning-opportunity-types.xsd", "europass-learning-schedule-types.xsd", "isced-f.xsd")
@@ -58,7 +58,7 @@ def vocabularies(source: Path) -> dict[str, Any]:
 
 def extracted(source: Path) -> dict[str, str]:
     """The data files' text, as this module writes them."""
-    from .elm import CONTEXT_TERMS  # the export decides which terms it needs
+    from generator.site.elm import CONTEXT_TERMS  # the export decides which terms it needs
     return {"elm-context.json": dump({"@context": context(source, CONTEXT_TERMS)}),
             "elm-vocabularies.json": dump(vocabularies(source))}
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
-from .diagnostics import ERROR, WARNING, Diagnostic, UsageError, display_path
-from .markup import body_problems
+from generator.diagnostics import ERROR, WARNING, Diagnostic, UsageError, display_path
+from generator.content.markup import body_problems
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from .diagnostics import UsageError, display_path
+from generator.diagnostics import UsageError, display_path
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ not depend on where the files end up, so identifiers never change between builds
 """
 from __future__ import annotations
 
-from .config import Config
-from .model import Course, Institution
+from generator.content.config import Config
+from generator.content.model import Course, Institution
 
 URN = "urn:microcredential"
 

@@ -15,15 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .catalogue import Catalogue, cross_check, index, parse_all
-from .config import load_config
-from .content import discover
-from .diagnostics import ContentError, Diagnostic, has_errors
-from .cache import CACHE_DIR, ParseCache, code_fingerprint, compiled_templates, digest
-from .manifest import Manifest, file_stats, read_manifest, write_manifest
-from .output import Sink, check_destination, discard, fill, inside, mark, publish, remove, set_aside, stage
-from .search import Previous, build_index, shards_to_make
-from .render import Rendered, load_theme, render, render_data, render_site_data, theme_digest
+from generator.content.catalogue import Catalogue, cross_check, index, parse_all
+from generator.content.config import load_config
+from generator.content.files import discover
+from generator.diagnostics import ContentError, Diagnostic, has_errors
+from generator.engine.cache import CACHE_DIR, ParseCache, code_fingerprint, compiled_templates, digest
+from generator.engine.manifest import Manifest, file_stats, read_manifest, write_manifest
+from generator.engine.output import Sink, check_destination, discard, fill, inside, mark, publish, remove, set_aside, stage
+from generator.fast.pagefind import Previous, build_index, shards_to_make
+from generator.site.render import Rendered, load_theme, render, render_data, render_site_data, theme_digest
 
 log = logging.getLogger(__name__)
 

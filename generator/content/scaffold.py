@@ -15,9 +15,9 @@ import textwrap
 import unicodedata
 from pathlib import Path
 
-from .content import ID_RE
-from .diagnostics import UsageError, display_path
-from .schema import COURSE_FIELDS, FieldSpec, value_words
+from generator.content.files import ID_RE
+from generator.diagnostics import UsageError, display_path
+from generator.content.schema import COURSE_FIELDS, FieldSpec, value_words
 
 log = logging.getLogger(__name__)
 

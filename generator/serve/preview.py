@@ -26,17 +26,17 @@ from pathlib import Path
 from typing import Callable, Iterable
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from .cache import CACHE_DIR, ParseCache
-from .catalogue import Catalogue, cross_check, file_bytes, index, parse_course, parse_institutions
-from .cache import digest as hash_parts
-from .config import load_config
-from .content import discover
-from .diagnostics import ContentError, Diagnostic, UsageError, display_path, has_errors
-from .markup import MarkdownRenderer
-from .model import Course
-from .output import content_hash
-from .render import Page, listing_path, load_theme, render, render_data, theme_digest
-from .search import Previous, build_index
+from generator.engine.cache import CACHE_DIR, ParseCache
+from generator.content.catalogue import Catalogue, cross_check, file_bytes, index, parse_course, parse_institutions
+from generator.engine.cache import digest as hash_parts
+from generator.content.config import PACKAGE_THEMES, load_config
+from generator.content.files import discover
+from generator.diagnostics import ContentError, Diagnostic, UsageError, display_path, has_errors
+from generator.content.markup import MarkdownRenderer
+from generator.content.model import Course
+from generator.engine.output import content_hash
+from generator.site.render import Page, listing_path, load_theme, render, render_data, theme_digest
+from generator.fast.pagefind import Previous, build_index
 
 log = logging.getLogger(__name__)
 
@@ -560,7 +560,7 @@ class Watcher:
 
     def update(self) -> None:
         """Start watching folders that have appeared since (a site's own themes/, say)."""
-        package_themes = Path(__file__).resolve().parent.parent / "themes"
+        package_themes = PACKAGE_THEMES
         for folder in (self.source / "content", self.source / "themes", package_themes):
             if folder.is_dir() and folder not in self.watched:
                 self.observer.schedule(self.handler, str(folder), recursive=True)

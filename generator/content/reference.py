@@ -1,4 +1,4 @@
-"""Reference: keep the field tables in the docs generated from the schema (`python -m generator.reference`).
+"""Reference: keep the field tables in the docs generated from the schema (`python -m generator.content.reference`).
 
 Each table sits between `<!-- generated: NAME -->` and `<!-- end: NAME -->` in a Markdown file; the test
 suite fails when a table is out of date, so the guide and the validator never disagree.
@@ -9,8 +9,8 @@ import re
 import sys
 from pathlib import Path
 
-from . import schema
-from .scaffold import course_template
+from generator.content import schema
+from generator.content.scaffold import course_template
 
 TABLES = {
     "course-fields": lambda: schema.reference_table(schema.COURSE_FIELDS),
@@ -19,7 +19,7 @@ TABLES = {
     "site-fields": lambda: schema.reference_table(schema.SITE_FIELDS),
     "course-template": lambda: f"```markdown\n{course_template('Your course title')}```\n",
 }
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 _BLOCK = re.compile(r"(<!-- generated: (?P<name>[\w-]+) -->\n).*?(<!-- end: (?P=name) -->)", re.S)
 

@@ -12,8 +12,8 @@ from typing import Any, Callable
 
 import yaml
 
-from .schema import COURSE_FIELDS, MAX_LIST, MAX_TEXT, FieldSpec
-from .schema import value_words
+from generator.content.schema import COURSE_FIELDS, MAX_LIST, MAX_TEXT, FieldSpec
+from generator.content.schema import value_words
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 NON_BLANK = r"\S"  # the validator strips text: a value of only spaces is empty

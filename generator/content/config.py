@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .content import SourceFile, read_yaml_file
-from .diagnostics import Diagnostic, UsageError, display_path
-from .schema import SITE_FIELDS, Checker, normalise_base_url
+from generator.content.files import SourceFile, read_yaml_file
+from generator.diagnostics import Diagnostic, UsageError, display_path
+from generator.content.schema import SITE_FIELDS, Checker, normalise_base_url
 
 log = logging.getLogger(__name__)
 
 CONFIG_NAME = "site.yaml"
-PACKAGE_THEMES = Path(__file__).resolve().parent.parent / "themes"
+PACKAGE_THEMES = Path(__file__).resolve().parents[2] / "themes"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""How the site is made: plan every file, make those whose inputs changed, publish atomically."""

@@ -1,0 +1,1 @@
+"""Speed mechanics behind one boundary: processes, file-system tricks and the Pagefind driver."""

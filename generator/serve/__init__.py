@@ -1,0 +1,1 @@
+"""The live preview: the same engine, serving and rebuilding as files change."""

@@ -1,0 +1,1 @@
+"""What the site is: its theme, its pages and its data files."""
