@@ -23,7 +23,8 @@ from generator.engine.cache import CACHE_DIR, ParseCache, code_fingerprint, comp
 from generator.engine.manifest import Manifest, file_stats, read_manifest, write_manifest
 from generator.engine.output import Sink, check_destination, discard, fill, inside, mark, publish, remove, set_aside, stage
 from generator.fast.pagefind import Previous, build_index, shards_to_make
-from generator.site.render import Rendered, load_theme, render, render_data, render_site_data, theme_digest
+from generator.site.render import Rendered, render, render_data, render_site_data
+from generator.site.theme import load_theme, theme_digest
 
 log = logging.getLogger(__name__)
 

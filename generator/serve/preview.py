@@ -35,7 +35,8 @@ from generator.diagnostics import ContentError, Diagnostic, UsageError, display_
 from generator.content.markup import MarkdownRenderer
 from generator.content.model import Course
 from generator.engine.output import content_hash
-from generator.site.render import Page, listing_path, load_theme, render, render_data, theme_digest
+from generator.site.render import Page, listing_path, render, render_data
+from generator.site.theme import load_theme, theme_digest
 from generator.fast.pagefind import Previous, build_index
 
 log = logging.getLogger(__name__)

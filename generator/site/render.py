@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import json
 import logging
 import math
@@ -19,40 +18,23 @@ from typing import Any, Callable, Iterator, Sequence
 
 import jinja2
 
-from generator import __version__
 
-from generator.content import markup
 
-from generator.site import words
 from generator.engine.cache import ParseCache, code_fingerprint, digest
 from generator.content.catalogue import Catalogue
-from generator.content.config import PACKAGE_THEMES, Config
+from generator.site.theme import DEFAULT_THEME, Theme
 from generator.diagnostics import ContentError, Diagnostic, display_path
 from generator.site.elm import catalogue_document as elm_catalogue_document, catalogue_pieces as elm_catalogue_pieces, \
     course_document as elm_course_document, node_json as elm_node_json
 from generator.site.feeds import calendar_ics, course_calendar_ics, course_calendar_path, course_events, courses_csv, csv_row, \
     feed_entry, feed_files
 from generator.site.jsonschema import write_json_schema_bytes
-from generator.site.structured import course_open_graph, course_schema_org, json_ld_script, open_graph
+from generator.site.structured import course_open_graph, course_schema_org
 from generator.content.facets import browse_index, card
 from generator.content.model import Course
 from generator.fast.parallel import PARALLEL_FROM, run_all
 
 log = logging.getLogger(__name__)
-
-DEFAULT_THEME = PACKAGE_THEMES / "default"
-
-
-@dataclass(frozen=True)
-class Theme:
-    """A theme's templates and its static files, with content-hashed output names."""
-
-    dir: Path
-    env: jinja2.Environment
-    assets: dict[str, str]         # name in static/ → path in the site
-    static: dict[str, bytes]       # path in the site → bytes
-    digest: str                    # hash of every template and static file: any change re-renders every page
-
 
 @dataclass(frozen=True)
 class Page:
@@ -85,85 +67,6 @@ def _made(path: str, make: Callable[[], bytes], sink: Sink | None) -> Any:
     """A job's result: the file's bytes, or with a sink, what the sink said of them (all that crosses processes)."""
     data = make()
     return sink(path, data) if sink else data
-
-
-def load_theme(config: Config, compiled: Any = None) -> Theme:
-    """Read the theme's static files and set up its Jinja environment (strict: a typo fails the build).
-
-    A site's own theme only needs the templates and files it changes: the rest come from the default theme.
-    `compiled` is a Jinja bytecode cache to keep compiled templates in (see `cache.compiled_templates`).
-    """
-    layers = theme_layers(config)
-    assets, static = {}, {}
-    for layer in reversed(layers):
-        static_dir = layer / "static"
-        if not static_dir.is_dir():
-            continue
-        for path in sorted(p for p in static_dir.rglob("*") if p.is_file() and not p.name.startswith(".")):
-            name = path.relative_to(static_dir).as_posix()
-            static.pop(assets.get(name, ""), None)
-            assets[name] = _hashed_name(name, path.read_bytes())
-            static[assets[name]] = path.read_bytes()
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(layer / "templates") for layer in layers]),
-        autoescape=jinja2.select_autoescape(["html", "xml"]),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        bytecode_cache=compiled,
-    )
-    env.filters.update(words.FILTERS)
-    env.filters["json"] = _json_for_html
-    env.filters["without_heading"] = markup.without_heading
-    base = config.base_path
-
-    def asset(name: str) -> str:
-        if name not in assets:
-            raise KeyError(f"the theme has no static file '{name}'")
-        return base + assets[name]
-
-    env.globals.update(
-        site=config,
-        url=lambda path="": base + path,
-        absolute_url=lambda path="": config.base_url + path,
-        asset=asset,
-        generator_version=__version__,
-        json_ld_script=json_ld_script,
-        open_graph=open_graph,
-    )
-    return Theme(config.theme_dir, env, assets, static, theme_digest(config))
-
-
-def theme_layers(config: Config) -> list[Path]:
-    """The theme's folder, then the default theme's for what it does not provide."""
-    return [config.theme_dir] + ([DEFAULT_THEME] if config.theme_dir != DEFAULT_THEME else [])
-
-
-def theme_digest(config: Config) -> str:
-    """A hash of every file of the theme (its layers): if it is unchanged, so is every template."""
-    parts: list[bytes | str] = [config.base_url]
-    for layer in theme_layers(config):
-        for path in sorted(p for p in layer.rglob("*") if p.is_file()):
-            parts += [path.relative_to(layer).as_posix(), path.read_bytes()]
-    return digest(*parts)
-
-
-def _hashed_name(name: str, data: bytes) -> str:
-    """`css/site.css` → `assets/css/site.<hash>.css`: a new name whenever the bytes change, so it can be cached forever."""
-    digest = hashlib.sha256(data).hexdigest()[:10]
-    folder, _, filename = name.rpartition("/")
-    stem, dot, suffix = filename.rpartition(".")
-    hashed = f"{stem}.{digest}.{suffix}" if dot else f"{filename}.{digest}"
-    return "assets/" + (f"{folder}/" if folder else "") + hashed
-
-
-def _json_for_html(value: Any) -> str:
-    """JSON that is safe inside a <script> element or an attribute."""
-    from markupsafe import Markup
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return Markup(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
 SCHEMA_PATH = "schema/course.schema.json"  # the course format, for editors that validate YAML front matter
