@@ -347,7 +347,7 @@ def test_the_site_is_marked_as_a_tree_of_its_own_where_the_file_system_allows(tm
     import fcntl
     import struct
 
-    from generator.engine import output
+    from generator.fast import files as output
 
     def flags(folder: Path) -> int:
         fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)

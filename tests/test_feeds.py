@@ -259,7 +259,7 @@ def test_csv_rows_agree_with_the_content_files(sample):
 
 
 def test_csv_header_is_the_documented_columns_and_follows_courses_json():
-    from generator.site.render import COURSES_JSON_FIELDS
+    from generator.site.data import COURSES_JSON_FIELDS
     names = [name for name, _ in feeds.CSV_COLUMNS]
     assert names[:5] == ["id", "url", "institution_id", "institution_name", "institution_country"]
     assert tuple(names[5:]) == COURSES_JSON_FIELDS

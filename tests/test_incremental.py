@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import dataclasses
 import os
 import pickle
 import shutil
@@ -12,8 +13,10 @@ import time
 import pytest
 
 from generator.engine import build as build_module
+from generator import fingerprint
 from generator.engine import cache
-from generator.site import render as render_module
+from generator.fast import tuning
+from generator.site import pages
 from generator.fast import pagefind as search
 from generator.engine.build import build
 from generator.engine.cache import CACHE_DIR
@@ -269,7 +272,7 @@ def test_a_rebuild_gives_way_to_its_search_index_and_takes_its_place_back(site, 
         thread = threading.get_native_id()
         before = os.getpriority(os.PRIO_PROCESS, thread)
         interval = sys.getswitchinterval()
-        with build_module._second(thread):
+        with tuning.giving_way():
             seen.append(os.getpriority(os.PRIO_PROCESS, thread) - before)
             switching.append(sys.getswitchinterval())
         seen.append(os.getpriority(os.PRIO_PROCESS, thread) - before)
@@ -284,13 +287,13 @@ def test_a_rebuild_gives_way_to_its_search_index_and_takes_its_place_back(site, 
         assert seen[1] == 0
     # a rebuild making one shard beside its other files gives way while it makes them; a cold build does not
     entered = []
-    real = build_module._second
+    real = tuning.giving_way
 
-    def recording(thread):
-        entered.append(thread)
-        return real(thread)
+    def recording():
+        entered.append(threading.get_native_id())
+        return real()
 
-    monkeypatch.setattr(build_module, "_second", recording)
+    monkeypatch.setattr(build_module, "giving_way", recording)
     monkeypatch.setattr(search, "SHARD_PAGES", 3)
     out = tmp_path / "out"
     build(site, out)
@@ -304,8 +307,13 @@ def test_an_edit_renders_only_the_pages_made_from_the_course(site, tmp_path, mon
     out = tmp_path / "out"
     build(site, out)
     rendered = []
-    real = render_module._render_page
-    monkeypatch.setattr(render_module, "_render_page", lambda theme, page: rendered.append(page.path) or real(theme, page))
+    real = pages.page
+
+    def recording(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        made = real(*args, **kwargs)
+        return dataclasses.replace(made, make=lambda: rendered.append(made.path) or made.make())
+
+    monkeypatch.setattr(pages, "page", recording)
     course = site / "content/courses/alpha-institute/data-stewardship.md"
     course.write_text(course.read_text() + "\nOne more sentence.\n")
     build(site, out)
@@ -417,7 +425,7 @@ def test_compiled_templates_are_kept_in_the_users_folder_and_give_the_same_site(
     import jinja2
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user"))
-    kept = tmp_path / "user/microcredentials-catalogue/templates" / cache.code_fingerprint()
+    kept = tmp_path / "user/microcredentials-catalogue/templates" / fingerprint.code_version()
     stale = kept.parent / "0123456789abcdef"  # another version of the generator's: compiled otherwise
     stale.mkdir(parents=True)
     (stale / "__jinja2_0.cache").write_bytes(b"compiled by another version")
@@ -462,14 +470,14 @@ def test_a_rebuild_makes_its_folders_while_reading_and_keeps_none_the_site_no_lo
     course = site / "content/courses/beta-centre/extra-5.md"
     course.write_text(course.read_text().replace("Extra Course 5", "Extra Course Five"))
     made = []
-    real = build_module.Skeleton.prune
+    real = build_module.FoldersAhead.prune
 
     def noted(self, files):  # noqa: ANN001, ANN202
         self.join()
-        made.append(folders(self.staging))
+        made.append(folders(self.root))
         real(self, files)
 
-    monkeypatch.setattr(build_module.Skeleton, "prune", noted)
+    monkeypatch.setattr(build_module.FoldersAhead, "prune", noted)
     build(site, out)
     assert made and "courses/beta-centre/extra-4" in made[0]  # made early, for the last build's file
     reference = cold(site, tmp_path, "removed")

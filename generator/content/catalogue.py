@@ -19,7 +19,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from generator.content.config import Config
-from generator.engine.cache import ParseCache, digest
+from generator.engine.cache import ParseCache
+from generator.fingerprint import fingerprint as made_from
 from generator.content.files import ID_RE, Discovery, Document, SourceFile, place_of, read_course, read_limited, read_yaml_file
 from generator.diagnostics import ERROR, WARNING, Diagnostic, shortened
 from generator.content.facets import Facet, build_facets
@@ -220,7 +221,7 @@ def parse_institution(source: SourceFile) -> tuple[Institution | None, list[Diag
     if any(d.is_error for d in diags):
         return None, diags
     logo = source.path.parent / clean["logo"] if clean.get("logo") else None
-    fingerprint = digest(source.path.read_bytes(), logo.read_bytes() if logo else b"")
+    fingerprint = made_from(source.path.read_bytes(), logo.read_bytes() if logo else b"")
     return Institution(id=institution_id, source=source.display, digest=fingerprint, **clean), diags
 
 
@@ -261,13 +262,11 @@ def parse_all(found: Discovery, cache: ParseCache | None = None) -> tuple[list[I
     results: dict[SourceFile, tuple[Course | None, list[Diagnostic]]] = {}
     todo: list[tuple[SourceFile, str, str]] = []
     for source in found.courses:
-        data = file_bytes(source.path)
-        key = cache.key(source.display, data)
-        cached = cache.get(key)
+        key, data, cached = cache.lookup(source, file_bytes)
         if cached is not None:
             results[source] = cached
         else:
-            todo.append((source, digest(data), key))
+            todo.append((source, made_from(data if data is not None else file_bytes(source.path)), key))
     for (source, _, key), result in zip(todo, _parse_courses([(s, d) for s, d, _ in todo])):
         results[source] = result
         cache.put(key, result)

@@ -24,23 +24,13 @@ import shutil
 import tempfile
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
+
+from generator.fingerprint import code_version, fingerprint
 
 log = logging.getLogger(__name__)
 
 CACHE_DIR = ".catalogue-cache"
-
-
-@lru_cache(maxsize=1)
-def code_fingerprint() -> str:
-    """A hash of the generator's own code and data: a new version of any of it invalidates every cache."""
-    from generator import __version__
-    digest = hashlib.sha256(__version__.encode())
-    package = Path(__file__).resolve().parent.parent
-    for path in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".json") and p.is_file()):
-        digest.update(path.relative_to(package).as_posix().encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 PACK_MAGIC = b"catalogue-cache-pack 1\n"  # then the HMAC-SHA256 of the pickle, then the pickle
@@ -64,7 +54,7 @@ def compiled_templates() -> Any:
     import jinja2
 
     top = user_cache() / "templates"
-    folder = top / code_fingerprint()
+    folder = top / code_version()
     try:
         if not folder.is_dir():
             for other in top.iterdir() if top.is_dir() else ():
@@ -138,16 +128,6 @@ def read_pack(file: Any, key: bytes | None) -> dict[str, bytes] | None:
     return entries if isinstance(entries, dict) else None
 
 
-def digest(*parts: bytes | str) -> str:
-    """A short, stable hash of some bytes and strings."""
-    h = hashlib.sha256()
-    for part in parts:
-        data = part.encode("utf-8") if isinstance(part, str) else part
-        h.update(len(data).to_bytes(8, "little"))
-        h.update(data)
-    return h.hexdigest()[:32]
-
-
 class ParseCache:
     """Parsed course files (or other per-course results), in SOURCE/.catalogue-cache/<name>.pack.
 
@@ -161,8 +141,14 @@ class ParseCache:
         self.hits = 0
         self.used: set[str] = set()
 
+    def lookup(self, source: Any, read: Callable[[Path], bytes]) -> tuple[str, bytes | None, Any | None]:
+        """A course file's key, its bytes (None when not read) and its cached parse result, if any."""
+        data = read(source.path)
+        key = self.key(source.display, data)
+        return key, data, self.get(key)
+
     def key(self, display: str, data: bytes) -> str:
-        return digest(code_fingerprint(), display, data)
+        return fingerprint(code_version(), display, data)
 
     def get(self, key: str) -> Any | None:
         if not self.path:
@@ -219,3 +205,52 @@ class ParseCache:
             except Exception:  # noqa: BLE001 — a damaged pack is rebuilt, never trusted
                 log.debug("cache %s unreadable: starting afresh", self.path)
         return self._entries
+
+
+class MemoryStore(ParseCache):
+    """A cache kept in memory only, for as long as the process lives (the live preview's)."""
+
+    def __init__(self) -> None:
+        super().__init__(None)
+        self._entries = {}
+
+    def get(self, key: str) -> Any | None:
+        return self._entries.get(key)
+
+    def put(self, key: str, value: Any) -> None:
+        self._entries[key] = value
+
+    def prune(self) -> None:
+        pass
+
+
+class RememberingCache(ParseCache):
+    """The parse cache of a process that loads the same site again and again (the live preview): a file whose
+    size and modification time are unchanged is not even read again."""
+
+    def __init__(self, folder: Path | None) -> None:
+        super().__init__(folder)
+        self._seen: dict[Path, tuple[tuple[int, int], str, Any]] = {}
+        self._pending: dict[str, tuple[Path, tuple[int, int]]] = {}
+
+    def lookup(self, source: Any, read: Callable[[Path], bytes]) -> tuple[str, bytes | None, Any | None]:
+        try:
+            st = source.path.stat()
+            signature = (st.st_mtime_ns, st.st_size)
+        except OSError:
+            signature = (0, 0)
+        seen = self._seen.get(source.path)
+        if seen and seen[0] == signature:
+            return seen[1], None, seen[2]
+        key, data, result = super().lookup(source, read)
+        if result is not None:
+            self._seen[source.path] = (signature, key, result)
+        else:
+            self._pending[key] = (source.path, signature)
+        return key, data, result
+
+    def put(self, key: str, value: Any) -> None:
+        super().put(key, value)
+        if key in self._pending:
+            path, signature = self._pending.pop(key)
+            self._seen[path] = (signature, key, value)

@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from generator.engine.cache import digest
+from generator.fingerprint import fingerprint
 from generator.engine.output import marker_token, unchanged
 
 log = logging.getLogger(__name__)
@@ -43,11 +43,11 @@ class Manifest:
     @property
     def token(self) -> str:
         """Names the published output by its content alone, so the same input gives the same marker file."""
-        return digest(json.dumps([self.fingerprint, self.files, self.keys, self.indexed], sort_keys=True))
+        return fingerprint(json.dumps([self.fingerprint, self.files, self.keys, self.indexed], sort_keys=True))
 
 
 def _path(cache_dir: Path, out: Path) -> Path:
-    return cache_dir / f"manifest-{digest(str(out.resolve()))[:16]}.json"
+    return cache_dir / f"manifest-{fingerprint(str(out.resolve()))[:16]}.json"
 
 
 def file_stats(out: Path, files: dict[str, str], known: dict[str, list[int]] | None = None,

@@ -1,21 +1,19 @@
 """Output: write the site next to the old one, then swap it in, so a failed or killed build loses nothing."""
 from __future__ import annotations
 
-import ctypes
-import errno
 import hashlib
 import logging
 import os
 import shutil
-import stat
-import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Sequence
+from contextlib import contextmanager
+from typing import ClassVar, Iterator, Mapping, Sequence
 
 from generator.diagnostics import UsageError, display_path
+
+from generator.fast.files import exchange, link_file, remove_later, top_of_tree
 
 log = logging.getLogger(__name__)
 
@@ -84,43 +82,6 @@ def stage(out: Path, files: dict[str, bytes], reuse: dict[str, str] | None = Non
     return staging
 
 
-# FS_IOC_GETFLAGS, FS_IOC_SETFLAGS and FS_TOPDIR_FL, from <linux/fs.h> (the ioctl numbers of 64-bit Linux)
-_GET_FLAGS, _SET_FLAGS, _TOP_DIRECTORY = 0x80086601, 0x40086602, 0x00020000
-
-
-def top_of_tree(folder: Path) -> bool:
-    """Mark a new folder as the top of a tree of its own (what `chattr +T` does), where the file system allows.
-
-    A build makes a site of some 20,000 files and folders at 4,000 courses. On ext4 without a journal (the
-    project's machine) making a file costs a scan past the files deleted nearby in the last minute or so,
-    and without the mark, every file of the site goes beside the files of its output folder's neighbours:
-    other builds, tools, tests, all deleting. With the mark, ext4 places each folder made in it as it places
-    a disk's top-level folders: in the part of the disk with the fewest folders, looked for from a point a
-    hash of the folder's name gives. A fixed name would find the same part every time, and it is emptiest
-    just after the last build there was deleted: so the site's big folders are made under names of chance
-    (`stage`), then renamed. Cold builds right after another tool's build took 14-18 s, 8-16 s of it in the
-    kernel; marked, 11-12 s, 3 s in the kernel. False where the request is refused or not understood (other
-    file systems, other systems): nothing else changes.
-    """
-    try:
-        import fcntl
-        import struct
-    except ImportError:  # not a Unix
-        return False
-    try:
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return False
-    try:
-        flags = struct.unpack("l", fcntl.ioctl(fd, _GET_FLAGS, struct.pack("l", 0)))[0]
-        fcntl.ioctl(fd, _SET_FLAGS, struct.pack("l", flags | _TOP_DIRECTORY))
-        return True
-    except OSError:
-        return False
-    finally:
-        os.close(fd)
-
-
 def fill(staging: Path, out: Path, files: dict[str, bytes], reuse: dict[str, str] | None = None,
          hashes: dict[str, str] | None = None, linked: set[str] | None = None, made: set[str] | None = None) -> None:
     """Add files to a staged site, linking those that `reuse` keeps from the current output (see `stage`).
@@ -164,6 +125,7 @@ class Sink:
     last build's file there, which is checked to be as the last build left it) rather than written.
     """
 
+    shared: ClassVar[bool] = True  # it writes to the file system: forked processes may put files into it
     staging: str
     out: str
     files: Mapping[str, str] = field(default_factory=dict)  # the last build's files: path -> content hash
@@ -261,24 +223,6 @@ def content_hash(data: bytes | Sequence[bytes]) -> str:
     return hashed.hexdigest()
 
 
-def link_file(source: str | Path, target: str | Path, checked: bool = False) -> bool:
-    """Hard-link a file of the current output into the staging folder (a copy where links are refused).
-
-    Unless `checked` (its size and time compared with the manifest's, without following links), the source
-    is first made sure to be a plain file: a link to the published site must never carry a symbolic link.
-    """
-    try:
-        if not checked and not stat.S_ISREG(os.lstat(source).st_mode):
-            return False
-        try:
-            os.link(source, target)
-        except OSError:
-            shutil.copy2(source, target)
-        return True
-    except OSError:
-        return False
-
-
 def publish(staging: Path, out: Path, remove_old_later: bool = False, also: Sequence[Path] = ()) -> None:
     """Put a complete staged site in place of `out`, then remove the previous site and the folders `also`
     names (set aside from the staged site while it was made).
@@ -300,16 +244,6 @@ def _remove(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def _remove_later(folders: Sequence[Path]) -> None:
-    try:
-        subprocess.Popen([sys.executable, "-c",
-                          "import shutil, sys\nfor f in sys.argv[1:]: shutil.rmtree(f, ignore_errors=True)",
-                          *map(os.fspath, folders)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
-    except OSError:
-        remove(folders)
-
-
 def set_aside(folder: Path, out: Path) -> Path:
     """Move a folder of a staged site out of it, beside `out` (the next build removes what is left there)."""
     target = Path(tempfile.mkdtemp(prefix=f".{out.name}.aside-", dir=out.parent))
@@ -319,11 +253,10 @@ def set_aside(folder: Path, out: Path) -> Path:
 
 def remove(folders: Sequence[Path], later: bool = False) -> None:
     """Remove folders, here or (`later`) by a process of their own that is not waited for."""
-    if later and folders:
-        _remove_later(folders)
-    else:
-        for folder in folders:
-            _remove(folder)
+    if later and folders and remove_later(folders):
+        return
+    for folder in folders:
+        _remove(folder)
 
 
 def _swap(staging: Path, out: Path) -> Path | None:
@@ -331,7 +264,7 @@ def _swap(staging: Path, out: Path) -> Path | None:
     if not out.exists():
         os.replace(staging, out)
         return None
-    if _exchange(staging, out):  # one atomic step: `out` is the old site, then the new one, never missing
+    if exchange(staging, out):  # one atomic step: `out` is the old site, then the new one, never missing
         return staging  # it holds the old site now
     old = out.with_name(f".{out.name}.old-{os.getpid()}")
     shutil.rmtree(old, ignore_errors=True)
@@ -340,23 +273,73 @@ def _swap(staging: Path, out: Path) -> Path | None:
     return old
 
 
-def _exchange(first: Path, second: Path) -> bool:
-    """Swap two folders atomically with Linux's renameat2(RENAME_EXCHANGE); False where that is not available.
+class InMemory:
+    """A sink that keeps the files made in memory (the live preview writes only those whose bytes changed)."""
 
-    Python has no binding for it, hence ctypes. Elsewhere `_swap` renames twice, and `recover` finishes the
-    job if a build is killed between the two renames.
-    """
-    if not sys.platform.startswith("linux"):
-        return False
+    shared: ClassVar[bool] = False  # forked processes could not give their files back
+
+    def __init__(self) -> None:
+        self.data: dict[str, bytes] = {}
+
+    def put(self, rel: str, data: bytes | Sequence[bytes]) -> tuple[str, bool]:
+        whole = data if isinstance(data, bytes) else b"".join(data)
+        self.data[rel] = whole
+        return content_hash(whole), False
+
+
+class ServedFolder:
+    """A folder being served, updated file by file: each file replaced whole, so a request never reads half."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.hashes: dict[str, str] = {}  # every file written and its content hash
+
+    def update(self, files: Mapping[str, bytes]) -> list[str]:
+        """Write the files whose bytes differ from those served; their paths."""
+        written = []
+        for rel, data in sorted(files.items()):
+            digest = content_hash(data)
+            if self.hashes.get(rel) != digest:
+                target = self.root / rel
+                if not inside(rel):
+                    raise ValueError(f"refusing to write outside the served folder: {rel!r}")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp = target.with_name(f".{target.name}.tmp")
+                tmp.write_bytes(data)
+                tmp.replace(target)
+                self.hashes[rel] = digest
+                written.append(rel)
+        return written
+
+    def remove(self, paths: set[str]) -> list[str]:
+        """Remove files no longer served; their paths."""
+        for rel in sorted(paths):
+            (self.root / rel).unlink(missing_ok=True)
+            self.hashes.pop(rel, None)
+        return sorted(paths)
+
+
+@contextmanager
+def fresh_folder(root: Path, name: str) -> Iterator[Path]:
+    """A new folder beside `root/name`, put in its place (the old one removed) when the block ends without an
+    error; removed otherwise."""
+    made = root / f".{name}-new"
+    shutil.rmtree(made, ignore_errors=True)
     try:
-        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
-    except (OSError, AttributeError):  # a C library without it (glibc before 2.28, some others)
-        return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    at_fdcwd, rename_exchange = -100, 2
-    if renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange) == 0:
-        return True
-    code = ctypes.get_errno()
-    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):  # the kernel or the file system cannot
-        return False
-    raise OSError(code, os.strerror(code), str(second))
+        yield made
+    except BaseException:
+        shutil.rmtree(made, ignore_errors=True)
+        raise
+    target = root / name
+    if not made.exists():
+        return
+    if target.exists() and exchange(made, target):
+        shutil.rmtree(made, ignore_errors=True)  # (it holds the old folder now)
+        return
+    old = root / f".{name}-old"
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    made.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+

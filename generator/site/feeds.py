@@ -143,6 +143,11 @@ def _timestamp(day: dt.date) -> str:
     return f"{day.isoformat()}T00:00:00Z"
 
 
+def feed_paths(catalogue: Catalogue) -> list[str]:
+    """Where the catalogue's feed and each institution's are published (the files `feed_files` makes)."""
+    return ["feed.xml"] + [institution.url + "feed.xml" for institution in catalogue.institutions]
+
+
 def feed_files(catalogue: Catalogue, entries: Mapping[str, bytes] | None = None) -> dict[str, bytes]:
     """`feed.xml` for the catalogue and `institutions/<id>/feed.xml` for each institution (see `atom_feed`)."""
     config = catalogue.config

@@ -1,0 +1,219 @@
+"""The site's HTML pages (and the few text files a host reads): listing, course, institution pages, 404,
+headers, robots and sitemap, each an artifact keyed by what it shows."""
+from __future__ import annotations
+
+import functools
+import math
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+import jinja2
+
+from generator.content.catalogue import Catalogue
+from generator.content.model import Course, Institution
+from generator.diagnostics import ContentError, Diagnostic, display_path
+from generator.engine.artifact import Artifact
+from generator.fingerprint import fingerprint
+from generator.site.feeds import course_calendar_path
+from generator.site.structured import course_open_graph, course_schema_org
+from generator.site.theme import DEFAULT_THEME, Theme
+
+# value and label of each sort order the listing offers (the label is interface text, translated where shown)
+SORT_OPTIONS = (("relevance", "Relevance"), ("start", "Start date, soonest first"),
+                ("credits", "Credits, fewest first"), ("title", "Title, A to Z"))
+PAGINATION_AROUND = 2  # pages linked on each side of the current one (and always the first and the last)
+
+
+def page(theme: Theme, path: str, template: str, values: dict[str, Any] | Callable[[], dict[str, Any]],
+         key: str | Callable[[], str] = "", indexed: bool = False) -> Artifact:
+    """A file rendered from one of the theme's templates (its values worked out only when it is made)."""
+    return Artifact(path, functools.partial(render_page, theme, template, values), key, indexed=indexed)
+
+
+def render_page(theme: Theme, template: str, values: dict[str, Any] | Callable[[], dict[str, Any]]) -> bytes:
+    """A template rendered with its values; an error in the theme becomes a diagnostic at its template line."""
+    try:
+        return theme.env.get_template(template).render(values() if callable(values) else values).encode("utf-8")
+    except jinja2.TemplateSyntaxError as exc:
+        problem = _template_problem(theme, exc.filename or exc.name or template, exc.lineno, exc.message or "")
+    except jinja2.TemplateNotFound as exc:
+        problem = Diagnostic(display_path(theme.dir / "templates"), message=f"the theme has no template '{exc.name}'",
+                             code="template")
+    except Exception as exc:  # noqa: BLE001 — any error inside a template is reported at its template line
+        name, line = _template_frame(theme, exc)
+        problem = _template_problem(theme, name or template, line, f"{type(exc).__name__}: {exc}")
+    raise ContentError([problem])
+
+
+def listing_pages(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:
+    """The home page and /page/N/: every listed course as a card, with the filter form and its counts."""
+    listed, size, by_id = catalogue.listed, catalogue.config.page_size, catalogue.institutions_by_id
+    total = listing_count(catalogue)
+    facets_key = functools.lru_cache(maxsize=1)(lambda: fingerprint(repr(catalogue.facets)))
+    for number in range(1, total + 1):
+        chunk = listed[(number - 1) * size: number * size]
+        yield page(theme, listing_path(number), "index.html",
+                   functools.partial(_listing_values, catalogue, chunk, number, total),
+                   functools.partial(_listing_key, base_key, f"listing {number} of {total}, {len(listed)} courses",
+                                     facets_key, chunk, by_id))
+
+
+def course_pages(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:
+    """One page per course, archived ones too (they keep their address); the listed ones are searched."""
+    for course in catalogue.courses:
+        institution = catalogue.institutions_by_id[course.institution_id]
+        yield page(theme, course.url + "index.html", "course.html",
+                   functools.partial(_course_values, catalogue, course, institution),
+                   course_key(base_key, course, institution), indexed=course.listed)
+
+
+def institution_pages(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:
+    """The institutions' index and each institution's page with its courses."""
+    counts = {i.id: len(catalogue.by_institution[i.id]) for i in catalogue.institutions}
+    yield page(theme, "institutions/index.html", "institutions.html",
+               {"institutions": catalogue.institutions, "counts": counts},
+               functools.partial(group_key, base_key, f"institutions {counts}", "", (),
+                                 {i.id: i for i in catalogue.institutions}))
+    for institution in catalogue.institutions:
+        courses = catalogue.by_institution[institution.id]
+        yield page(theme, institution.url + "index.html", "institution.html",
+                   {"institution": institution, "courses": courses, "logo": logo_path(institution)},
+                   functools.partial(group_key, base_key, f"institution {institution.id}", institution.digest,
+                                     courses, catalogue.institutions_by_id))
+
+
+def host_files(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:
+    """The files a static host or a crawler reads: the 404 page, the headers file, robots.txt."""
+    for path, template in (("404.html", "404.html"), ("_headers", "_headers"), ("robots.txt", "robots.txt")):
+        yield page(theme, path, template, {}, group_key(base_key, template.removesuffix(".html").removesuffix(".txt"),
+                                                        "", (), {}))
+
+
+def sitemap(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:
+    """sitemap.xml: every listing page, listed course and institution."""
+    yield page(theme, "sitemap.xml", "sitemap.xml", {
+        "listing_pages": [listing_path(n).removesuffix("index.html") for n in range(1, listing_count(catalogue) + 1)],
+        "courses": catalogue.listed, "institutions": catalogue.institutions,
+    }, functools.partial(group_key, base_key, "sitemap", "", catalogue.listed, catalogue.institutions_by_id))
+
+
+def listing_count(catalogue: Catalogue) -> int:
+    return max(1, math.ceil(len(catalogue.listed) / catalogue.config.page_size))
+
+
+def listing_path(number: int) -> str:
+    """Page 1 of the listing is the home page; page n is /page/n/."""
+    return "index.html" if number == 1 else f"page/{number}/index.html"
+
+
+def logo_path(institution: Institution) -> str | None:
+    """Where an institution's logo is published."""
+    return f"{institution.url}{institution.logo.lower()}" if institution.logo else None
+
+
+def course_key(base_key: str, course: Course, institution: Institution) -> str:
+    """What a course's own files are made from: its file, its institution's, the code, theme and config."""
+    return _key(base_key, course.digest, institution.digest) if course.digest and institution.digest else ""
+
+
+@functools.lru_cache(maxsize=65536)  # the live preview asks again for every unchanged course on each save
+def _key(*parts: str) -> str:
+    return fingerprint(*parts)
+
+
+def group_key(base_key: str, what: str, extra: str, courses: Sequence[Course], by_id: dict[str, Any]) -> str:
+    """The key of a file made from several courses (and their institutions): "" (never reused) without hashes."""
+    parts = [base_key, what, extra]
+    for course in courses:
+        institution = by_id[course.institution_id]
+        if not (course.digest and institution.digest):
+            return ""
+        parts.append(f"{course.digest}:{institution.digest}")
+    for institution in (by_id.values() if not courses else ()):
+        if not institution.digest:
+            return ""
+        parts.append(institution.digest)
+    return fingerprint(*parts)
+
+
+def _listing_key(base_key: str, what: str, facets_key: Callable[[], str], courses: Sequence[Course],
+                 by_id: dict[str, Any]) -> str:
+    return group_key(base_key, what, facets_key(), courses, by_id)
+
+
+def _listing_values(catalogue: Catalogue, chunk: tuple, number: int, total_pages: int) -> dict[str, Any]:
+    return {
+        "courses": chunk, "total": len(catalogue.listed), "page": _pagination(number, total_pages),
+        "first_index": (number - 1) * catalogue.config.page_size + 1,
+        "institutions_by_id": catalogue.institutions_by_id, "facets": catalogue.facets,
+        "sort_options": SORT_OPTIONS,
+    }
+
+
+def _course_values(catalogue: Catalogue, course: Course, institution: Institution) -> dict[str, Any]:
+    config = catalogue.config
+    return {
+        "course": course, "institution": institution,
+        "schema_org": course_schema_org(course, institution, config),
+        "social": course_open_graph(course, config),
+        "calendar_path": course_calendar_path(course, catalogue),
+    }
+
+
+def _pagination(number: int, total: int) -> dict[str, Any]:
+    """Links to the first, the last and the nearby listing pages; (None, None) marks a gap between them
+    (a link to every page would grow with the catalogue, on every page, and make a long tab stop)."""
+    def link(n: int) -> str:
+        return listing_path(n).removesuffix("index.html")
+    shown = sorted({1, total, *range(max(1, number - PAGINATION_AROUND), min(total, number + PAGINATION_AROUND) + 1)})
+    links: list[tuple[int | None, str | None]] = []
+    for n in shown:
+        if links and links[-1][0] is not None and n > links[-1][0] + 1:
+            links.append((None, None))
+        links.append((n, link(n)))
+    return {
+        "number": number, "total": total, "path": link(number),
+        "previous": link(number - 1) if number > 1 else None,
+        "next": link(number + 1) if number < total else None,
+        "links": links,
+    }
+
+
+def _template_problem(theme: Theme, name: str, line: int | None, message: str) -> Diagnostic:
+    path = Path(name)
+    if not path.is_absolute():
+        layers = [theme.dir, DEFAULT_THEME]
+        path = next((layer / "templates" / name for layer in layers if (layer / "templates" / name).exists()),
+                    theme.dir / "templates" / name)
+    return Diagnostic(display_path(path), line or 0, 0, message=f"template error: {message}", code="template")
+
+
+def _template_frame(theme: Theme, exc: BaseException) -> tuple[str | None, int | None]:
+    """The innermost template file and line in the traceback of an error raised while rendering."""
+    roots = (str(theme.dir / "templates"), str(DEFAULT_THEME / "templates"))
+    found: tuple[str | None, int | None] = (None, None)
+    for frame in traceback.extract_tb(exc.__traceback__ or sys.exc_info()[2]):
+        if frame.filename.startswith(roots):
+            found = (frame.filename, frame.lineno)
+    return found
+
+
+PROBLEMS_TEMPLATE = "_problems.html"  # the live preview's page of problems, served where no page is yet
+
+
+def problem_page(theme: Theme | None, problems: Sequence[Diagnostic]) -> bytes:
+    """The preview's page of problems, from the theme (the default theme's, when the settings cannot be read)."""
+    env = theme.env if theme is not None else _fallback_env()
+    language = theme.env.globals["site"].language if theme is not None else "en"
+    return env.get_template(PROBLEMS_TEMPLATE).render(problems=[d.text() for d in problems],
+                                                      language=language).encode("utf-8")
+
+
+@functools.lru_cache(maxsize=1)
+def _fallback_env() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(DEFAULT_THEME / "templates")), autoescape=True,
+                             extensions=["jinja2.ext.i18n"], undefined=jinja2.StrictUndefined)
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    return env

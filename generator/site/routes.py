@@ -1,0 +1,68 @@
+"""Routes: the registry of everything the site has. Each route yields the artifacts of one kind of file; a
+new page type or output format is one more route, and the build and the live preview both make it."""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from generator.content.catalogue import Catalogue
+from generator.engine.artifact import Artifact
+from generator.engine.cache import ParseCache
+from generator.fingerprint import basis
+from generator.site import data, pages
+from generator.site.theme import Theme
+
+
+@dataclass(frozen=True)
+class Route:
+    """One kind of file. `later` ones are files no visitor opens as a page (data, feeds, the sitemap): the
+    preview makes them after reloading the open pages, and a build after it has started the search index."""
+
+    name: str
+    artifacts: Callable[..., Iterable[Artifact]]  # (catalogue, theme, base_key[, store]) → artifacts
+    later: bool = False
+    stored: bool = False  # given the engine's store, to keep per-course work between builds
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("theme files", data.theme_files),
+    Route("listing pages", pages.listing_pages),
+    Route("course pages", pages.course_pages),
+    Route("institution pages", pages.institution_pages),
+    Route("host files", pages.host_files),
+    Route("logos", data.logos),
+    Route("result cards", data.cards),
+    Route("sitemap", pages.sitemap, later=True),
+    Route("catalogue data", data.catalogue_data, later=True),
+    Route("open data", data.open_data, later=True, stored=True),
+)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every artifact of a site, those a visitor opens first (`now`) and the rest (`later`), and what the
+    search index needs: the pages it holds, and the browse table's rows in order."""
+
+    now: tuple[Artifact, ...]
+    later: tuple[Artifact, ...]
+    indexed: tuple[str, ...]
+    rows: tuple[str, ...]
+
+    @functools.cached_property
+    def paths(self) -> frozenset[str]:
+        return frozenset(a.path for a in (*self.now, *self.later))
+
+
+def plan(catalogue: Catalogue, theme: Theme, store: ParseCache | None = None,
+         routes: tuple[Route, ...] = ROUTES) -> Plan:
+    """The artifacts of every route, in a fixed order (nothing is made here)."""
+    base_key = basis(catalogue.config, theme.digest)
+    store = store or ParseCache(None)
+    now: list[Artifact] = []
+    later: list[Artifact] = []
+    for route in routes:
+        extra = (store,) if route.stored else ()
+        (later if route.later else now).extend(route.artifacts(catalogue, theme, base_key, *extra))
+    indexed = tuple(sorted(a.path for a in now if a.indexed))
+    return Plan(tuple(now), tuple(later), indexed, tuple(c.url for c in catalogue.listed))
