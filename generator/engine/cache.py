@@ -1,16 +1,9 @@
-"""Cache: parsed courses kept between builds, keyed by everything that could change them.
+"""Cache: parsed courses (and courses' pieces of the data files) kept between builds, keyed by everything
+that could change them (the file's bytes, its path and the generator's code), so a stale entry is never used.
 
-An entry's key is a hash of the file's bytes, its path as shown in diagnostics and the generator's own
-code, so a stale entry can never be used: change any of them and the key changes. All entries of a cache
-live in one pack file, read whole and written whole (to a temporary name, then renamed into place), so a
-killed build leaves the old pack or the new one; a pack or an entry that cannot be read is ignored and
-rebuilt. One file, not one per course: on this kind of disk, creating and deleting thousands of small
-files cost more than the parsing they save.
-
-A pack holds pickled objects, and unpickling runs whatever the pickle says: a pack that came with a pull
-request (committed by force past .gitignore) would run its author's code in the build. So each pack is
-signed with a key of this machine's user, kept outside the source folder (XDG cache folder), and a pack
-whose signature does not match is never unpickled: it is ignored like a damaged one.
+All entries live in one pack file, written to a temporary name and renamed into place. A pack is pickled, so
+it is signed with a key of this machine's user, kept outside the source folder: a pack that came with a pull
+request is never unpickled.
 """
 from __future__ import annotations
 
@@ -43,13 +36,10 @@ def user_cache() -> Path:
 
 
 def compiled_templates() -> Any:
-    """Jinja's cache of compiled templates, in the user's folder (None where it cannot be made).
+    """Jinja's cache of compiled templates, in the user's folder (None where it cannot be made safely).
 
-    Compiling the theme's templates takes about 0.1 s, in every build. A compiled template is Python code:
-    it is kept with the signing key, never in the source folder, where a pull request could put its own.
-    Jinja uses one only for the template source it was compiled from (checked by a hash of the source), but
-    knows nothing of the environment it was compiled in (options, filters): so each version of the
-    generator's code has a folder of its own, and the others are removed when it is made.
+    Compiled templates are code: kept beside the signing key, never in the source folder, one folder per
+    version of the generator (Jinja checks a template's source, not the filters it was compiled with).
     """
     import jinja2
 

@@ -20,18 +20,12 @@ _GET_FLAGS, _SET_FLAGS, _TOP_DIRECTORY = 0x80086601, 0x40086602, 0x00020000
 
 
 def top_of_tree(folder: Path) -> bool:
-    """Mark a new folder as the top of a tree of its own (what `chattr +T` does), where the file system allows.
+    """Mark a new folder as the top of a tree of its own (`chattr +T`), where the file system allows.
 
-    A build makes a site of some 20,000 files and folders at 4,000 courses. On ext4 without a journal (the
-    project's machine) making a file costs a scan past the files deleted nearby in the last minute or so,
-    and without the mark, every file of the site goes beside the files of its output folder's neighbours:
-    other builds, tools, tests, all deleting. With the mark, ext4 places each folder made in it as it places
-    a disk's top-level folders: in the part of the disk with the fewest folders, looked for from a point a
-    hash of the folder's name gives. A fixed name would find the same part every time, and it is emptiest
-    just after the last build there was deleted: so the site's big folders are made under names of chance
-    (`stage`), then renamed. Cold builds right after another tool's build took 14-18 s, 8-16 s of it in the
-    kernel; marked, 11-12 s, 3 s in the kernel. False where the request is refused or not understood (other
-    file systems, other systems): nothing else changes.
+    On ext4, the folders made in it are then placed as top-level folders are, away from the files recently
+    deleted nearby (other builds, tests), which a file's creation would otherwise scan past. A fixed name would
+    find the same place each time, so `stage` makes the big folders under names of chance and renames them.
+    False where the request is refused or not understood: nothing else changes (docs/performance.md).
     """
     try:
         import fcntl

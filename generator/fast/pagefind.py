@@ -1,28 +1,11 @@
-"""Search: the Pagefind index of the course pages, built into the staged site before it is published.
+"""The Pagefind driver: the course pages' search index, made in shards beside the rest of the build.
 
-The index is split into shards of about SHARD_PAGES pages (at most MAX_SHARDS shards), each page in the
-shard a hash of its path gives it:
-- Pagefind holds about 160 KiB per course page while it writes an index (measured: 634 MiB for 4,000
-  pages in one index, 162 MiB for 1,000), so shards keep the largest process of a build small;
-- each shard is written by its own Pagefind process, up to twice as many at a time as there are cores (a
-  whole index takes a little less time than in one process: 4.1 s against 4.7 s at 4,000 courses);
-- an edit re-indexes only the shard of the edited page; the others are linked from the last build.
-The browser loads the first shard (pagefind/) and merges the others (pagefind/shards/1/, ...) with Pagefind's
-`mergeIndex`, which shares the first shard's script and wasm; each shard still costs a visitor's first search
-an entry file, and an index chunk per search word (about 20 KiB): hence few, large shards.
-
-One `add_directory` call indexes a shard: the Python wrapper waits 0.1 s for each reply of the Pagefind
-service, so one call per page would cost minutes on a large catalogue. Each shard's pages are hard-linked
-into a folder of their own for that call, in path order: Pagefind numbers pages in the order it finds them,
-so an index read from the site's own folders would follow the order the build's processes made them in
-(seen on tmpfs, which lists a folder in the order its entries were made).
-
-Pagefind only finds and ranks: the pages carry no Pagefind filters, sort keys or metadata. Filtering,
-counting and sorting the found courses is done in the browser with the browse table (search/browse.json),
-which halves the time of a search whose words match thousands of pages (measured: 200 ms to 90 ms at
-4,000 courses) and answers every facet's counts from one search. PAGES, written into the index's folder,
-links the two: the Pagefind id of each row of the table (with the table's digest), and the folders of the
-other shards.
+Shards keep Pagefind's memory small, run in parallel, and let an edit re-index only the shard of the edited
+page (the others are linked from the last build); the browser merges them. Each shard is indexed from a folder
+of links to its pages, in path order (Pagefind numbers pages in the order it finds them), and read back
+before it is published, because Pagefind 1.5 can leave files unwritten. Pagefind only finds and ranks: the
+browse table (search/browse.json) filters, counts and sorts in the browser; PAGES maps its rows to Pagefind
+ids. Figures: docs/performance.md.
 """
 from __future__ import annotations
 
@@ -220,7 +203,7 @@ def _link_shard(source: Path, target: Path) -> bool:
 async def _make_shards(site: Path, index: Path, config: Config, groups: dict[int, list[str]],
                        published: Path | None) -> None:
     """Write the given shards, up to twice as many at a time as there are cores: a Pagefind process does not
-    keep a core busy all the time (3 shards of 4,000 pages on 2 cores: 4.7 s two at a time, 4.1 s at once)."""
+    keep a core busy all the time."""
     if not groups:
         return
     limit = asyncio.Semaphore(max(1, min(len(groups), 2 * (os.cpu_count() or 1))))
@@ -286,7 +269,7 @@ async def _link_view(site: Path, view: Path, pages: list[str], published: Path |
     A page not (yet) in the site is an unchanged one, linked from the published site: so a rebuild can index
     its changed pages while the unchanged ones are still being linked into the new site. Made by a process
     of its own: a thread of this one, making a link at a time, waited for Python's lock after each while the
-    build's thread made the other files (0.3 to 0.4 s for a 1,333-page shard, where 0.05 s does).
+    build's thread made the other files.
     """
     maker = await asyncio.create_subprocess_exec(
         *command("link_pages", os.fspath(view), os.fspath(site), os.fspath(published or "")),

@@ -1,13 +1,8 @@
 """Work shared between this process and forked copies of it, for the CPU-bound stages of large builds.
 
-Rendering thousands of pages is pure Python and holds one core; the machine usually has more. Forked
-children inherit the catalogue, the theme and the list of jobs as they are in memory, so nothing but the
-results (parsed courses, courses' parts of the catalogue-wide files, and the content hashes of the files
-each process wrote) crosses between processes. A job may change nothing but its result and the files it
-writes into the staged site: whatever else a child changes is lost. Small batches, a process with other threads running (forking those is not
-safe) and systems without fork run the jobs here, one after the other; so does a share in which a job
-failed in a child, so that the error is raised here and reported like any other, and the share of a child
-that died.
+Forked children inherit the catalogue, the theme and the jobs as they are in memory: only results cross
+between processes. Small batches, a process with other threads (forking those is unsafe) and systems without
+fork run the jobs here; so does the share of a child that failed or died, so errors are raised here.
 """
 from __future__ import annotations
 

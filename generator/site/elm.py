@@ -149,8 +149,8 @@ def catalogue_document(node_jsons: Sequence[bytes]) -> bytes:
 
 
 def catalogue_pieces(node_jsons: Sequence[bytes]) -> list[bytes]:
-    """The catalogue's ELM document in pieces, to be written one after the other: at 4,000 courses the
-    document is 31 MB (155 MB at 20,000), and joining it held it twice, pieces and whole."""
+    """The catalogue's ELM document in pieces, to be written one after the other (the largest file of a
+    large catalogue: joining it would hold it twice in memory)."""
     pieces = [b'{"@context":', _context_json(), b',"@graph":[\n']
     for i, node in enumerate(node_jsons):
         if i:

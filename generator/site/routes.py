@@ -55,13 +55,13 @@ class Plan:
 
 
 def plan(catalogue: Catalogue, theme: Theme, store: ParseCache | None = None,
-         routes: tuple[Route, ...] = ROUTES) -> Plan:
-    """The artifacts of every route, in a fixed order (nothing is made here)."""
+         routes: tuple[Route, ...] | None = None) -> Plan:
+    """The artifacts of every route (of `ROUTES` unless given), in a fixed order; nothing is made here."""
     base_key = basis(catalogue.config, theme.digest)
     store = store or ParseCache(None)
     now: list[Artifact] = []
     later: list[Artifact] = []
-    for route in routes:
+    for route in ROUTES if routes is None else routes:
         extra = (store,) if route.stored else ()
         (later if route.later else now).extend(route.artifacts(catalogue, theme, base_key, *extra))
     indexed = tuple(sorted(a.path for a in now if a.indexed))
