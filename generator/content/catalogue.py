@@ -27,7 +27,8 @@ from generator.content.facets import Facet, build_facets
 from generator.content.markup import MarkdownRenderer, has_scheme, image_lines, links_shown_as_text, rewrite_links
 from generator.content.model import Course, Institution
 from generator.fast.parallel import can_fork, run_all
-from generator.content.schema import COURSE_FIELDS, INSTITUTION_FIELDS, Checker, check_course_rules
+from generator.content.checks import Checker, check_course_rules
+from generator.content.schema import COURSE_FIELDS, INSTITUTION_FIELDS
 
 log = logging.getLogger(__name__)
 

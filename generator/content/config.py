@@ -8,7 +8,8 @@ from urllib.parse import urlsplit
 
 from generator.content.files import SourceFile, read_yaml_file
 from generator.diagnostics import Diagnostic, UsageError, display_path
-from generator.content.schema import SITE_FIELDS, Checker, normalise_base_url
+from generator.content.checks import Checker, normalise_base_url
+from generator.content.schema import SITE_FIELDS
 
 log = logging.getLogger(__name__)
 
