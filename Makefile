@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 BASE_URL ?=
 BUILD_FLAGS ?=
 
-.PHONY: build check test serve serve-output browser bench clean
+.PHONY: build check test test-fast serve serve-output browser bench clean
 
 build: $(VENV)/.installed
 	$(BIN)/catalogue build $(if $(BASE_URL),--base-url $(BASE_URL)) $(BUILD_FLAGS)
@@ -17,6 +17,10 @@ check: $(VENV)/.installed
 
 test: $(VENV)/.test-installed browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The everyday subset (well under a minute): everything but the tests marked slow; make test runs them all
+test-fast: $(VENV)/.test-installed
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \

@@ -222,6 +222,16 @@ def serve() -> Iterator[Callable[..., str]]:
         server.server_close()
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that drives the browser (the `browser` or `page` fixture) is slow: Chromium starts, pages
+    load and scripts run, a second or more a test. `pytest -m "not slow"` (make test-fast) leaves them out;
+    the other slow tests carry the marker themselves."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Headless Debian Chromium through Playwright. Skips where it is missing, except in CI, where it fails."""

@@ -453,6 +453,7 @@ def test_front_matter_limits_each_give_one_clear_diagnostic(make_site, front, co
     assert code in [c for _, c in codes(site)]
 
 
+@pytest.mark.slow
 def test_front_matter_nesting_is_refused_by_the_pure_python_parser_too(make_site, monkeypatch):
     import yaml
     import generator.content.files
@@ -584,6 +585,7 @@ def build_command(site: Path, out: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "generator", "build", "--source", str(site), "--out", str(out), "-q", *extra]
 
 
+@pytest.mark.slow
 def test_a_build_killed_at_any_moment_leaves_a_complete_earlier_build(tmp_path):
     site = generated_site(tmp_path, 150)  # about 1.5 s to build
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -732,6 +734,7 @@ SETTINGS = settings(max_examples=int(os.environ.get("CATALOGUE_FUZZ_EXAMPLES", 2
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(front=front_matter, body=bodies)
 def test_any_course_file_gives_a_course_or_diagnostics(tmp_path, front, body):
@@ -746,6 +749,7 @@ def test_any_course_file_gives_a_course_or_diagnostics(tmp_path, front, body):
         assert_safe(course.body_html)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(front=front_matter)
 def test_any_institution_file_gives_an_institution_or_diagnostics(tmp_path, front):
@@ -755,6 +759,7 @@ def test_any_institution_file_gives_an_institution_or_diagnostics(tmp_path, fron
     assert institution is not None or any(d.is_error for d in diagnostics)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(body=bodies)
 def test_any_markdown_body_renders_to_safe_html(body):

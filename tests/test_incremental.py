@@ -84,6 +84,7 @@ def test_one_edit_rewrites_what_shows_the_course_and_matches_a_cold_build(site, 
     assert tree(out) == tree(cold(site, tmp_path, "edit"))
 
 
+@pytest.mark.slow
 def test_theme_config_and_institution_changes_rebuild_what_they_touch(site, tmp_path):
     out = tmp_path / "out"
     build(site, out)
@@ -126,6 +127,7 @@ def test_the_search_index_is_kept_when_no_indexed_page_changed(site, tmp_path):
     assert build(site, out).up_to_date
 
 
+@pytest.mark.slow
 def test_a_damaged_cache_is_never_trusted(site, tmp_path):
     out = tmp_path / "out"
     build(site, out)
@@ -161,6 +163,7 @@ def _touch(path: str) -> None:
         pass
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signed_by", ["nobody", "another key"])
 def test_a_cache_pack_not_written_by_this_machine_is_never_unpickled(site, tmp_path, signed_by):
     # a pull request can commit SOURCE/.catalogue-cache/ past .gitignore: its packs must not run code in the build
@@ -228,6 +231,7 @@ def test_a_file_touched_but_unchanged_is_read_once_then_trusted_again(site, tmp_
     assert build(site, out).catalogue is None  # and the next build trusts the files' new times
 
 
+@pytest.mark.slow
 def test_one_edit_makes_only_its_search_shard_anew(site, tmp_path, monkeypatch):
     monkeypatch.setattr(search, "SHARD_PAGES", 3)
     out = tmp_path / "out"
@@ -323,6 +327,7 @@ def test_an_edit_renders_only_the_pages_made_from_the_course(site, tmp_path, mon
     assert tree(out) == tree(cold(site, tmp_path, "rendered"))
 
 
+@pytest.mark.slow
 def test_a_shard_that_cannot_be_linked_is_made_again(site, tmp_path, monkeypatch):
     monkeypatch.setattr(search, "SHARD_PAGES", 3)
     out = tmp_path / "out"
@@ -343,6 +348,7 @@ def test_a_shard_that_cannot_be_linked_is_made_again(site, tmp_path, monkeypatch
         assert tree(out) == tree(cold(site, tmp_path, "broken-shard"))
 
 
+@pytest.mark.slow
 def test_a_shard_pagefind_left_incomplete_is_made_again_and_never_published(site, tmp_path, monkeypatch, caplog):
     # Pagefind 1.5 does not flush its writes, and its process can exit before they land: files left empty
     real = search._index
@@ -421,6 +427,7 @@ def test_the_index_is_closed_only_once_every_file_pagefind_wrote_has_landed(tmp_
     assert search._read_back(shard)[0] == "pagefind-entry.json is empty"
 
 
+@pytest.mark.slow
 def test_compiled_templates_are_kept_in_the_users_folder_and_give_the_same_site(site, tmp_path, monkeypatch):
     import jinja2
 

@@ -15,7 +15,7 @@ import pytest
 
 from .conftest import COURSE, copy_site
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 class Server:
@@ -59,15 +59,22 @@ class Server:
                 return line
         raise AssertionError(f"no line like {pattern!r} in: {''.join(self.lines)}")
 
-    def stop(self) -> int:
+    def interrupt(self) -> None:
+        """Press Ctrl-C: the server finishes its current step and stops (`stop` waits for it)."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+
+    def stop(self) -> int:
+        """Ctrl-C, then wait for the process to end and for the last of what it printed."""
+        self.interrupt()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
         self._reader.join(timeout=10)
+        if not self._reader.is_alive():
+            self.process.stderr.close()
         while not self._queue.empty():
             line = self._queue.get()
             if line is not None:
@@ -75,13 +82,39 @@ class Server:
         return self.process.returncode
 
 
+@pytest.fixture(scope="module")
+def stopping():
+    """The servers the tests are done with, Ctrl-C'd when their test ended and waited for here, at the end of
+    the module: a server takes about half a second to stop (its background thread's settling pause, the HTTP
+    loop's poll interval), which would otherwise be added to every test's teardown."""
+    servers: list[Server] = []
+    yield servers
+    for server in servers:
+        server.stop()
+
+
 @pytest.fixture
-def served(tmp_path):
+def start_server(stopping):
+    """start_server(site) starts `catalogue serve` on a site; it is stopped when the test ends."""
+    started: list[Server] = []
+
+    def start(site: Path) -> Server:
+        server = Server(site)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.interrupt()
+        stopping.append(server)
+
+
+@pytest.fixture
+def served(tmp_path, start_server):
     site = copy_site("basic", tmp_path / "site")
-    server = Server(site)
+    server = start_server(site)
     server.site = site
-    yield server
-    server.stop()
+    return server
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -118,20 +151,17 @@ def test_a_rebuild_during_page_load_is_not_missed(served, page):
     page.wait_for_function("() => document.querySelector('h1').textContent === 'GCP Missed While Loading'")
 
 
-def test_the_page_shown_before_a_first_good_build_reloads_when_fixed(tmp_path, page):
+def test_the_page_shown_before_a_first_good_build_reloads_when_fixed(tmp_path, start_server, page):
     site = copy_site("basic", tmp_path / "site")
     course = site / "content/courses/beta-centre/good-clinical-practice.md"
     edit(course, "credits: 1\n", "credits: lots\n")
-    server = Server(site)
-    try:
-        page.goto(server.url)
-        assert "The catalogue could not be built" in page.locator("h1").inner_text()
-        assert "'credits' must be a number" in page.locator("body").inner_text()
-        time.sleep(0.3)
-        edit(course, "credits: lots\n", "credits: 1\n")
-        page.wait_for_function("() => document.querySelector('[data-ready]') !== null", timeout=20_000)
-    finally:
-        server.stop()
+    server = start_server(site)
+    page.goto(server.url)
+    assert "The catalogue could not be built" in page.locator("h1").inner_text()
+    assert "'credits' must be a number" in page.locator("body").inner_text()
+    time.sleep(0.3)
+    edit(course, "credits: lots\n", "credits: 1\n")
+    page.wait_for_function("() => document.querySelector('[data-ready]') !== null", timeout=20_000)
 
 
 def test_only_the_pages_showing_a_course_are_rewritten(served):

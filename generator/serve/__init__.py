@@ -69,7 +69,7 @@ def serve(source: Path, host: str = "127.0.0.1", port: int = 8000, announce: Cal
     try:
         rebuild([])
         watcher = Watcher(source, on_change)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         thread.start()
         if not stopping.is_set():
             announce(f"Serving the catalogue at http://{host}:{server.server_address[1]}/ (Ctrl-C to stop; "

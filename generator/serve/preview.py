@@ -146,6 +146,7 @@ class Background:
         self.preview = preview
         self.announce = announce
         self.wanted = threading.Event()
+        self.stopping = threading.Event()
         self.reindex = False
         self.changed: set[str] = set()  # pages written since the index was last made: their shards are made anew
         self.indexed: list[str] | None = None  # the pages of the index being served
@@ -160,6 +161,7 @@ class Background:
     def stop(self, timeout: float) -> None:
         """Let the current run finish (it writes nothing more once the preview is closed), up to a timeout."""
         self.preview.close()
+        self.stopping.set()
         self.wanted.set()
         self.thread.join(timeout)
 
@@ -167,7 +169,7 @@ class Background:
         lower_priority()  # and so that of the Pagefind processes it starts: a save meanwhile is rebuilt first
         while True:
             self.wanted.wait()
-            time.sleep(self.SETTLE)
+            self.stopping.wait(self.SETTLE)  # (a stop need not wait for the pause)
             if self.preview.closed:
                 return
             self.wanted.clear()
