@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import dataclasses
 import os
 import pickle
 import shutil
@@ -315,7 +314,7 @@ def test_an_edit_renders_only_the_pages_made_from_the_course(site, tmp_path, mon
 
     def recording(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         made = real(*args, **kwargs)
-        return dataclasses.replace(made, make=lambda: rendered.append(made.path) or made.make())
+        return made._replace(make=lambda: rendered.append(made.path) or made.make())
 
     monkeypatch.setattr(pages, "page", recording)
     course = site / "content/courses/alpha-institute/data-stewardship.md"

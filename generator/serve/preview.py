@@ -51,6 +51,8 @@ class Preview:
         self.site: Plan | None = None
         self.theme: Theme | None = None
         self.keys: dict[str, str] = {}  # the keys of the files now served
+        self.now_paths: set[str] = set()    # the files served that a visitor opens, and the others
+        self.later_paths: set[str] = set()
         self.problems: list[Diagnostic] = []
         self.lock = threading.Lock()    # the background thread writes files too
         self.closed = False             # set when the preview stops: nothing is written after that
@@ -77,28 +79,38 @@ class Preview:
         site = plan(catalogue, theme, self.store)
         files = InMemory()
         made = make(site.now, self.keys, files)
-        old = self.site
+        old, now = self.catalogue, {a.path for a in site.now}
+        # the files of a course that is gone go at once, its open data too; other stale files no page shows
+        # go with the next background refresh
+        ids = {c.id for c in catalogue.courses}
+        gone = tuple(c.url for c in old.courses if c.id not in ids) if old else ()
         with self.lock:
             written = self.folder.update(files.data)
-            removed = self.folder.remove(set(self.folder.hashes) - site.paths)  # a deleted course's files too
-            self.keys = {**{k: v for k, v in self.keys.items() if k in site.paths}, **made.keys}
-            self.catalogue, self.site, self.theme = catalogue, site, theme
-        reindex = bool(set(site.indexed) & {*written, *removed}) or (old is not None and old.indexed != site.indexed)
+            stale = (self.now_paths - now) | {rel for rel in self.folder.hashes if rel.startswith(gone)} if gone \
+                else self.now_paths - now
+            removed = self.folder.remove(stale & set(self.folder.hashes))
+            self.keys = {**{k: v for k, v in self.keys.items() if k not in stale}, **made.keys}
+            previous, self.catalogue, self.site, self.theme, self.now_paths = self.site, catalogue, site, theme, now
+        reindex = bool(set(site.indexed) & {*written, *removed}) or (previous is not None and previous.indexed != site.indexed)
         return Outcome(True, 0.0, written, removed, diags, reindex)
 
     def refresh_later(self) -> list[str]:
-        """Bring the files no page shows up to date with the last good catalogue; the paths written."""
+        """Bring the files no page shows up to date with the last good catalogue; the paths written or removed."""
         site = self.site
         if site is None:
             return []
         files = InMemory()
         made = make(site.later, self.keys, files)
+        later = {a.path for a in site.later}
         with self.lock:
             if site is not self.site or self.closed:
                 return []  # a newer refresh came meanwhile (the next run makes its files), or the preview stopped
             written = self.folder.update(files.data)
-            self.keys.update(made.keys)
-        return written
+            stale = (self.later_paths - later - self.now_paths) & set(self.folder.hashes)
+            removed = self.folder.remove(stale)
+            self.keys = {**{k: v for k, v in self.keys.items() if k not in stale}, **made.keys}
+            self.later_paths = later
+        return written + removed
 
     def problem_page(self) -> bytes:
         """What is served where there is no page yet: the problems, from the theme."""

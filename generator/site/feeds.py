@@ -221,7 +221,8 @@ def course_events(course: Course, catalogue: Catalogue) -> tuple[Piece, ...]:
 
 def course_calendar_path(course: Course, catalogue: Catalogue) -> str | None:
     """Where a course's own calendar file is published, or None when it has no dates to add."""
-    return course.url + "calendar.ics" if course.listed and events(course, catalogue) else None
+    has_events = course.start_date or (course.application_deadline and course.status in DEADLINE_STATUSES)
+    return course.url + "calendar.ics" if course.listed and has_events else None  # (as `events` finds them)
 
 
 def course_calendar_ics(course: Course, catalogue: Catalogue, pieces: Sequence[Piece] | None = None) -> bytes:

@@ -41,17 +41,17 @@ ROUTES: tuple[Route, ...] = (
 
 @dataclass(frozen=True)
 class Plan:
-    """Every artifact of a site, those a visitor opens first (`now`) and the rest (`later`), and what the
-    search index needs: the pages it holds, and the browse table's rows in order."""
+    """Every artifact of a site: those a visitor opens first (`now`) and the rest (`later`, planned when first
+    asked for), and what the search index needs: the pages it holds, and the browse table's rows in order."""
 
     now: tuple[Artifact, ...]
-    later: tuple[Artifact, ...]
+    plan_later: Callable[[], tuple[Artifact, ...]]
     indexed: tuple[str, ...]
     rows: tuple[str, ...]
 
     @functools.cached_property
-    def paths(self) -> frozenset[str]:
-        return frozenset(a.path for a in (*self.now, *self.later))
+    def later(self) -> tuple[Artifact, ...]:
+        return self.plan_later()
 
 
 def plan(catalogue: Catalogue, theme: Theme, store: ParseCache | None = None,
@@ -59,10 +59,12 @@ def plan(catalogue: Catalogue, theme: Theme, store: ParseCache | None = None,
     """The artifacts of every route (of `ROUTES` unless given), in a fixed order; nothing is made here."""
     base_key = basis(catalogue.config, theme.digest)
     store = store or ParseCache(None)
-    now: list[Artifact] = []
-    later: list[Artifact] = []
-    for route in ROUTES if routes is None else routes:
-        extra = (store,) if route.stored else ()
-        (later if route.later else now).extend(route.artifacts(catalogue, theme, base_key, *extra))
+    chosen = ROUTES if routes is None else routes
+
+    def artifacts(later: bool) -> tuple[Artifact, ...]:
+        return tuple(artifact for route in chosen if route.later == later
+                     for artifact in route.artifacts(catalogue, theme, base_key, *((store,) if route.stored else ())))
+
+    now = artifacts(later=False)
     indexed = tuple(sorted(a.path for a in now if a.indexed))
-    return Plan(tuple(now), tuple(later), indexed, tuple(c.url for c in catalogue.listed))
+    return Plan(now, functools.partial(artifacts, later=True), indexed, tuple(c.url for c in catalogue.listed))
