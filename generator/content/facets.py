@@ -13,6 +13,7 @@ from typing import Callable, Sequence
 from generator.content import schema
 
 from generator.site import words
+from generator.site.text import N_
 from generator.content.model import Course, Institution
 
 # (upper bound, label): a course goes to the first bucket whose bound it does not exceed, so 2.5 is in 3–5
@@ -77,27 +78,38 @@ def _order(key: str) -> Callable[[tuple[str, str]], tuple]:
     return lambda pair: (pair[1].casefold(), pair[0])
 
 
+# English message ids: the theme translates a facet's label where it shows it (`_(facet.label)`)
 FACET_LABELS = (
-    ("credits", "Credits (ECTS)"), ("level", "EQF level"), ("audience", "Audience"), ("institution", "Institution"),
-    ("country", "Country"), ("mode", "Mode"), ("language", "Language"), ("topic", "Topic"),
+    ("credits", N_("Credits (ECTS)")), ("level", N_("EQF level")), ("audience", N_("Audience")),
+    ("institution", N_("Institution")), ("country", N_("Country")), ("mode", N_("Mode")), ("language", N_("Language")),
+    ("topic", N_("Topic")),
 )
 
 
-def value_label(key: str, value: str, institutions: dict[str, Institution]) -> str:
-    """The words shown for a facet value."""
+def value_label(key: str, value: str, institutions: dict[str, Institution], speak: words.Words = words.ENGLISH) -> str:
+    """The words shown for a facet value (in English, or in the language of `speak`)."""
     if key == "credits":
-        return f"{value} credits"
+        high = next(bound for bound, label in CREDIT_BUCKETS if label == value)
+        # TRANSLATORS: a range of credits, like "3–5 credits"
+        return speak.ngettext("%(range)s credit", "%(range)s credits", high) % {"range": value}
     if key == "level":
-        return words.level(int(value))
+        return speak.level(int(value))
     if key in ("audience", "mode"):
-        return words.label(value, key)
+        return speak.label(value, key)
     if key == "institution":
         return institutions[value].name
     if key == "country":
-        return words.country(value)
+        return speak.country(value)
     if key == "language":
-        return words.language(value)
+        return speak.language(value)
     return value
+
+
+def option_label(key: str, option: FacetValue, speak: words.Words) -> str:
+    """A facet value's words in the language of `speak` (an institution's name and a topic are content: as they are)."""
+    if key in ("institution", "topic"):
+        return option.label
+    return value_label(key, option.value, {}, speak)
 
 
 def build_facets(listed: tuple[Course, ...], institutions: dict[str, Institution]) -> tuple[Facet, ...]:
@@ -134,22 +146,23 @@ def _value_positions(course: Course, institution: Institution,
     return [sorted({order.index(v) for v in values[key]}) for key, order in positions]
 
 
-def card(course: Course, institution: Institution) -> dict[str, str]:
-    """What a result card shows, in words (card.json: the home page's search and filter results)."""
+def card(course: Course, institution: Institution, speak: words.Words = words.ENGLISH) -> dict[str, str]:
+    """What a result card shows, in words (card.json: the home page's search and filter results), in English
+    or in the language of `speak` (the theme's `Theme.words`)."""
     return {
         "title": course.title,
         "url": course.url,
         "lang": course.body_lang,
         "institution": institution.name,
         "summary": course.summary,
-        "credits": words.credits_short(course),
+        "credits": speak.credits_short(course),
         "level": str(course.eqf_level),
-        "audience": ", ".join(words.label(a, "audience") for a in course.audience),
-        "mode": words.label(course.mode, "mode"),
-        "language": words.languages(course.language),
-        "start": words.date(course.start_date) or "Date to be announced",
-        "fee": words.fee(course),
-        "status": "" if course.status == "open" else words.label(course.status, "status"),
+        "audience": ", ".join(speak.label(a, "audience") for a in course.audience),
+        "mode": speak.label(course.mode, "mode"),
+        "language": speak.languages(course.language),
+        "start": speak.date(course.start_date) or speak.gettext("Date to be announced"),
+        "fee": speak.fee(course),
+        "status": "" if course.status == "open" else speak.label(course.status, "status"),
     }
 
 

@@ -48,7 +48,7 @@ def cards(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifac
     """Each listed course's result card, which the home page's script shows for search results."""
     for course in catalogue.listed:
         institution = catalogue.institutions_by_id[course.institution_id]
-        yield Artifact(course.url + "card.json", functools.partial(_card_json, course, institution),
+        yield Artifact(course.url + "card.json", functools.partial(_card_json, course, institution, theme),
                        course_key(base_key, course, institution))
 
 
@@ -134,8 +134,8 @@ def _browse_json(catalogue: Catalogue) -> bytes:
     return _compact(browse_index(catalogue.listed, catalogue.facets, catalogue.institutions_by_id))
 
 
-def _card_json(course: Course, institution: Institution) -> bytes:
-    return _compact(card(course, institution))
+def _card_json(course: Course, institution: Institution, theme: Theme) -> bytes:
+    return _compact(card(course, institution, theme.words))
 
 
 def _compact(value: Any) -> bytes:

@@ -18,11 +18,12 @@ from generator.engine.artifact import Artifact
 from generator.fingerprint import fingerprint
 from generator.site.feeds import course_calendar_path
 from generator.site.structured import course_open_graph, course_schema_org
+from generator.site.text import N_
 from generator.site.theme import DEFAULT_THEME, Theme
 
 # value and label of each sort order the listing offers (the label is interface text, translated where shown)
-SORT_OPTIONS = (("relevance", "Relevance"), ("start", "Start date, soonest first"),
-                ("credits", "Credits, fewest first"), ("title", "Title, A to Z"))
+SORT_OPTIONS = (("relevance", N_("Relevance")), ("start", N_("Start date, soonest first")),
+                ("credits", N_("Credits, fewest first")), ("title", N_("Title, A to Z")))
 PAGINATION_AROUND = 2  # pages linked on each side of the current one (and always the first and the last)
 
 

@@ -6,6 +6,9 @@
 // ticked facet. Facet counts are "what would I get if I also ticked this": for a facet with ticked values
 // they leave that facet's own choices out (OR within a facet, AND across facets). Nothing is fetched until a
 // visitor asks for it.
+//
+// The words it shows come from the page (data-text, from the theme's templates/_macros.html), in the site's
+// language: plural ones once per plural category, which Intl.PluralRules picks for a number.
 
 const root = document.querySelector("[data-catalogue]");
 const form = root && root.querySelector("[data-finder]");
@@ -20,6 +23,8 @@ const el = {
 const base = root ? root.dataset.base : "/";
 const pageSize = root ? Number(root.dataset.pageSize) || 24 : 24;
 const initial = root ? { status: el.status.textContent, counts: boxes.map((b) => countOf(b).textContent) } : null;
+const TEXT = readText();
+const plurals = pluralRules(document.documentElement.lang);
 
 let current = [];        // loaders of the current results' cards, in order
 let shown = 0;
@@ -27,6 +32,35 @@ let generation = 0;      // drops the answers of searches overtaken by newer one
 
 function countOf(box) {
   return root.querySelector(`label[for="${box.id}"] [data-count]`);
+}
+
+// --- words: the page's, with %(name)s placeholders ------------------------------------------------------
+
+function readText() {
+  try {
+    return root && root.dataset.text ? JSON.parse(root.dataset.text) : {};
+  } catch (error) {
+    console.warn("The page's words for the catalogue script are not valid JSON.", error);
+    return {};
+  }
+}
+
+function pluralRules(lang) {
+  try {
+    return new Intl.PluralRules(lang || undefined);
+  } catch (error) {   // a language tag the browser does not know
+    return new Intl.PluralRules();
+  }
+}
+
+// say("found", { num: 3, query: "data" }): the words for `key`, the form for `num` if it has plural forms.
+function say(key, values = {}) {
+  let words = TEXT[key];
+  if (words && typeof words === "object") {
+    const forms = Object.values(words);
+    words = words[plurals.select(Number(values.num))] ?? words.other ?? forms[forms.length - 1];
+  }
+  return String(words ?? "").replace(/%\((\w+)\)s/g, (match, name) => (name in values ? String(values[name]) : match));
 }
 
 // --- state: the form <-> the URL ------------------------------------------------------------------------
@@ -158,7 +192,7 @@ async function find(state) {
 async function run(state) {
   const mine = ++generation;
   const ticked = Object.values(state.filters).reduce((n, values) => n + values.length, 0);
-  el.toggle.textContent = ticked ? `Filters (${ticked} chosen)` : "Filters";
+  el.toggle.textContent = ticked ? say("filtersChosen", { num: ticked }) : say("filters");
   if (isEmpty(state)) return showStatic();
   const outcome = await find(state);
   if (!outcome || mine !== generation) return;
@@ -182,9 +216,9 @@ function finish(state) {
   el.results.hidden = current.length === 0;
   el.empty.hidden = current.length !== 0;
   el.more.hidden = shown >= current.length;
-  const n = current.length === 1 ? "1 course" : `${current.length} courses`;
-  let text = !current.length ? "No courses match." : state.q ? `${n} found for “${state.q}”.` : `${n} match.`;
-  if (current.length > shown) text += ` Showing ${shown}.`;
+  const num = current.length;
+  let text = !num ? say("noMatch") : state.q ? say("found", { num, query: state.q }) : say("matching", { num });
+  if (num > shown) text += " " + say("showing", { num: shown });
   el.status.textContent = text;
   root.dataset.shown = toUrl(state);   // which state the results on screen answer (tests wait for it)
 }
@@ -213,16 +247,17 @@ function node(tag, attrs, ...children) {
 // The same markup as the card macro of the static listing (templates/_macros.html).
 function card(data) {
   const lang = data.lang || undefined;
-  const fact = (term, ...value) => node("div", null, node("dt", null, term), node("dd", null, ...value));
-  const level = [node("abbr", { title: "European Qualifications Framework" }, "EQF"), ` ${data.level}`];
+  const labels = TEXT.fact || {};
+  const fact = (term, ...value) => node("div", null, node("dt", null, labels[term] ?? ""), node("dd", null, ...value));
+  const level = [node("abbr", { title: labels.eqf_title }, labels.eqf ?? ""), ` ${data.level}`];
   return node("li", null, node("article", { class: "card" },
     node("h2", { class: "card__title" }, node("a", { href: data.url, lang }, data.title)),
     node("p", { class: "card__institution" }, data.institution),
     data.status ? node("p", { class: "badge" }, data.status) : null,
     node("p", { class: "card__summary", lang }, data.summary),
     node("dl", { class: "facts" },
-      fact("Credits", data.credits), fact("Level", ...level), fact("For", data.audience), fact("Mode", data.mode),
-      fact("Language", data.language), fact("Starts", data.start), fact("Fee", data.fee))));
+      fact("credits", data.credits), fact("level", ...level), fact("for", data.audience), fact("mode", data.mode),
+      fact("language", data.language), fact("starts", data.start), fact("fee", data.fee))));
 }
 
 // --- wiring ------------------------------------------------------------------------------------------------------
@@ -241,7 +276,7 @@ function changed(push) {
 function failed(error) {
   console.warn("Search is unavailable; the full listing stays.", error);
   showStatic();
-  el.status.textContent = "Search is unavailable at the moment; all courses are listed below.";
+  el.status.textContent = say("unavailable");
 }
 
 async function start() {

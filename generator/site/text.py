@@ -1,0 +1,127 @@
+"""Text: the interface words of the site in the visitor's language, from the theme's gettext catalogues.
+
+Every word the site shows a visitor (not the courses' own words, which partners write) has an English
+message id, written where it is used: `_()`, `ngettext()` or `{% trans %}` in the theme's templates, and
+`gettext`/`ngettext` of a `words.Words` in Python. `N_()` marks a message id that is translated later, where it
+is shown (the facets' labels). `pybabel extract` finds them all; a theme translates them with catalogues:
+
+    themes/<name>/locales/<language>/LC_MESSAGES/messages.po   (or messages.mo)
+
+A site's own theme may translate some words and leave the rest to the default theme's catalogue. Without a
+catalogue for the language (today: every language), the message ids themselves are shown: English.
+"""
+from __future__ import annotations
+
+import gettext as _gettext
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+DOMAIN = "messages"
+PLURAL_CATEGORIES = ("zero", "one", "two", "few", "many", "other")  # CLDR's, in its order
+
+ENGLISH = _gettext.NullTranslations()  # the message ids as they are
+
+
+def N_(message: str) -> str:
+    """Marks a message id for extraction without translating it (it is translated where it is shown)."""
+    return message
+
+
+def gettext(message: str) -> str:
+    """The English words (the default lookup of Python code; a theme's `Words` has its language's)."""
+    return ENGLISH.gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The English singular or plural (see `gettext`)."""
+    return ENGLISH.ngettext(singular, plural, n)
+
+
+_ = gettext
+
+
+def translations(layers: Iterable[Path], language: str) -> _gettext.NullTranslations:
+    """The theme's translations into `language`: each layer's catalogue (a site's theme, then the default
+    theme), each falling back to the next for the words it lacks, and finally to the message ids (English)."""
+    found: _gettext.NullTranslations | None = None
+    for layer in layers:
+        catalogue = _layer_catalogue(Path(layer) / "locales", language)
+        if catalogue is None:
+            continue
+        if found is None:
+            found = catalogue
+        else:
+            found.add_fallback(catalogue)
+    return found if found is not None else _gettext.NullTranslations()
+
+
+def _layer_catalogue(locales: Path, language: str) -> _gettext.NullTranslations | None:
+    """A layer's catalogue for the language ('pt-BR' is looked for as pt-BR, pt_BR, then pt), or None."""
+    if not locales.is_dir():
+        return None
+    base = language.replace("-", "_").split("_")[0]
+    for code in dict.fromkeys((language, language.replace("-", "_"), base)):
+        folder = locales / code / "LC_MESSAGES"
+        po, mo = folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
+        if po.is_file():  # what translators edit: a .mo beside it may be older
+            return _read_po(po, code)
+        if mo.is_file():
+            with mo.open("rb") as f:
+                return _babel_translations(f)
+    return None
+
+
+def _read_po(path: Path, code: str) -> _gettext.NullTranslations:
+    """A .po file's translations (fuzzy ones left out, as msgfmt does)."""
+    import io
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with path.open("rb") as f:
+        catalog = read_po(f, locale=_babel_locale(code), domain=DOMAIN)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog, use_fuzzy=False)
+    compiled.seek(0)
+    return _babel_translations(compiled)
+
+
+def _babel_translations(fileobj) -> _gettext.NullTranslations:
+    from babel.support import Translations
+    return Translations(fileobj, domain=DOMAIN)
+
+
+def _babel_locale(code: str):
+    from babel import Locale, UnknownLocaleError
+    try:
+        return Locale.parse(code)
+    except (ValueError, UnknownLocaleError):
+        return None
+
+
+@lru_cache(maxsize=64)
+def plural_samples(language: str) -> tuple[tuple[str, int], ...]:
+    """A whole number of each CLDR plural category the language has, e.g. English (('one', 1), ('other', 0)),
+    Czech (('one', 1), ('few', 2), ('other', 0)).
+
+    The page gives its script each plural message once per category (`ngettext` with that number), and the
+    script picks one with `Intl.PluralRules`, which uses the same CLDR rules. Only whole numbers are counted.
+    """
+    rule = None
+    locale = _babel_locale(language.replace("-", "_")) if language else None
+    if locale is not None:
+        rule = locale.plural_form
+    if rule is None:
+        def rule(n: int) -> str:
+            return "one" if n == 1 else "other"
+    first: dict[str, int] = {}
+    for n in range(0, 1000):
+        first.setdefault(rule(n), n)
+    return tuple((category, first[category]) for category in PLURAL_CATEGORIES if category in first)
+
+
+def plural_count(x: float | int) -> int:
+    """The number gettext chooses a plural form by: a whole number as it is; a fraction (2.5 credits), which
+    gettext cannot count, as 5 (English 'credits'; the genitive plural in Czech and Polish)."""
+    return int(x) if float(x).is_integer() else 5
