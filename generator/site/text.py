@@ -100,6 +100,17 @@ def _babel_locale(code: str):
         return None
 
 
+def script_plurals(translations: _gettext.NullTranslations, language: str) -> tuple[tuple[str, int], ...]:
+    """The plural categories the page gives its script (see `plural_samples`): the language's, or English's
+    two where there is no catalogue to give the other forms (CLDR's data is not loaded for nothing)."""
+    if type(translations) is _gettext.NullTranslations:
+        return ENGLISH_PLURALS
+    return plural_samples(language)
+
+
+ENGLISH_PLURALS = (("one", 1), ("other", 0))
+
+
 @lru_cache(maxsize=64)
 def plural_samples(language: str) -> tuple[tuple[str, int], ...]:
     """A whole number of each CLDR plural category the language has, e.g. English (('one', 1), ('other', 0)),

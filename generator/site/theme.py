@@ -89,7 +89,7 @@ def load_theme(config: Config, compiled: Any = None) -> Theme:
         generator_version=__version__,
         json_ld_script=json_ld_script,
         open_graph=open_graph,
-        plural_samples=text.plural_samples(config.language),  # see the `plural_forms` macro
+        plural_samples=text.script_plurals(translations, config.language),  # see the `plural_forms` macro
     )
     return Theme(config.theme_dir, env, assets, static, theme_digest(config), translations, speak)
 
