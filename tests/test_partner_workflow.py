@@ -1,8 +1,13 @@
 """The partners' path: the pull-request workflow runs the annotated check, and the guide explains real messages."""
 from __future__ import annotations
 
+import json
+import os
 import re
+import shutil
 import subprocess
+import tomllib
+from pathlib import Path
 
 import pytest
 import yaml
@@ -37,6 +42,81 @@ def test_the_workflow_installs_with_a_make_target_that_exists():
     target = install.split()[1]
     done = subprocess.run(["make", "-n", "-C", str(ROOT), target], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def step(name: str) -> dict:
+    return next(s for s in steps() if s.get("name") == name)
+
+
+CLASSIFIER = ROOT / ".github/scripts/touches-more-than-content"
+
+
+def touches_more_than_content(*paths: str) -> str:
+    done = subprocess.run([str(CLASSIFIER)], input="".join(p + "\n" for p in paths), capture_output=True,
+                          text=True, check=True)
+    return done.stdout.strip()
+
+
+def test_a_change_to_content_only_is_checked_and_built_without_the_test_suite():
+    assert touches_more_than_content("content/courses/ceitec-muni/new.md") == "false"
+    assert touches_more_than_content("content/courses/a/b.md", "content/institutions/a.yaml") == "false"
+    for other in ("generator/cli.py", "themes/default/templates/base.html", "tests/test_build.py",
+                  "site.yaml", "Makefile", ".github/workflows/pull-request.yml", "contents/x.md"):
+        assert touches_more_than_content("content/courses/a/b.md", other) == "true", other
+    # the workflow feeds it the pull request's changed files (old and new names of a rename) and runs the
+    # suite only when it says so; a push to main always runs it
+    changes = step("See what the change touches")
+    assert "git diff --name-only --no-renames" in changes["run"] and CLASSIFIER.name in changes["run"]
+    assert "code=true" in changes["run"].split("else", 1)[1]
+    tests = next(s for s in steps() if "make test" in s.get("run", ""))
+    assert tests["if"] == f"steps.{changes['id']}.outputs.code == 'true'"
+    for name in ("Check the courses", "Build the site", "Install the catalogue generator"):
+        assert "if" not in step(name), name
+
+
+def test_the_build_cache_is_kept_between_runs_where_the_generator_keeps_it():
+    from generator.engine.cache import CACHE_DIR, user_cache
+
+    all_steps = steps()
+    cache = next(s for s in all_steps if s.get("uses", "").startswith("actions/cache@"))
+    # a runner has no XDG_CACHE_HOME: the signing key is in ~/.cache (see user_cache)
+    assert cache["with"]["path"].split() == [CACHE_DIR, "output", f"~/.cache/{user_cache().name}"]
+    assert cache["with"]["key"].startswith(cache["with"]["restore-keys"])  # the newest earlier one is restored
+    build = next(s for s in all_steps if s.get("run", "").startswith(".venv/bin/catalogue build"))
+    assert all_steps.index(cache) < all_steps.index(build)
+
+
+NETLIFY_PLUGIN = ROOT / "netlify/plugins/keep-build-cache"
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
+def test_netlify_keeps_the_same_folders_between_deploys(tmp_path):
+    from generator.engine.cache import CACHE_DIR
+
+    netlify = tomllib.loads((ROOT / "netlify.toml").read_text(encoding="utf-8"))
+    assert {"package": "/" + NETLIFY_PLUGIN.relative_to(ROOT).as_posix()} in netlify["plugins"]
+    assert yaml.safe_load((NETLIFY_PLUGIN / "manifest.yml").read_text())["name"] == NETLIFY_PLUGIN.name
+    # the plugin's hooks, run by Node with Netlify's cache utilities stood in for
+    script = """
+    const plugin = require(process.argv[1]); const calls = [];
+    const utils = {cache: {restore: async f => { calls.push(['restore', f]); return false },
+                           save: async f => { calls.push(['save', f]); return true }}};
+    (async () => { await plugin.onPreBuild({utils}); await plugin.onPostBuild({utils});
+                   console.log(JSON.stringify(calls)) })();
+    """
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    done = subprocess.run(["node", "-e", script, str(NETLIFY_PLUGIN / "index.js")], capture_output=True,
+                          text=True, env=env, check=True)
+    calls = json.loads(done.stdout.strip().splitlines()[-1])
+    kept = [CACHE_DIR, "output", str(tmp_path / "xdg" / "microcredentials-catalogue")]
+    assert calls == [["restore", f] for f in kept] + [["save", f] for f in kept]
+    patch = pytest.MonkeyPatch()
+    patch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    try:
+        from generator.engine.cache import user_cache
+        assert str(user_cache()) == kept[2]
+    finally:
+        patch.undo()
 
 
 def broken(old: str, new: str) -> str:
