@@ -18,7 +18,7 @@ from generator.engine.artifact import make
 from generator.engine.cache import CACHE_DIR, MemoryStore, RememberingCache
 from generator.engine.output import InMemory, ServedFolder, fresh_folder
 from generator.fast.pagefind import Previous, build_index
-from generator.fast.tuning import lower_priority
+from generator.fast.tuning import frozen, lower_priority
 from generator.site.pages import problem_page
 from generator.site.routes import Plan, plan
 from generator.site.theme import Theme, load_theme, theme_digest
@@ -65,7 +65,8 @@ class Preview:
         """Bring the pages a visitor opens up to date with the site folder."""
         started = time.perf_counter()
         try:
-            outcome = self._refresh()
+            with frozen():  # the last catalogue and plan are not scanned again by each collection meanwhile
+                outcome = self._refresh()
         except ContentError as exc:
             self.problems = list(exc.diagnostics)
             return Outcome(False, time.perf_counter() - started, diagnostics=self.problems)
