@@ -27,7 +27,16 @@ class Config:
     base_url: str
     theme_dir: Path
     page_size: int
-    language: str
+    languages: tuple[str, ...] = ("en",)  # the interface's, the first the default (see `language_prefix`)
+
+    @property
+    def language(self) -> str:
+        """The default interface language, whose pages are at the base URL."""
+        return self.languages[0]
+
+    def language_prefix(self, language: str) -> str:
+        """Where a language's pages are, under the base URL: '' for the default language, 'cs/' for Czech."""
+        return "" if language == self.languages[0] else f"{language}/"
 
     @property
     def base_path(self) -> str:
@@ -68,9 +77,12 @@ def load_config(source: Path, base_url: str | None = None) -> tuple[Config | Non
         diags.append(Diagnostic(theme_place[0], theme_place[1], theme_place[2], message=f"there is no theme "
                                 f"'{values['theme']}'", hint="themes are folders under themes/"))
         return None, diags
+    languages = values["languages"]
+    if values["language"] and languages == ("en",):  # the older setting, `language: cs`
+        languages = values["language"]
     return Config(source=source, title=values["title"], description=values["description"],
                   base_url=values["base_url"], theme_dir=theme_dir, page_size=values["page_size"],
-                  language=values["language"][0]), diags
+                  languages=tuple(dict.fromkeys(languages))), diags
 
 
 def find_theme(source: Path, name: str) -> Path | None:

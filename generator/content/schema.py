@@ -231,7 +231,9 @@ SITE_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("base_url", "base_url", "Address the site is published at; --base-url overrides it", default="/"),
     FieldSpec("theme", "plain_text", "Theme folder name, under themes/", default="default", max_length=60),
     FieldSpec("page_size", "integer", "Courses per page of the listing", default=24, minimum=1, maximum=500),
-    FieldSpec("language", "languages", "Language of the site's own text", default=("en",)),
+    FieldSpec("languages", "languages", "Interface languages: the first at /, each other under /<code>/",
+              default=("en",)),
+    FieldSpec("language", "languages", "The older name of `languages`", default=()),
 )
 
 

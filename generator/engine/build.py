@@ -24,7 +24,7 @@ from generator.fast.pagefind import Indexed, Previous, build_index, shards_to_ma
 from generator.fast.tuning import frozen, giving_way
 from generator.fingerprint import basis, fingerprint
 from generator.site.routes import Plan, plan
-from generator.site.theme import load_theme, theme_digest
+from generator.site.theme import load_themes, theme_digest
 
 __all__ = ["BuildResult", "build", "check", "load", "input_signature"]
 
@@ -98,15 +98,15 @@ def _make_site(catalogue: Catalogue, diags: list[Diagnostic], staged: StagedSite
     """Plan, make, index and publish a loaded catalogue (see `build`)."""
     out, previous = staged.out, staged.previous
     with timings.stage("theme"):
-        theme = load_theme(catalogue.config, compiled_templates() if cache_dir else None)
-        made_from = site_fingerprint(catalogue, theme.digest)
+        made_from = site_fingerprint(catalogue, theme_digest(catalogue.config))
         if previous and previous.fingerprint == made_from and previous.all_intact(out):
             staged.discard()  # the same content, touched: note the files' new signature for the next build
             write_manifest(cache_dir, out, dataclasses.replace(previous, inputs=inputs,
                                                                warnings=[dataclasses.asdict(d) for d in diags]))
             return BuildResult(catalogue, tuple(diags), len(previous.files), timings, up_to_date=True)
+        themes = load_themes(catalogue.config, compiled_templates() if cache_dir else None)
         store = ParseCache(cache_dir, "rendered")
-        site = plan(catalogue, theme, store)
+        site = plan(catalogue, themes, store)
         keys = staged.reusable_keys()
     with ThreadPoolExecutor(max_workers=1) as pool:
         early: Future[Indexed] | None = None

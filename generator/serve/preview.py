@@ -21,7 +21,7 @@ from generator.fast.pagefind import Previous, build_index
 from generator.fast.tuning import frozen, lower_priority
 from generator.site.pages import problem_page
 from generator.site.routes import Plan, plan
-from generator.site.theme import Theme, load_theme, theme_digest
+from generator.site.theme import Theme, load_theme, load_themes, theme_digest
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,9 @@ class Preview:
         self.folder = ServedFolder(out)
         self.catalogue: Catalogue | None = None
         self.site: Plan | None = None
-        self.theme: Theme | None = None
+        self.theme: Theme | None = None  # in the default language (the problems page's)
+        self.themes: dict[str, Theme] = {}
+        self.themes_made_from: tuple = ()
         self.keys: dict[str, str] = {}  # the keys of the files now served
         self.now_paths: set[str] = set()    # the files served that a visitor opens, and the others
         self.later_paths: set[str] = set()
@@ -76,8 +78,9 @@ class Preview:
 
     def _refresh(self) -> Outcome:
         catalogue, diags = load(self.source, "/", cache=self.parsed)
-        theme = self._theme(catalogue.config)
-        site = plan(catalogue, theme, self.store)
+        themes = self._themes(catalogue.config)
+        theme = next(iter(themes.values()))
+        site = plan(catalogue, themes, self.store)
         files = InMemory()
         made = make(site.now, self.keys, files)
         old, now = self.catalogue, {a.path for a in site.now}
@@ -91,7 +94,8 @@ class Preview:
                 else self.now_paths - now
             removed = self.folder.remove(stale & set(self.folder.hashes))
             self.keys = {**{k: v for k, v in self.keys.items() if k not in stale}, **made.keys}
-            previous, self.catalogue, self.site, self.theme, self.now_paths = self.site, catalogue, site, theme, now
+            previous, self.catalogue, self.site, self.now_paths = self.site, catalogue, site, now
+            self.theme, self.themes = theme, themes
         reindex = bool(set(site.indexed) & {*written, *removed}) or (previous is not None and previous.indexed != site.indexed)
         return Outcome(True, 0.0, written, removed, diags, reindex)
 
@@ -128,10 +132,12 @@ class Preview:
         if locked:
             self.lock.release()
 
-    def _theme(self, config: Config) -> Theme:
-        if self.theme is not None and self.theme.digest == theme_digest(config):
-            return self.theme
-        return load_theme(config)
+    def _themes(self, config: Config) -> dict[str, Theme]:
+        made_from = (theme_digest(config), config)
+        if self.themes and self.themes_made_from == made_from:
+            return self.themes
+        self.themes_made_from = made_from
+        return load_themes(config)
 
 
 def describe(outcome: Outcome, changes: list[str]) -> str:

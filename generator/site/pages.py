@@ -2,6 +2,7 @@
 headers, robots and sitemap, each an artifact keyed by what it shows."""
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import sys
@@ -12,6 +13,7 @@ from typing import Any, Callable, Iterator, Sequence
 import jinja2
 
 from generator.content.catalogue import Catalogue
+from generator.content.facets import Facet, option_label
 from generator.content.model import Course, Institution
 from generator.diagnostics import ContentError, Diagnostic, display_path
 from generator.engine.artifact import Artifact
@@ -29,14 +31,19 @@ PAGINATION_AROUND = 2  # pages linked on each side of the current one (and alway
 
 def page(theme: Theme, path: str, template: str, values: dict[str, Any] | Callable[[], dict[str, Any]],
          key: str | Callable[[], str] = "", indexed: bool = False) -> Artifact:
-    """A file rendered from one of the theme's templates (its values worked out only when it is made)."""
-    return Artifact(path, functools.partial(render_page, theme, template, values), key, indexed=indexed)
+    """A file rendered from one of the theme's templates (its values worked out only when it is made), at `path`
+    under the theme's language prefix; templates get `page_path`, the page's address without the prefix (the
+    same in every language, for the language switcher)."""
+    return Artifact(theme.prefix + path, functools.partial(render_page, theme, template, values,
+                                                           path.removesuffix("index.html")), key, indexed=indexed)
 
 
-def render_page(theme: Theme, template: str, values: dict[str, Any] | Callable[[], dict[str, Any]]) -> bytes:
+def render_page(theme: Theme, template: str, values: dict[str, Any] | Callable[[], dict[str, Any]],
+                page_path: str = "") -> bytes:
     """A template rendered with its values; an error in the theme becomes a diagnostic at its template line."""
     try:
-        return theme.env.get_template(template).render(values() if callable(values) else values).encode("utf-8")
+        given = values() if callable(values) else values
+        return theme.env.get_template(template).render(given, page_path=page_path).encode("utf-8")
     except jinja2.TemplateSyntaxError as exc:
         problem = _template_problem(theme, exc.filename or exc.name or template, exc.lineno, exc.message or "")
     except jinja2.TemplateNotFound as exc:
@@ -53,10 +60,11 @@ def listing_pages(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator
     listed, size, by_id = catalogue.listed, catalogue.config.page_size, catalogue.institutions_by_id
     total = listing_count(catalogue)
     facets_key = functools.lru_cache(maxsize=1)(lambda: fingerprint(repr(catalogue.facets)))
+    shown = functools.lru_cache(maxsize=1)(lambda: facets_in(catalogue.facets, theme))
     for number in range(1, total + 1):
         chunk = listed[(number - 1) * size: number * size]
         yield page(theme, listing_path(number), "index.html",
-                   functools.partial(_listing_values, catalogue, chunk, number, total),
+                   functools.partial(_listing_values, catalogue, chunk, number, total, shown),
                    functools.partial(_listing_key, base_key, f"listing {number} of {total}, {len(listed)} courses",
                                      facets_key, chunk, by_id))
 
@@ -66,15 +74,18 @@ def course_pages(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[
     for course in catalogue.courses:
         institution = catalogue.institutions_by_id[course.institution_id]
         yield page(theme, course.url + "index.html", "course.html",
-                   functools.partial(_course_values, catalogue, course, institution),
-                   course_key(base_key, course, institution), indexed=course.listed)
+                   functools.partial(_course_values, catalogue, course, institution, theme),
+                   course_key(base_key, course, institution), indexed=course.listed and not theme.prefix)
 
 
 def institution_pages(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:
     """The institutions' index and each institution's page with its courses."""
     counts = {i.id: len(catalogue.by_institution[i.id]) for i in catalogue.institutions}
+    order = theme.words.sort_key()
+    in_order = tuple(sorted(catalogue.institutions, key=lambda i: (order(i.name), i.id))) \
+        if theme.words.locale is not None else catalogue.institutions
     yield page(theme, "institutions/index.html", "institutions.html",
-               {"institutions": catalogue.institutions, "counts": counts},
+               {"institutions": in_order, "counts": counts},
                functools.partial(group_key, base_key, f"institutions {counts}", "", (),
                                  {i.id: i for i in catalogue.institutions}))
     for institution in catalogue.institutions:
@@ -85,19 +96,38 @@ def institution_pages(catalogue: Catalogue, theme: Theme, base_key: str) -> Iter
                                      courses, catalogue.institutions_by_id))
 
 
+def not_found_pages(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:
+    """The page a static host shows for an address it has nothing at (404.html, and cs/404.html...)."""
+    yield page(theme, "404.html", "404.html", {}, group_key(base_key, "404", "", (), {}))
+
+
 def host_files(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:
-    """The files a static host or a crawler reads: the 404 page, the headers file, robots.txt."""
-    for path, template in (("404.html", "404.html"), ("_headers", "_headers"), ("robots.txt", "robots.txt")):
-        yield page(theme, path, template, {}, group_key(base_key, template.removesuffix(".html").removesuffix(".txt"),
-                                                        "", (), {}))
+    """The files a static host or a crawler reads: the headers file, robots.txt and, for a site in several
+    languages, the redirects file (Netlify's: the home page sends a first visit to the browser's language)."""
+    names = ("_headers", "robots.txt") + (("_redirects",) if len(catalogue.config.languages) > 1 else ())
+    for name in names:
+        yield page(theme, name, name, {}, group_key(base_key, name.removesuffix(".txt"), "", (), {}))
 
 
 def sitemap(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:
-    """sitemap.xml: every listing page, listed course and institution."""
-    yield page(theme, "sitemap.xml", "sitemap.xml", {
+    """sitemap.xml: every listing page, listed course and institution; for a site in several languages, an index
+    of one sitemap a language (sitemaps/cs.xml...), each page there with its address in every language."""
+    languages = catalogue.config.languages
+    values = {
         "listing_pages": [listing_path(n).removesuffix("index.html") for n in range(1, listing_count(catalogue) + 1)],
-        "courses": catalogue.listed, "institutions": catalogue.institutions,
-    }, functools.partial(group_key, base_key, "sitemap", "", catalogue.listed, catalogue.institutions_by_id))
+        "courses": catalogue.listed, "institutions": catalogue.institutions, "sitemaps": (), "entries_in": languages,
+    }
+    key = functools.partial(group_key, base_key, "sitemap", "", catalogue.listed, catalogue.institutions_by_id)
+    if len(languages) == 1:
+        yield page(theme, "sitemap.xml", "sitemap.xml", values, key)
+        return
+    paths = [f"sitemaps/{code}.xml" for code in languages]
+    yield page(theme, "sitemap.xml", "sitemap.xml", {**values, "sitemaps": paths},
+               group_key(base_key, f"sitemap index {paths}", "", (), {}))
+    for code, path in zip(languages, paths):
+        yield page(theme, path, "sitemap.xml", {**values, "entries_in": (code,)},
+                   functools.partial(group_key, base_key, f"sitemap {code}", "", catalogue.listed,
+                                     catalogue.institutions_by_id))
 
 
 def listing_count(catalogue: Catalogue) -> int:
@@ -144,21 +174,36 @@ def _listing_key(base_key: str, what: str, facets_key: Callable[[], str], course
     return group_key(base_key, what, facets_key(), courses, by_id)
 
 
-def _listing_values(catalogue: Catalogue, chunk: tuple, number: int, total_pages: int) -> dict[str, Any]:
+def facets_in(facets: tuple[Facet, ...], theme: Theme) -> tuple[Facet, ...]:
+    """The facets as the listing shows them in the theme's language: the values ordered by name (institutions,
+    countries, languages, topics) in that language's alphabetical order."""
+    if theme.words.locale is None:
+        return facets  # in English's, as they are made
+    order = theme.words.sort_key()
+    return tuple(dataclasses.replace(f, values=tuple(sorted(
+        f.values, key=lambda v: (order(option_label(f.key, v, theme.words)), v.value))))
+        if f.key in BY_NAME else f for f in facets)
+
+
+BY_NAME = ("institution", "country", "language", "topic")  # the facets whose values are in alphabetical order
+
+
+def _listing_values(catalogue: Catalogue, chunk: tuple, number: int, total_pages: int,
+                    facets: Callable[[], tuple[Facet, ...]]) -> dict[str, Any]:
     return {
         "courses": chunk, "total": len(catalogue.listed), "page": _pagination(number, total_pages),
         "first_index": (number - 1) * catalogue.config.page_size + 1,
-        "institutions_by_id": catalogue.institutions_by_id, "facets": catalogue.facets,
+        "institutions_by_id": catalogue.institutions_by_id, "facets": facets(),
         "sort_options": SORT_OPTIONS,
     }
 
 
-def _course_values(catalogue: Catalogue, course: Course, institution: Institution) -> dict[str, Any]:
+def _course_values(catalogue: Catalogue, course: Course, institution: Institution, theme: Theme) -> dict[str, Any]:
     config = catalogue.config
     return {
         "course": course, "institution": institution,
         "schema_org": course_schema_org(course, institution, config),
-        "social": course_open_graph(course, config),
+        "social": course_open_graph(course, config, speak=theme.words, prefix=theme.prefix),
         "calendar_path": course_calendar_path(course, catalogue),
     }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from generator.content.catalogue import Catalogue
 from generator.engine.artifact import Artifact
@@ -23,16 +23,18 @@ class Route:
     artifacts: Callable[..., Iterable[Artifact]]  # (catalogue, theme, base_key[, store]) → artifacts
     later: bool = False
     stored: bool = False  # given the engine's store, to keep per-course work between builds
+    per_language: bool = False  # made in each interface language (under its prefix), else once
 
 
 ROUTES: tuple[Route, ...] = (
     Route("theme files", data.theme_files),
-    Route("listing pages", pages.listing_pages),
-    Route("course pages", pages.course_pages),
-    Route("institution pages", pages.institution_pages),
+    Route("listing pages", pages.listing_pages, per_language=True),
+    Route("course pages", pages.course_pages, per_language=True),
+    Route("institution pages", pages.institution_pages, per_language=True),
+    Route("not-found pages", pages.not_found_pages, per_language=True),
     Route("host files", pages.host_files),
     Route("logos", data.logos),
-    Route("result cards", data.cards),
+    Route("result cards", data.cards, per_language=True),
     Route("sitemap", pages.sitemap, later=True),
     Route("catalogue data", data.catalogue_data, later=True),
     Route("open data", data.open_data, later=True, stored=True),
@@ -54,16 +56,22 @@ class Plan:
         return self.plan_later()
 
 
-def plan(catalogue: Catalogue, theme: Theme, store: ParseCache | None = None,
+def plan(catalogue: Catalogue, themes: Mapping[str, Theme] | Theme, store: ParseCache | None = None,
          routes: tuple[Route, ...] | None = None) -> Plan:
-    """The artifacts of every route (of `ROUTES` unless given), in a fixed order; nothing is made here."""
-    base_key = basis(catalogue.config, theme.digest)
+    """The artifacts of every route (of `ROUTES` unless given), in a fixed order; nothing is made here.
+
+    `themes` is the theme in each interface language, the default one first (or just the default one)."""
+    themes = {themes.language: themes} if isinstance(themes, Theme) else dict(themes)
+    default = next(iter(themes.values()))
+    keys = {language: basis(catalogue.config, theme.digest) for language, theme in themes.items()}
     store = store or ParseCache(None)
     chosen = ROUTES if routes is None else routes
 
     def artifacts(later: bool) -> tuple[Artifact, ...]:
         return tuple(artifact for route in chosen if route.later == later
-                     for artifact in route.artifacts(catalogue, theme, base_key, *((store,) if route.stored else ())))
+                     for theme in (themes.values() if route.per_language else (default,))
+                     for artifact in route.artifacts(catalogue, theme, keys[theme.language],
+                                                     *((store,) if route.stored else ())))
 
     now = artifacts(later=False)
     indexed = tuple(sorted(a.path for a in now if a.indexed))

@@ -109,11 +109,12 @@ def json_ld_script(data: Any) -> Markup:
 
 
 def open_graph(config: Config, title: str, description: str, path: str, course: Course | None = None,
-               image: str | None = None) -> list[tuple[str, str]]:
+               image: str | None = None, speak: words.Words = words.ENGLISH) -> list[tuple[str, str]]:
     """Open Graph (`og:`, a `property` attribute) and Twitter card (`twitter:`, a `name` attribute) values of a page.
 
-    `path` is the page's path in the site (like `courses/x/y/`); `image` an image's path or address. Addresses
-    are only given when the site has an absolute base URL: link previews need full addresses.
+    `path` is the page's path in the site (like `courses/x/y/`, or `cs/courses/x/y/`); `image` an image's path
+    or address. Addresses are only given when the site has an absolute base URL: link previews need full
+    addresses. The card's labels are in the words of `speak`.
     """
     pairs = [("og:type", "website"), ("og:site_name", config.title), ("og:title", title),
              ("og:description", description)]
@@ -124,12 +125,14 @@ def open_graph(config: Config, title: str, description: str, path: str, course: 
     pairs += [("twitter:card", "summary_large_image" if image and config.absolute else "summary"),
               ("twitter:title", title), ("twitter:description", description)]
     if course:
-        pairs += [("twitter:label1", "Credits"), ("twitter:data1", words.credits_short(course))]
-        pairs += ([("twitter:label2", "Starts"), ("twitter:data2", words.date(course.start_date))] if course.start_date
-                  else [("twitter:label2", "Level"), ("twitter:data2", words.level(course.eqf_level))])
+        pairs += [("twitter:label1", speak.gettext("Credits")), ("twitter:data1", speak.credits_short(course))]
+        pairs += ([("twitter:label2", speak.gettext("Starts")), ("twitter:data2", speak.date(course.start_date))]
+                  if course.start_date else
+                  [("twitter:label2", speak.gettext("Level")), ("twitter:data2", speak.level(course.eqf_level))])
     return pairs
 
 
-def course_open_graph(course: Course, config: Config, image: str | None = None) -> list[tuple[str, str]]:
-    """open_graph() for a course page."""
-    return open_graph(config, course.title, course.summary, course.url, course, image)
+def course_open_graph(course: Course, config: Config, image: str | None = None, speak: words.Words = words.ENGLISH,
+                      prefix: str = "") -> list[tuple[str, str]]:
+    """open_graph() for a course page (in the language of `speak`, whose pages are under `prefix`)."""
+    return open_graph(config, course.title, course.summary, prefix + course.url, course, image, speak)

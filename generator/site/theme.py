@@ -14,7 +14,7 @@ import jinja2
 from generator import __version__
 from generator.content import markup
 from generator.content.config import PACKAGE_THEMES, Config
-from generator.fingerprint import fingerprint as digest
+from generator.fingerprint import fingerprint
 from generator.content import facets
 from generator.site import text, words
 from generator.site.structured import json_ld_script, open_graph
@@ -35,27 +35,29 @@ class Theme:
     # the interface words in the site's language (`site.language`), from the theme's catalogues
     translations: gettext.NullTranslations = field(default_factory=gettext.NullTranslations)
     words: Words = words.ENGLISH  # the catalogue's words (credits, fees, dates...) in that language
+    language: str = "en"          # the interface language of the pages made with it
+    prefix: str = ""              # where they are under the base URL: '' for the default language, else 'cs/'
 
 
-def load_theme(config: Config, compiled: Any = None) -> Theme:
-    """Read the theme's static files and set up its Jinja environment (strict: a typo fails the build).
+def load_themes(config: Config, compiled: Any = None) -> dict[str, Theme]:
+    """The theme in each of the site's interface languages, the default one first (their files read once)."""
+    files = _static_files(config)
+    digest = theme_digest(config)
+    return {language: load_theme(config, compiled, language, files, digest) for language in config.languages}
+
+
+def load_theme(config: Config, compiled: Any = None, language: str | None = None,
+               files: tuple[dict[str, str], dict[str, bytes]] | None = None, digest: str | None = None) -> Theme:
+    """The theme in one interface language (the default one unless given): its static files and its Jinja
+    environment (strict: a typo fails the build).
 
     A site's own theme only needs the templates and files it changes: the rest come from the default theme.
     `compiled` is a Jinja bytecode cache to keep compiled templates in (see `cache.compiled_templates`).
     Every word templates show goes through `_()`/`ngettext()` or `{% trans %}` (Jinja's i18n extension), with
-    the theme's translations into the site's language; so do the `words` filters.
+    the theme's translations into the language; so do the `words` filters.
     """
     layers = theme_layers(config)
-    assets, static = {}, {}
-    for layer in reversed(layers):
-        static_dir = layer / "static"
-        if not static_dir.is_dir():
-            continue
-        for path in sorted(p for p in static_dir.rglob("*") if p.is_file() and not p.name.startswith(".")):
-            name = path.relative_to(static_dir).as_posix()
-            static.pop(assets.get(name, ""), None)
-            assets[name] = _hashed_name(name, path.read_bytes())
-            static[assets[name]] = path.read_bytes()
+    assets, static = files or _static_files(config)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(layer / "templates") for layer in layers]),
         autoescape=jinja2.select_autoescape(["html", "xml"]),
@@ -66,10 +68,12 @@ def load_theme(config: Config, compiled: Any = None) -> Theme:
         bytecode_cache=compiled,
         extensions=["jinja2.ext.i18n"],
     )
-    translations = text.translations(layers, config.language)
+    language = language or config.language
+    prefix = config.language_prefix(language)
+    translations = text.translations(layers, language)
     env.install_gettext_translations(translations, newstyle=True)
     env.globals.update(_template_gettext(translations))
-    speak = Words(translations)
+    speak = Words(translations, language)
     env.filters.update(speak.filters())
     env.filters["facet_value"] = lambda option, key: facets.option_label(key, option, speak)
     env.filters["json"] = _json_for_html
@@ -83,15 +87,37 @@ def load_theme(config: Config, compiled: Any = None) -> Theme:
 
     env.globals.update(
         site=config,
-        url=lambda path="": base + path,
-        absolute_url=lambda path="": config.base_url + path,
+        language=language,
+        # the site's languages, each as its code, its name in itself and where its pages are
+        languages=[(code, words.own_name(code), config.language_prefix(code)) for code in config.languages],
+        url=lambda path="": base + prefix + path,            # a page in this language
+        root_url=lambda path="": base + path,                # a file every language shares (data, logos, feeds)
+        absolute_url=lambda path="": config.base_url + prefix + path,
+        absolute_root_url=lambda path="": config.base_url + path,
         asset=asset,
         generator_version=__version__,
         json_ld_script=json_ld_script,
-        open_graph=open_graph,
-        plural_samples=text.script_plurals(translations, config.language),  # see the `plural_forms` macro
+        open_graph=lambda site, title, description, path, *more: open_graph(site, title, description, prefix + path,
+                                                                             *more, speak=speak),
+        plural_samples=text.script_plurals(translations, language),  # see the `plural_forms` macro
     )
-    return Theme(config.theme_dir, env, assets, static, theme_digest(config), translations, speak)
+    digest = fingerprint(digest or theme_digest(config), language)
+    return Theme(config.theme_dir, env, assets, static, digest, translations, speak, language, prefix)
+
+
+def _static_files(config: Config) -> tuple[dict[str, str], dict[str, bytes]]:
+    """The theme's static files: each name's path in the site, and each path's bytes."""
+    assets, static = {}, {}
+    for layer in reversed(theme_layers(config)):
+        static_dir = layer / "static"
+        if not static_dir.is_dir():
+            continue
+        for path in sorted(p for p in static_dir.rglob("*") if p.is_file() and not p.name.startswith(".")):
+            name = path.relative_to(static_dir).as_posix()
+            static.pop(assets.get(name, ""), None)
+            assets[name] = _hashed_name(name, path.read_bytes())
+            static[assets[name]] = path.read_bytes()
+    return assets, static
 
 
 def theme_layers(config: Config) -> list[Path]:
@@ -105,7 +131,7 @@ def theme_digest(config: Config) -> str:
     for layer in theme_layers(config):
         for path in sorted(p for p in layer.rglob("*") if p.is_file()):
             parts += [path.relative_to(layer).as_posix(), path.read_bytes()]
-    return digest(*parts)
+    return fingerprint(*parts)
 
 
 def _template_gettext(translations: gettext.NullTranslations) -> dict[str, Any]:

@@ -1,8 +1,12 @@
 """Words: course values as people read them ("2 credits · 50–60 hours", "Free", "EQF level 7 (master's level)").
 
-These are the catalogue's own vocabulary, shared by every theme as Jinja filters. A `Words` says them in the
-language of a set of translations (a theme's: see `text`); the module's functions say them in English, the
-language of the data files (feeds, ELM, structured data), which stay English.
+These are the catalogue's own vocabulary, shared by every theme as Jinja filters. A `Words` says them in one
+interface language: its words from a set of translations (a theme's: see `text`), its dates, numbers, fees and
+the names of languages and countries as CLDR writes them in that language (through Babel). The module's
+functions say them in English, the language of the data files (feeds, ELM, structured data).
+
+English is written out here, as CLDR's British English writes it ("15 March 2027", "€1,200", "12,000 CZK"; a
+test holds the two together), so that an English-only build does not load CLDR's data.
 """
 from __future__ import annotations
 
@@ -15,9 +19,11 @@ from generator.content.model import Course
 from generator.site import text
 from generator.site.text import N_
 
-MONTHS = (N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"), N_("July"),
-          N_("August"), N_("September"), N_("October"), N_("November"), N_("December"))
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
 CURRENCY_SIGNS = {"EUR": "€", "GBP": "£", "USD": "$"}
+EPOCH = dt.datetime(1970, 1, 1)
+ENGLISH_FORMATS = "en_GB"  # the CLDR locale whose formats English follows (see the module's docstring)
 _LABELS = {spec.name: {c.value: c.label for c in spec.choices} for spec in schema.COURSE_FIELDS if spec.choices}
 
 # The labels of the allowed values (schema.py's, which are shown to visitors), marked here for extraction:
@@ -44,26 +50,55 @@ def number(x: float | int) -> str:
     return f"{x:,.2f}".rstrip("0").rstrip(".")
 
 
-class Words:
-    """The catalogue's words in the language of `translations` (English without them)."""
+def own_name(code: str) -> str:
+    """A language's name in that language, as a menu shows it: 'cs' → 'Čeština', 'en' → 'English'."""
+    if code == "en":
+        return "English"
+    locale = _locale(code)
+    name = locale.languages.get(code) if locale else None
+    name = name or schema.language_name(code) or code
+    return name[:1].upper() + name[1:]
 
-    def __init__(self, translations: _gettext.NullTranslations | None = None) -> None:
+
+def _locale(code: str):
+    from babel import Locale, UnknownLocaleError
+    try:
+        return Locale.parse(code.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return None
+
+
+class Words:
+    """The catalogue's words in one language: those of `translations` (English without them), and CLDR's
+    formats and names of `language` (English's, written out, for English or an unknown language)."""
+
+    def __init__(self, translations: _gettext.NullTranslations | None = None, language: str = "en") -> None:
         self.translations = translations if translations is not None else text.ENGLISH
         self.gettext: Callable[[str], str] = self.translations.gettext
         self.ngettext: Callable[[str, str, int], str] = self.translations.ngettext
+        self.language_code = language
+        self.locale = None if language == "en" else _locale(language)  # None: English's formats
+        self._intervals = None  # ICU's formatter of spans of days, made when first needed
         # the words of values said before (a listing page says those of 24 courses; 20,000 pages say a few hundred)
         self._said: dict[tuple, str] = {}
+
+    def number(self, x: float | int) -> str:
+        """2.0 → '2', 2.5 → '2.5' ('2,5' in Czech), 1200 → '1,200' ('1 200')."""
+        if self.locale is None:
+            return number(x)
+        from babel.numbers import format_decimal
+        return format_decimal(int(x) if float(x).is_integer() else x, format="#,##0.##", locale=self.locale)
 
     def credits(self, course: Course) -> str:
         """'2 ECTS credits · 50–60 hours', or the stated hours when the course gives them."""
         if course.workload_hours:
             hours = self.ngettext("%(num)s hour", "%(num)s hours", text.plural_count(course.workload_hours)) % {
-                "num": number(course.workload_hours)}
+                "num": self.number(course.workload_hours)}
         else:
             low, high = course.credits * 25, course.credits * 30
             # TRANSLATORS: a range of hours of work, like "50–60 hours"
             hours = self.ngettext("%(low)s–%(high)s hour", "%(low)s–%(high)s hours", text.plural_count(high)) % {
-                "low": number(low), "high": number(high)}
+                "low": self.number(low), "high": self.number(high)}
         # TRANSLATORS: "2 ECTS credits · 50–60 hours"
         return self.gettext("%(credits)s · %(hours)s") % {"credits": self.credits_short(course), "hours": hours}
 
@@ -75,7 +110,7 @@ class Words:
         return said
 
     def _credits_short(self, credits: float) -> str:
-        return self.ngettext("%(num)s ECTS credit", "%(num)s ECTS credits", text.plural_count(credits)) % {"num": number(credits)}
+        return self.ngettext("%(num)s ECTS credit", "%(num)s ECTS credits", text.plural_count(credits)) % {"num": self.number(credits)}
 
     def fee(self, course: Course) -> str:
         """'Free', '€450', '12,000 CZK', or 'Fee not stated'."""
@@ -83,8 +118,23 @@ class Words:
             return self.gettext("Fee not stated")
         if course.fee == 0:
             return self.gettext("Free")
+        if self.locale is not None:
+            return self._money(course.fee, course.currency)
         sign = CURRENCY_SIGNS.get(course.currency)
         return f"{sign}{number(course.fee)}" if sign else f"{number(course.fee)} {course.currency}"
+
+    def _money(self, amount: float, currency: str) -> str:
+        """An amount as the locale writes money ('1 200 Kč', '180 000 Ft', '1 200,50 €'): no cents when whole."""
+        from babel.numbers import format_currency, parse_pattern
+        said = self._said.get(("money", amount, currency))
+        if said is None:
+            pattern = parse_pattern(self.locale.currency_formats["standard"])
+            if float(amount).is_integer():
+                pattern.frac_prec = (0, 0)
+                amount = int(amount)
+            said = self._said[("money", amount, currency)] = format_currency(
+                amount, currency, format=pattern, locale=self.locale, currency_digits=False)
+        return said
 
     def label(self, value: object, field: str) -> str:
         """The human label of an allowed value, e.g. label('on-site', 'mode') → 'On site'."""
@@ -98,60 +148,81 @@ class Words:
         """'EQF level 7 (master's level)'."""
         return self.label(value, "eqf_level")
 
-    # Names from the standard lists (ISO 639, ISO 3166, ISCED-F): English, in every language for now.
+    # Names from the standard lists: languages (ISO 639) and countries (ISO 3166) in the interface language, as
+    # CLDR gives them ('čeština', 'Polsko'); the fields of education (ISCED-F) in English.
     def language(self, code: str) -> str:
-        """'cs' → 'Czech'."""
-        return schema.language_name(code) or code
+        """'cs' → 'Czech' ('čeština' in Czech)."""
+        name = self.locale.languages.get(code) if self.locale is not None else None
+        return name or schema.language_name(code) or code
 
     def languages(self, codes: tuple[str, ...]) -> str:
         """('en', 'cs') → 'English, Czech'."""
         return ", ".join(self.language(c) for c in codes)
 
     def country(self, code: str) -> str:
-        """'CZ' → 'Czechia'."""
-        return schema.country_name(code) or code
+        """'CZ' → 'Czechia' ('Česko' in Czech)."""
+        name = self.locale.territories.get(code) if self.locale is not None else None
+        return name or schema.country_name(code) or code
 
     def isced(self, code: str) -> str:
         """'0511' → 'Biology'."""
         return schema.isced_fields().get(code, code)
 
-    def month(self, month: int) -> str:
-        return self.gettext(MONTHS[month - 1])
-
     def date(self, value: dt.date | None) -> str:
-        """'15 March 2027' (the same in every locale, so builds stay byte-identical)."""
+        """'15 March 2027' ('15. března 2027', '2027. március 15.')."""
         if value is None:
             return ""
         said = self._said.get(("date", value))
         if said is None:
-            # TRANSLATORS: a date, like "15 March 2027"
-            said = self._said[("date", value)] = self.gettext("%(day)s %(month)s %(year)s") % {
-                "day": value.day, "month": self.month(value.month), "year": value.year}
+            if self.locale is None:
+                said = f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+            else:
+                from babel.dates import format_date
+                said = format_date(value, format="long", locale=self.locale)
+            self._said[("date", value)] = said
         return said
 
     def date_range(self, start: dt.date | None, end: dt.date | None) -> str:
-        """'15–17 March 2027', '30 March – 2 April 2027', or one date."""
+        """'15–17 March 2027', '30 March – 2 April 2027', or one date (as CLDR's intervals, in the locale)."""
         if start is None:
             return ""
         if end is None or end == start:
             return self.date(start)
+        if self.locale is not None:
+            return self._interval(start, end)
         if (start.year, start.month) == (end.year, end.month):
-            # TRANSLATORS: days in one month, like "15–17 March 2027"
-            return self.gettext("%(start_day)s–%(end_day)s %(month)s %(year)s") % {
-                "start_day": start.day, "end_day": end.day, "month": self.month(end.month), "year": end.year}
+            return f"{start.day}–{end.day} {MONTHS[end.month - 1]} {end.year}"
         if start.year == end.year:
-            # TRANSLATORS: days in one year, like "30 March – 2 April 2027" (%(end)s is a whole date)
-            return self.gettext("%(start_day)s %(start_month)s – %(end)s") % {
-                "start_day": start.day, "start_month": self.month(start.month), "end": self.date(end)}
-        # TRANSLATORS: two whole dates, like "30 December 2026 – 2 January 2027"
-        return self.gettext("%(start)s – %(end)s") % {"start": self.date(start), "end": self.date(end)}
+            return f"{start.day} {MONTHS[start.month - 1]} – {self.date(end)}"
+        return f"{self.date(start)} – {self.date(end)}"
+
+    def _interval(self, start: dt.date, end: dt.date) -> str:
+        """Two dates as the locale writes a span of days, from ICU's interval formats of CLDR's data (Babel's
+        do not widen a skeleton's month to its full name, as the standard says a matched skeleton should)."""
+        said = self._said.get(("interval", start, end))
+        if said is None:
+            import icu
+            if self._intervals is None:
+                icu.TimeZone.setDefault(icu.TimeZone.getGMT())  # days are days wherever the build runs
+                self._intervals = icu.DateIntervalFormat.createInstance("yMMMMd", icu.Locale(str(self.locale)))
+            seconds = [(dt.datetime(d.year, d.month, d.day) - EPOCH).total_seconds() for d in (start, end)]
+            said = self._said[("interval", start, end)] = self._intervals.format(icu.DateInterval(*seconds))
+        return said
+
+    def sort_key(self) -> Callable[[str], object]:
+        """A key that sorts words in the language's alphabetical order ('ch' after 'h' in Czech, 'cs' after 'c'
+        in Hungarian), from ICU's collation of CLDR's rules; English's is case-blind code-point order."""
+        if self.locale is None:
+            return str.casefold
+        import icu
+        return icu.Collator.createInstance(icu.Locale(str(self.locale))).getSortKey
 
     def filters(self) -> dict[str, Callable]:
         """The Jinja filters of these words."""
         return {
             "credits": self.credits, "credits_short": self.credits_short, "fee": self.fee, "label": self.label,
             "level": self.level, "language": self.language, "languages": self.languages, "country": self.country,
-            "isced": self.isced, "date": self.date, "date_range": self.date_range, "number": number,
+            "isced": self.isced, "date": self.date, "date_range": self.date_range, "number": self.number,
         }
 
 

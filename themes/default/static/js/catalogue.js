@@ -20,7 +20,8 @@ const el = {
   more: $("[data-more]"), query: $("#q"), sort: $("#sort"), sortBox: $("[data-sort-box]"),
   toggle: $("[data-toggle-filters]"), filters: $("[data-filters]"),
 };
-const base = root ? root.dataset.base : "/";
+const base = root ? root.dataset.base : "/";          // the pages in this language (and their result cards)
+const shared = root ? root.dataset.root || base : "/";  // what every language shares: the browse table, the index
 const pageSize = root ? Number(root.dataset.pageSize) || 24 : 24;
 const initial = root ? { status: el.status.textContent, counts: boxes.map((b) => countOf(b).textContent) } : null;
 const TEXT = readText();
@@ -108,7 +109,7 @@ let pagefind = null;
 
 function loadTable(fresh = false) {
   if (fresh) browseTable = null;
-  browseTable ||= fetch(base + "search/browse.json", fresh ? { cache: "reload" } : {}).then((r) => r.json()).then((table) => {
+  browseTable ||= fetch(shared + "search/browse.json", fresh ? { cache: "reload" } : {}).then((r) => r.json()).then((table) => {
     table.rowOf = new Map(table.courses.map((row, i) => [row[0], i]));
     return table;
   });
@@ -129,10 +130,10 @@ function loadPagefind() {
       [listing, table] = await Promise.all([fetch(listingUrl, { cache: "reload" }).then((r) => r.json()), loadTable(true)]);
       if (listing.table !== table.table) throw new Error("the search index does not match the course table");
     }
-    await module.options({ baseUrl: base });
+    await module.options({ baseUrl: shared });
     await module.init();
     // the index comes in shards: this one, and others merged into it (they share its wasm)
-    await Promise.all(listing.shards.map((shard) => module.mergeIndex(new URL(shard, source).pathname, { baseUrl: base })));
+    await Promise.all(listing.shards.map((shard) => module.mergeIndex(new URL(shard, source).pathname, { baseUrl: shared })));
     const rowOf = new Map();   // Pagefind's page id -> row of the browse table
     listing.ids.forEach((id, row) => { if (id) rowOf.set(id, row); });
     root.dataset.searchReady = "true";
