@@ -167,20 +167,32 @@ def card(course: Course, institution: Institution, speak: words.Words = words.EN
 
 
 def browse_index(listed: tuple[Course, ...], facets: tuple[Facet, ...],
-                 institutions: dict[str, Institution]) -> dict:
+                 institutions: dict[str, Institution], title_orders: dict[str, Callable] | None = None) -> dict:
     """A compact table of every listed course's facet values and sort ranks: the home page filters, counts
     and sorts it, alone or narrowed to the courses a Pagefind search found.
 
     Filtering and counting 4,000 courses from this table takes the browser a few milliseconds, where a
-    filter-only Pagefind search would first download the whole word index.
+    filter-only Pagefind search would first download the whole word index. `title_orders` gives, for other
+    interface languages, the key of their alphabetical order: the table then holds each row's rank by title in
+    each of them (`titles`), which pages in that language sort by.
     """
     positions = tuple((f.key, tuple(v.value for v in f.values)) for f in facets)
     by_start = {c.id: rank for rank, c in enumerate(sorted(listed, key=lambda c: (sort_keys(c)["start"], c.id)))}
     by_title = {c.id: rank for rank, c in enumerate(sorted(listed, key=lambda c: (c.title.casefold(), c.id)))}
     rows = [[course.url, by_start[course.id], course.credits, by_title[course.id],
              _value_positions(course, institutions[course.institution_id], positions)] for course in listed]
-    return {"facets": [[f.key, [v.value for v in f.values]] for f in facets], "courses": rows,
-            "table": table_digest([course.url for course in listed])}
+    table = {"facets": [[f.key, [v.value for v in f.values]] for f in facets], "courses": rows,
+             "table": table_digest([course.url for course in listed])}
+    if title_orders:
+        table["titles"] = {language: _ranks(listed, lambda c, key=key: (key(c.title), c.id))
+                           for language, key in title_orders.items()}
+    return table
+
+
+def _ranks(listed: tuple[Course, ...], key: Callable) -> list[int]:
+    """Each course's place in the order `key` gives, in the courses' order."""
+    rank = {c.id: i for i, c in enumerate(sorted(listed, key=key))}
+    return [rank[c.id] for c in listed]
 
 
 def table_digest(paths: Sequence[str]) -> str:

@@ -17,6 +17,7 @@ from generator.site import elm, feeds
 from generator.site.jsonschema import write_json_schema_bytes
 from generator.site.pages import course_key, logo_path
 from generator.site.theme import Theme
+from generator.site.words import Words
 
 SCHEMA_PATH = "schema/course.schema.json"  # the course format, for editors that validate YAML front matter
 BROWSE_PATH = "search/browse.json"  # the filter table of the home page's script
@@ -48,8 +49,8 @@ def cards(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifac
     """Each listed course's result card, which the home page's script shows for search results."""
     for course in catalogue.listed:
         institution = catalogue.institutions_by_id[course.institution_id]
-        yield Artifact(course.url + "card.json", functools.partial(_card_json, course, institution, theme),
-                       course_key(base_key, course, institution))
+        yield Artifact(theme.prefix + course.url + "card.json",
+                       functools.partial(_card_json, course, institution, theme), course_key(base_key, course, institution))
 
 
 def catalogue_data(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:
@@ -131,7 +132,8 @@ def _course_calendar(pieces: CoursePieces, course: Course) -> bytes:
 
 
 def _browse_json(catalogue: Catalogue) -> bytes:
-    return _compact(browse_index(catalogue.listed, catalogue.facets, catalogue.institutions_by_id))
+    orders = {language: Words(None, language).sort_key() for language in catalogue.config.languages[1:]}
+    return _compact(browse_index(catalogue.listed, catalogue.facets, catalogue.institutions_by_id, orders))
 
 
 def _card_json(course: Course, institution: Institution, theme: Theme) -> bytes:

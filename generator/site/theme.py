@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from generator import __version__
 from generator.content import markup
@@ -88,6 +89,8 @@ def load_theme(config: Config, compiled: Any = None, language: str | None = None
     env.globals.update(
         site=config,
         language=language,
+        # the site's own words (its title and description, in site.yaml) are in its default language
+        site_lang=Markup(f' lang="{config.language}"') if language != config.language else "",
         # the site's languages, each as its code, its name in itself and where its pages are
         languages=[(code, words.own_name(code), config.language_prefix(code)) for code in config.languages],
         url=lambda path="": base + prefix + path,            # a page in this language
@@ -139,7 +142,6 @@ def _template_gettext(translations: gettext.NullTranslations) -> dict[str, Any]:
     marked safe where autoescaping, every value given escaped and put in, `%%` for a percent sign, `num` the
     count) but a third of the cost: those call each other through the template context, three calls a word,
     which made pages three times as slow to render."""
-    from markupsafe import Markup
 
     safe: dict[str, tuple[Markup, bool]] = {}  # message id → its words, and whether they have a placeholder
 
@@ -173,7 +175,6 @@ def _hashed_name(name: str, data: bytes) -> str:
 
 def _json_for_html(value: Any) -> str:
     """JSON that is safe inside a <script> element or an attribute."""
-    from markupsafe import Markup
     text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))

@@ -2,8 +2,9 @@
 
 These are the catalogue's own vocabulary, shared by every theme as Jinja filters. A `Words` says them in one
 interface language: its words from a set of translations (a theme's: see `text`), its dates, numbers, fees and
-the names of languages and countries as CLDR writes them in that language (through Babel). The module's
-functions say them in English, the language of the data files (feeds, ELM, structured data).
+the names of languages and countries as CLDR writes them in that language (dates and names through Babel;
+numbers, spans of days and alphabetical order through ICU, which follows CLDR where Babel does not). The
+module's functions say them in English, the language of the data files (feeds, ELM, structured data).
 
 English is written out here, as CLDR's British English writes it ("15 March 2027", "€1,200", "12,000 CZK"; a
 test holds the two together), so that an English-only build does not load CLDR's data.
@@ -79,15 +80,28 @@ class Words:
         self.language_code = language
         self.locale = None if language == "en" else _locale(language)  # None: English's formats
         self._intervals = None  # ICU's formatter of spans of days, made when first needed
+        self._numbers: dict[str, object] = {}  # ICU's number formatters, by skeleton
         # the words of values said before (a listing page says those of 24 courses; 20,000 pages say a few hundred)
         self._said: dict[tuple, str] = {}
 
     def number(self, x: float | int) -> str:
-        """2.0 → '2', 2.5 → '2.5' ('2,5' in Czech), 1200 → '1,200' ('1 200')."""
+        """2.0 → '2', 2.5 → '2.5' ('2,5' in Czech), 1200 → '1,200' ('1 200' in Czech, '1200' in Polish)."""
         if self.locale is None:
             return number(x)
-        from babel.numbers import format_decimal
-        return format_decimal(int(x) if float(x).is_integer() else x, format="#,##0.##", locale=self.locale)
+        return self._formatted(".##", x)
+
+    def _formatted(self, skeleton: str, x: float | int) -> str:
+        """A number by one of ICU's number skeletons, in the locale (CLDR's separators and grouping, which
+        Babel's do not follow for languages that group only from five digits)."""
+        said = self._said.get(("number", skeleton, x))
+        if said is None:
+            import icu
+            formatter = self._numbers.get(skeleton)
+            if formatter is None:
+                formatter = self._numbers[skeleton] = icu.NumberFormatter.forSkeleton(skeleton).locale(
+                    icu.Locale(str(self.locale)))
+            said = self._said[("number", skeleton, x)] = formatter.formatDouble(float(x))
+        return said
 
     def credits(self, course: Course) -> str:
         """'2 ECTS credits · 50–60 hours', or the stated hours when the course gives them."""
@@ -124,17 +138,9 @@ class Words:
         return f"{sign}{number(course.fee)}" if sign else f"{number(course.fee)} {course.currency}"
 
     def _money(self, amount: float, currency: str) -> str:
-        """An amount as the locale writes money ('1 200 Kč', '180 000 Ft', '1 200,50 €'): no cents when whole."""
-        from babel.numbers import format_currency, parse_pattern
-        said = self._said.get(("money", amount, currency))
-        if said is None:
-            pattern = parse_pattern(self.locale.currency_formats["standard"])
-            if float(amount).is_integer():
-                pattern.frac_prec = (0, 0)
-                amount = int(amount)
-            said = self._said[("money", amount, currency)] = format_currency(
-                amount, currency, format=pattern, locale=self.locale, currency_digits=False)
-        return said
+        """An amount as the locale writes money ('1 200 Kč', '180 000 Ft', '1200 zł'): no cents when whole."""
+        whole = float(amount).is_integer()
+        return self._formatted(f"currency/{currency} " + ("precision-integer" if whole else ".00"), amount)
 
     def label(self, value: object, field: str) -> str:
         """The human label of an allowed value, e.g. label('on-site', 'mode') → 'On site'."""

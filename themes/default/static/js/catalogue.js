@@ -181,7 +181,9 @@ async function find(state) {
     });
   }
   const sort = state.sort || (ranked ? "relevance" : "start");
-  const by = { start: (r) => [r[1]], credits: (r) => [r[2], r[1]], title: (r) => [r[3]] }[sort];
+  const titles = table.titles?.[document.documentElement.lang];  // ranks in this language's alphabetical order
+  const title = titles ? (r) => [titles[table.rowOf.get(r[0])]] : (r) => [r[3]];
+  const by = { start: (r) => [r[1]], credits: (r) => [r[2], r[1]], title }[sort];
   if (by) matches.sort((a, b) => { const x = by(a), y = by(b); return x[0] - y[0] || (x[1] || 0) - (y[1] || 0); });
   const load = (row) => () => fetch(base + row[0] + "card.json").then((r) => r.json())
     .then((data) => ({ ...data, url: base + data.url }));
