@@ -19,11 +19,27 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
+from generator.diagnostics import display_path
 from generator.fingerprint import code_version, fingerprint
 
 log = logging.getLogger(__name__)
 
 CACHE_DIR = ".catalogue-cache"
+
+
+def usable(folder: Path) -> bool:
+    """Whether the cache folder can be written (made if missing); if not, one warning says the build goes on
+    without it (a read-only checkout still builds)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if os.access(folder, os.W_OK):
+            return True
+        reason = "permission denied"
+    except OSError as exc:
+        reason = "a file is in its place" if isinstance(exc, FileExistsError) else (exc.strerror or str(exc)).lower()
+    log.warning("the build cache %s cannot be written (%s): building everything, without it",
+                display_path(folder), reason)
+    return False
 
 
 PACK_MAGIC = b"catalogue-cache-pack 1\n"  # then the HMAC-SHA256 of the pickle, then the pickle
