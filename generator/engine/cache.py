@@ -57,8 +57,6 @@ def compiled_templates() -> Any:
     Compiled templates are code: kept beside the signing key, never in the source folder, one folder per
     version of the generator (Jinja checks a template's source, not the filters it was compiled with).
     """
-    import jinja2
-
     top = user_cache() / "templates"
     folder = top / code_version()
     try:
@@ -71,7 +69,23 @@ def compiled_templates() -> Any:
                 return None  # (someone else could write to it)
     except (OSError, AttributeError):  # AttributeError: no getuid (not a Unix)
         return None
-    return jinja2.FileSystemBytecodeCache(str(folder))
+    return _template_cache()(str(folder))
+
+
+@lru_cache(maxsize=1)
+def _template_cache() -> type:
+    import jinja2
+
+    class TemplateCache(jinja2.FileSystemBytecodeCache):
+        """Jinja's cache of compiled templates, which never fails a build: a template it cannot keep (a full
+        disk, or its folder removed by a build of another version of the generator) is compiled again."""
+
+        def dump_bytecode(self, bucket: Any) -> None:
+            try:
+                super().dump_bytecode(bucket)
+            except OSError:
+                pass
+    return TemplateCache
 
 
 @lru_cache(maxsize=1)
