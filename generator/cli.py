@@ -27,6 +27,8 @@ EXIT_SYSTEM = 1  # the machine stopped the command: a full disk, a file that wen
 class Parser(argparse.ArgumentParser):
     """argparse, with its errors on one line and a pointer to the help instead of the usage block."""
 
+    commands: dict[str, argparse.ArgumentParser]  # each command's own parser
+
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
@@ -47,6 +49,7 @@ def parser() -> Parser:
     p = Parser(prog="catalogue", description="Build and check the micro-credentials catalogue.")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p.commands = sub.choices
 
     b = sub.add_parser("build", help="check the content and build the static site")
     b.add_argument("--source", type=Path, default=Path("."), help="site folder holding content/ (default: .)")
@@ -116,8 +119,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p = parser()
     args, extra = p.parse_known_args(argv)
     if extra:  # said by the command's own parser, so the hint names its help
-        commands = next(a for a in p._actions if isinstance(a, argparse._SubParsersAction)).choices
-        commands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
+        p.commands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     return args
 
 

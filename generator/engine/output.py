@@ -6,14 +6,15 @@ import logging
 import os
 import shutil
 import tempfile
-try:
-    import fcntl
-except ImportError:  # not a Unix: builds into the same folder are not kept apart
-    fcntl = None  # type: ignore[assignment]
 from dataclasses import dataclass, field
 from pathlib import Path
 from contextlib import contextmanager
 from typing import ClassVar, Iterator, Mapping, Sequence
+
+try:
+    import fcntl
+except ImportError:  # not a Unix: builds into the same folder are not kept apart
+    fcntl = None  # type: ignore[assignment]
 
 from generator.content.config import PACKAGE_THEMES
 from generator.diagnostics import UsageError, display_path
@@ -33,10 +34,10 @@ def check_destination(out: Path, source: Path) -> None:
     src = source.resolve()
     if out == src or src.is_relative_to(out) or (src / "content").resolve().is_relative_to(out):
         raise UsageError(f"--out {display_path(out)} would replace the site's own files; choose another folder")
-    for folder, what in ((src / "content", "content"), (src / "themes", "themes"), (PACKAGE_THEMES, "themes"),
-                         (src / CACHE_DIR, "cache")):
+    for folder, what in ((src / "content", "the site's content"), (src / "themes", "the site's themes"),
+                         (PACKAGE_THEMES, "the generator's themes"), (src / CACHE_DIR, "the site's cache")):
         if out.is_relative_to(folder.resolve()):
-            raise UsageError(f"--out {display_path(out)} is inside the site's {what} folder {display_path(folder)}: "
+            raise UsageError(f"--out {display_path(out)} is inside {what} folder {display_path(folder)}: "
                              "choose a folder outside it, like output/")
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {display_path(out)} is a file, not a folder: choose a folder")
