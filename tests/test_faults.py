@@ -218,9 +218,24 @@ def test_read_only_content_and_an_unwritable_cache_still_build(tmp_path):
     result = catalogue(tmp_path, "build", "--source", "site", "--out", "out", "-q")
     assert result.returncode == 0
     assert one_line(result.stderr) == ("the build cache site/.catalogue-cache cannot be written (a file is in its "
-                                       "place): building everything, without it")
+                                       "place): going on without it")
     assert snapshot(tmp_path / "out") == snapshot(reference) and source_files(site) == source
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o444 for p in (site / "content").rglob("*.md"))
+
+
+def test_the_preview_warns_once_of_an_unwritable_cache(tmp_path, caplog):
+    from generator.serve.preview import Preview
+    site = copy_site("basic", tmp_path / "site")
+    (site / ".catalogue-cache").write_text("")
+    (tmp_path / "served").mkdir()
+    with caplog.at_level("WARNING"):
+        preview = Preview(site, tmp_path / "served")
+        assert preview.refresh().ok
+        (site / "content/courses/beta-centre/old-workshop.md").touch()
+        assert preview.refresh().ok
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "site/.catalogue-cache cannot be written (a file is in its place)" in warnings[0]
+    assert (site / ".catalogue-cache").read_text() == ""
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="a read-only folder does not stop root (CI runs as a plain user)")

@@ -37,7 +37,7 @@ def usable(folder: Path) -> bool:
         reason = "permission denied"
     except OSError as exc:
         reason = "a file is in its place" if isinstance(exc, FileExistsError) else (exc.strerror or str(exc)).lower()
-    log.warning("the build cache %s cannot be written (%s): building everything, without it",
+    log.warning("the build cache %s cannot be written (%s): going on without it",
                 display_path(folder), reason)
     return False
 
