@@ -8,6 +8,7 @@ import random
 import select
 import shutil
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -358,6 +359,16 @@ def test_an_address_that_cannot_be_served_on_is_one_line(built, tmp_path):
     result = catalogue(tmp_path, "serve", "--source", "site", "--host", "no-such-host.invalid", "--port", "0")
     assert result.returncode == 2
     assert one_line(result.stderr).startswith("catalogue: error: cannot serve on no-such-host.invalid:0: ")
+
+
+def test_a_port_in_use_is_one_line(built, tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        number = taken.getsockname()[1]
+        result = catalogue(tmp_path, "serve", "--source", "site", "--port", str(number))
+    assert result.returncode == 2
+    assert one_line(result.stderr).startswith(f"catalogue: error: port {number} on 127.0.0.1 is already in use")
 
 
 @pytest.mark.parametrize("url", ["ftp://example.org/", "not a url", "https://example.org/?page=1",
