@@ -4,25 +4,52 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
+import threading
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator, NoReturn
 
 from generator import __version__
 from generator.engine.build import build, check
 from generator.diagnostics import (ContentError, GithubReporter, JsonReporter, Reporter, TextReporter, UsageError,
-                          display_path, has_errors)
+                          display_path, has_errors, system_problem)
 from generator.content.scaffold import create_course
 from generator.fast.tuning import leave
 
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+EXIT_SYSTEM = 1  # the machine stopped the command: a full disk, a file that went away
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="catalogue", description="Build and check the micro-credentials catalogue.")
+class Parser(argparse.ArgumentParser):
+    """argparse, with its errors on one line and a pointer to the help instead of the usage block."""
+
+    commands: dict[str, argparse.ArgumentParser]  # each command's own parser
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def port(text: str) -> int:
+    """A TCP port number from the command line (0 picks a free one)."""
+    try:
+        number = int(text)
+    except ValueError:
+        number = -1
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number: give one from 0 to 65535, "
+                                         "or 0 for any free port")
+    return number
+
+
+def parser() -> Parser:
+    p = Parser(prog="catalogue", description="Build and check the micro-credentials catalogue.")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p.commands = sub.choices
 
     b = sub.add_parser("build", help="check the content and build the static site")
     b.add_argument("--source", type=Path, default=Path("."), help="site folder holding content/ (default: .)")
@@ -36,7 +63,7 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="preview the site, rebuilding and reloading pages as files change")
     s.add_argument("--source", type=Path, default=Path("."), help="site folder holding content/ (default: .)")
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
-    s.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000; 0 picks a free one)")
+    s.add_argument("--port", type=port, default=8000, help="port to listen on (default: 8000; 0 picks a free one)")
 
     c = sub.add_parser("check", help="report every problem in the content, without building")
     c.add_argument("files", nargs="*", type=Path, help="report only on these files (all files are still read)")
@@ -53,24 +80,72 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command; returns the exit code (0 clean, 1 content errors, 2 usage errors)."""
-    args = parser().parse_args(argv)
+    """Run the command; returns the exit code (0 clean, 1 content errors or a fault of the machine, 2 usage
+    errors, 128 + the signal's number when stopped by one)."""
+    args = parse(argv)
     logging.basicConfig(level=logging.WARNING if getattr(args, "quiet", False) else logging.INFO,
                         format="%(message)s", stream=sys.stderr)
     try:
-        if args.command == "check":
-            return run_check(args)
-        if args.command == "new":
-            return run_new(args)
-        if args.command == "serve":
-            return run_serve(args)
-        return run_build(args)
+        with stopped_by_signals():
+            if args.command == "check":
+                return run_check(args)
+            if args.command == "new":
+                return run_new(args)
+            if args.command == "serve":
+                return run_serve(args)
+            return run_build(args)
     except UsageError as exc:
         print(f"catalogue: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("catalogue: interrupted; the previous output is unchanged", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        number = exc.signal if isinstance(exc, Stopped) else signal.SIGINT
+        what = "interrupted" if number == signal.SIGINT else f"stopped by {signal.Signals(number).name}"
+        print(f"catalogue: {what}{_output_kept(args)}", file=sys.stderr)
+        return 128 + number
+    except OSError as exc:
+        print(f"catalogue: error: {system_problem(exc)}{_output_kept(args)}", file=sys.stderr)
+        return EXIT_SYSTEM
+
+
+def _output_kept(args: argparse.Namespace) -> str:
+    """For a build stopped early: what became of its output folder."""
+    if args.command != "build":
+        return ""
+    return f" ({display_path(args.out or args.source / 'output')} holds the last complete build)"
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    """The command line's arguments; a mistake is one line naming the command's help."""
+    p = parser()
+    args, extra = p.parse_known_args(argv)
+    if extra:  # said by the command's own parser, so the hint names its help
+        p.commands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
+class Stopped(KeyboardInterrupt):
+    """A signal asked the command to stop (TERM, HUP): handled as Ctrl-C is."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(number)
+        self.signal = number
+
+
+@contextmanager
+def stopped_by_signals() -> Iterator[None]:
+    """TERM and HUP stop the command as Ctrl-C does: what was staged is removed, the output left as it was."""
+    def stop(number: int, frame: object) -> None:
+        raise Stopped(number)
+    if threading.current_thread() is not threading.main_thread():  # (only the main thread may set handlers)
+        yield
+        return
+    before = {number: signal.signal(number, stop) for number in (signal.SIGTERM, signal.SIGHUP)
+              if signal.getsignal(number) is not signal.SIG_IGN}  # (nohup: a hang-up is to be ignored)
+    try:
+        yield
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)
 
 
 def run() -> None:

@@ -1,6 +1,7 @@
 """Diagnostics: every problem the catalogue finds, with the place it was found, and the writers that report them."""
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import sys
@@ -55,6 +56,25 @@ class ContentError(Exception):
 
 class UsageError(Exception):
     """A problem with how the command was called (exit code 2), not with the content."""
+
+
+def system_problem(exc: OSError) -> str:
+    """What the machine refused (a full disk, a file gone, a folder not writable) and what to do, in one line."""
+    where = display_path(Path(exc.filename)) if exc.filename else "a file"
+    code = exc.errno
+    if code == errno.ENOSPC:
+        return f"the disk is full: {where} could not be written; free some space and build again"
+    if code == getattr(errno, "EDQUOT", None):
+        return f"the disk quota is used up: {where} could not be written; free some space and build again"
+    if code == errno.ENOENT:
+        return f"a file went away while the catalogue was read or written: {where}; build again"
+    if code in (errno.EACCES, errno.EPERM):
+        return f"permission denied: {where}; check who may write there, or choose another folder"
+    if code == errno.EROFS:
+        return f"the file system is read-only: {where} could not be written; choose another folder"
+    if code in (errno.EMFILE, errno.ENFILE):
+        return "too many files are open: close some programs (or raise the limit, ulimit -n) and build again"
+    return f"{(exc.strerror or str(exc)).lower()}: {where}"
 
 
 def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:

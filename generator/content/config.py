@@ -57,7 +57,11 @@ def load_config(source: Path, base_url: str | None = None) -> tuple[Config | Non
     diags: list[Diagnostic] = []
     path = source / CONFIG_NAME
     theme_place = (CONFIG_NAME, 0, 0)
-    if path.is_file():
+    if path.exists() and not path.is_file():
+        diags.append(Diagnostic(display_path(path), code="not-a-file", message=f"{CONFIG_NAME} is a folder, "
+                                "not a file: the settings cannot be read", hint=f"make {CONFIG_NAME} a YAML file, "
+                                "or remove it to use the defaults"))
+    elif path.is_file():
         shown = display_path(path)
         doc, diags = read_yaml_file(SourceFile(path, shown))
         if doc is not None:

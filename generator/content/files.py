@@ -80,11 +80,19 @@ class Document:
     body_line: int
 
 
+def check_source(source: Path) -> None:
+    """Refuse a --source that is not a site folder (one that holds content/)."""
+    if not source.is_dir():
+        state = "is a file, not a folder" if source.exists() else "does not exist"
+        raise UsageError(f"the site folder {display_path(source)} {state}")
+    if not (source / "content").is_dir():
+        raise UsageError(f"no content/ folder in {display_path(source)}: is --source the site folder?")
+
+
 def discover(source: Path) -> Discovery:
     """List course and institution files, reporting misplaced and misnamed ones."""
+    check_source(source)
     content = source / "content"
-    if not content.is_dir():
-        raise UsageError(f"no content/ folder in {display_path(source)}: is --source the site folder?")
     diags: list[Diagnostic] = []
     if not _inside(content, source.resolve()):
         diags.append(Diagnostic(display_path(content), severity=ERROR, code="symlink",
@@ -240,6 +248,10 @@ def read_text(source: SourceFile) -> tuple[str | None, list[Diagnostic]]:
     """The file's text with a BOM removed and line endings normalised, or diagnostics saying why not."""
     try:
         data = read_limited(source.path)
+    except FileNotFoundError:  # found a moment ago: deleted or renamed while the site was read
+        return None, [Diagnostic(source.display, severity=ERROR, code="went-away",
+                                 message="the file went away while the catalogue was read",
+                                 hint="if it was moved or deleted on purpose, run the command again")]
     except OSError as exc:
         return None, [Diagnostic(source.display, severity=ERROR, code="unreadable",
                                  message=f"the file cannot be read: {exc.strerror or exc}")]

@@ -12,12 +12,13 @@ from typing import Callable
 
 from generator.content.catalogue import Catalogue
 from generator.content.config import Config, load_config
+from generator.content.files import check_source
 from generator.content.load import Timings, check, load
 from generator.diagnostics import ContentError, Diagnostic
 from generator.engine.artifact import Made, make
-from generator.engine.cache import CACHE_DIR, ParseCache, compiled_templates
+from generator.engine.cache import CACHE_DIR, ParseCache, compiled_templates, usable
 from generator.engine.manifest import Manifest, file_stats, read_manifest, write_manifest
-from generator.engine.output import Sink, check_destination, discard, fill, inside, mark, publish, remove, \
+from generator.engine.output import Sink, check_destination, discard, fill, inside, locked, mark, publish, remove, \
     set_aside, stage
 from generator.fast.folders import FoldersAhead
 from generator.fast.pagefind import Indexed, Previous, build_index, shards_to_make
@@ -68,8 +69,18 @@ def build(source: Path, out: Path, base_url: str | None = None, strict: bool = F
     either way. With `remove_old_later`, the previous output is removed by a process of its own.
     """
     timings = Timings(on_stage=on_stage)
+    check_source(source)
     check_destination(out, source)
-    cache_dir = source / CACHE_DIR if use_cache else None
+    with locked(out):  # one build into `out` at a time (the second waits)
+        return _build(source, out, base_url, strict, source / CACHE_DIR if use_cache else None, timings,
+                      remove_old_later)
+
+
+def _build(source: Path, out: Path, base_url: str | None, strict: bool, cache_dir: Path | None, timings: Timings,
+           remove_old_later: bool) -> BuildResult:
+    """`build`, holding the lock on `out`."""
+    if cache_dir is not None and not usable(cache_dir):
+        cache_dir = None
     with timings.stage("inputs"):  # before anything is read: a file changed during the build is seen next time
         inputs = input_signature(source, base_url) if cache_dir else ""
         previous = read_manifest(cache_dir, out)

@@ -19,11 +19,27 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
+from generator.diagnostics import display_path
 from generator.fingerprint import code_version, fingerprint
 
 log = logging.getLogger(__name__)
 
 CACHE_DIR = ".catalogue-cache"
+
+
+def usable(folder: Path) -> bool:
+    """Whether the cache folder can be written (made if missing); if not, one warning says the build goes on
+    without it (a read-only checkout still builds)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if os.access(folder, os.W_OK):
+            return True
+        reason = "permission denied"
+    except OSError as exc:
+        reason = "a file is in its place" if isinstance(exc, FileExistsError) else (exc.strerror or str(exc)).lower()
+    log.warning("the build cache %s cannot be written (%s): going on without it",
+                display_path(folder), reason)
+    return False
 
 
 PACK_MAGIC = b"catalogue-cache-pack 1\n"  # then the HMAC-SHA256 of the pickle, then the pickle
@@ -41,8 +57,6 @@ def compiled_templates() -> Any:
     Compiled templates are code: kept beside the signing key, never in the source folder, one folder per
     version of the generator (Jinja checks a template's source, not the filters it was compiled with).
     """
-    import jinja2
-
     top = user_cache() / "templates"
     folder = top / code_version()
     try:
@@ -55,7 +69,23 @@ def compiled_templates() -> Any:
                 return None  # (someone else could write to it)
     except (OSError, AttributeError):  # AttributeError: no getuid (not a Unix)
         return None
-    return jinja2.FileSystemBytecodeCache(str(folder))
+    return _template_cache()(str(folder))
+
+
+@lru_cache(maxsize=1)
+def _template_cache() -> type:
+    import jinja2
+
+    class TemplateCache(jinja2.FileSystemBytecodeCache):
+        """Jinja's cache of compiled templates, which never fails a build: a template it cannot keep (a full
+        disk, or its folder removed by a build of another version of the generator) is compiled again."""
+
+        def dump_bytecode(self, bucket: Any) -> None:
+            try:
+                super().dump_bytecode(bucket)
+            except OSError:
+                pass
+    return TemplateCache
 
 
 @lru_cache(maxsize=1)

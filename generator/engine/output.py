@@ -11,7 +11,14 @@ from pathlib import Path
 from contextlib import contextmanager
 from typing import ClassVar, Iterator, Mapping, Sequence
 
+try:
+    import fcntl
+except ImportError:  # not a Unix: builds into the same folder are not kept apart
+    fcntl = None  # type: ignore[assignment]
+
+from generator.content.config import PACKAGE_THEMES
 from generator.diagnostics import UsageError, display_path
+from generator.engine.cache import CACHE_DIR
 
 from generator.fast.files import exchange, link_file, remove_later, top_of_tree
 
@@ -21,14 +28,87 @@ MARKER = ".catalogue-output"  # marks a folder this tool wrote, so it never repl
 
 
 def check_destination(out: Path, source: Path) -> None:
-    """Refuse to replace a folder that is not a previous build (or that holds the content)."""
+    """Refuse an output folder that holds the site, lies inside its content, theme or cache (the output would
+    be read back as input), is a file, or is a folder this tool did not write."""
     out = out.resolve()
     src = source.resolve()
     if out == src or src.is_relative_to(out) or (src / "content").resolve().is_relative_to(out):
         raise UsageError(f"--out {display_path(out)} would replace the site's own files; choose another folder")
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
+    for folder, what in ((src / "content", "the site's content"), (src / "themes", "the site's themes"),
+                         (PACKAGE_THEMES, "the generator's themes"), (src / CACHE_DIR, "the site's cache")):
+        if out.is_relative_to(folder.resolve()):
+            raise UsageError(f"--out {display_path(out)} is inside {what} folder {display_path(folder)}: "
+                             "choose a folder outside it, like output/")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {display_path(out)} is a file, not a folder: choose a folder")
+    if out.exists() and any(out.iterdir()) and not (out / MARKER).exists():
         raise UsageError(f"{display_path(out)} exists and was not written by this tool: remove it or choose "
                          "another --out")
+
+
+@contextmanager
+def locked(out: Path) -> Iterator[None]:
+    """Hold the lock on builds into `out` for the block: a second build waits, so neither removes the other's
+    staged site as a leftover. The lock file sits beside `out` (which is swapped whole) and is removed when
+    the block ends; the folder it is in is made if missing."""
+    out = out.resolve()
+    path = out.parent / f".{out.name}.lock"
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--out {display_path(out)} cannot be made: {_why(exc)}; choose another folder") from exc
+    if fcntl is None:
+        yield
+        return
+    fd = _lock(out, path)
+    try:
+        yield
+    finally:
+        try:  # removed while still held: a build waiting on this file then sees it gone and locks a new one
+            os.unlink(path)
+        except OSError:
+            pass
+        os.close(fd)
+
+
+def _lock(out: Path, path: Path) -> int:
+    """Open and lock the lock file, waiting for a build that holds it; the locked file's descriptor."""
+    waited = False
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise UsageError(f"--out {display_path(out)} cannot be written: {_why(exc)}; choose another "
+                             "folder") from exc
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if not waited:
+                    log.warning("another build into %s is running: waiting for it to finish…", display_path(out))
+                    waited = True
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            if _same_file(fd, path):
+                return fd
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)  # the build that held it removed it as it finished: lock the file now there
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        here, there = os.fstat(fd), os.stat(path)
+    except OSError:
+        return False
+    return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
+
+
+def _why(exc: OSError) -> str:
+    """Why a folder cannot be made or written, in words."""
+    if isinstance(exc, (FileExistsError, NotADirectoryError)):
+        return f"{display_path(Path(exc.filename))} is a file, not a folder" if exc.filename else "a file is in the way"
+    return (exc.strerror or str(exc)).lower()
 
 
 def recover(out: Path) -> None:

@@ -10,6 +10,7 @@ ids. Figures: docs/performance.md.
 from __future__ import annotations
 
 import asyncio
+import errno
 import gzip
 import hashlib
 import json
@@ -109,6 +110,8 @@ def build_index(site: Path, config: Config, pages: Sequence[str], folder: str = 
     try:
         reused = runner(_make_index(site, index, config, groups, previous))
     except Exception as exc:  # noqa: BLE001 — the service's failures reach us in many shapes
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+            raise  # a full disk, not a problem of the content
         raise ContentError([Diagnostic("pagefind", message=f"the search index could not be built: {exc}",
                                        code="search")]) from exc
     finally:

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from generator.content.files import check_source
 from generator.diagnostics import UsageError, display_path
 from generator.serve.preview import Background, Preview, describe
 from generator.serve.server import Hub, _Server, handler_for
@@ -20,8 +21,7 @@ from generator.serve.watch import Watcher, _relevant
 
 def serve(source: Path, host: str = "127.0.0.1", port: int = 8000, announce: Callable[[str], None] = print) -> None:
     """Build, serve and keep rebuilding until interrupted."""
-    if not (source / "content").is_dir():
-        raise UsageError(f"no content/ folder in {display_path(source)}: is --source the site folder?")
+    check_source(source)
     out = Path(tempfile.mkdtemp(prefix="catalogue-serve-"))
     preview = Preview(source, out)
     hub = Hub()
@@ -33,7 +33,7 @@ def serve(source: Path, host: str = "127.0.0.1", port: int = 8000, announce: Cal
         if exc.errno == errno.EADDRINUSE:
             raise UsageError(f"port {port} on {host} is already in use: stop the other server or choose "
                              f"another port with --port") from exc
-        raise UsageError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from exc
+        raise UsageError(f"cannot serve on {host}:{port}: {exc.strerror or exc}; check --host and --port") from exc
     background = Background(preview, announce)
     changes: list[str] = []
     pending = threading.Event()

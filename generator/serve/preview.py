@@ -15,7 +15,7 @@ from generator.content.config import Config, load_config
 from generator.content.load import load
 from generator.diagnostics import ContentError, Diagnostic
 from generator.engine.artifact import make
-from generator.engine.cache import CACHE_DIR, MemoryStore, RememberingCache
+from generator.engine.cache import CACHE_DIR, MemoryStore, RememberingCache, usable
 from generator.engine.output import InMemory, ServedFolder, fresh_folder
 from generator.fast.pagefind import Previous, build_index
 from generator.fast.tuning import frozen, lower_priority
@@ -44,7 +44,8 @@ class Preview:
     def __init__(self, source: Path, out: Path) -> None:
         self.source = source
         self.out = out
-        self.parsed = RememberingCache(source / CACHE_DIR)
+        cache = source / CACHE_DIR
+        self.parsed = RememberingCache(cache if usable(cache) else None)  # (an unwritable one: said once)
         self.store = MemoryStore()  # courses' pieces of the catalogue-wide files, kept between refreshes
         self.folder = ServedFolder(out)
         self.catalogue: Catalogue | None = None
