@@ -76,6 +76,9 @@ def load_theme(config: Config, compiled: Any = None, language: str | None = None
     env.globals.update(_template_gettext(translations))
     speak = Words(translations, language)
     env.filters.update(speak.filters())
+    # a field of education's name (ISCED-F's, in English), marked as English on another language's page
+    env.filters["isced_name"] = lambda code: speak.isced(code) if language == "en" else Markup(
+        '<span lang="en">%s</span>') % speak.isced(code)
     env.filters["facet_value"] = lambda option, key: facets.option_label(key, option, speak)
     env.filters["json"] = _json_for_html
     env.filters["without_heading"] = markup.without_heading
