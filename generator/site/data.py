@@ -45,10 +45,11 @@ def logos(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifac
 
 
 def cards(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:
-    """Each listed course's result card, which the home page's script shows for search results."""
+    """Each listed course's result card, which the home page's script shows for search results (under the theme's
+    language prefix, beside the course's page in that language)."""
     for course in catalogue.listed:
         institution = catalogue.institutions_by_id[course.institution_id]
-        yield Artifact(course.url + "card.json", functools.partial(_card_json, course, institution, theme),
+        yield Artifact(theme.prefix + course.url + "card.json", functools.partial(_card_json, course, institution, theme),
                        course_key(base_key, course, institution))
 
 
