@@ -465,7 +465,7 @@ def _translation_problems(found: Discovery, languages: tuple[str, ...] | None) -
                     if close else "add the course file first, or name the translation after it")
             diags.append(Diagnostic(source.display, severity=ERROR, code="no-course-file",
                                     message=f"there is no course file {slug}.md beside this translation", hint=hint))
-        elif languages is not None and language_name(language) and language not in languages:
+        elif languages is not None and language.islower() and language_name(language) and language not in languages:
             diags.append(Diagnostic(source.display, severity=WARNING, code="site-language",
                                     message=f"this translation is in {language_name(language)}, a language the "
                                             "catalogue's pages are not made in: it is not shown",
