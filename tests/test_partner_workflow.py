@@ -160,7 +160,12 @@ def real_messages(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     """Every line the checker prints for a site holding each kind of problem."""
     files: dict[str, str | bytes] = {"content/institutions/test-institute.yaml": INSTITUTION,
                                      "content/courses/nowhere/unknown-institution.md": COURSE,
-                                     "content/courses/misplaced.md": COURSE}
+                                     "content/courses/misplaced.md": COURSE,
+                                     "content/courses/test-institute/translated.md": COURSE,
+                                     "content/courses/test-institute/translated.cs.md":
+                                         "---\ntitle: Kurz\nsummary: Kurz.\ncredits: 2\n---\n",
+                                     "content/courses/test-institute/untranslated.cs.md":
+                                         "---\ntitle: Kurz\nsummary: Kurz.\n---\n"}
     files.update({f"content/courses/test-institute/{name}": text for name, text in BROKEN_FILES.items()})
     site = write_files(tmp_path_factory.mktemp("partners") / "site", files)
     return [d.text() for d in check(site)]

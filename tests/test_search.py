@@ -24,7 +24,7 @@ def content_courses(site: Path) -> list[dict]:
     """Listed courses straight from the content files, with the facet values a visitor filters by."""
     countries = {p.stem: yaml.safe_load(p.read_text())["country"] for p in (site / "content/institutions").glob("*.yaml")}
     courses = []
-    for path in sorted((site / "content/courses").glob("*/*.md")):
+    for path in sorted(p for p in (site / "content/courses").glob("*/*.md") if "." not in p.stem):  # (no translations)
         front = yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])
         if front.get("status") == "archived":
             continue

@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import logging
@@ -21,14 +22,15 @@ from urllib.parse import unquote, urlsplit
 from generator.content.config import Config
 from generator.engine.cache import ParseCache
 from generator.fingerprint import fingerprint as made_from
-from generator.content.files import ID_RE, Discovery, Document, SourceFile, place_of, read_course, read_limited, read_yaml_file
+from generator.content.files import (ID_RE, Discovery, Document, SourceFile, place_of, read_course, read_limited,
+                                    read_yaml_file, translation_of)
 from generator.diagnostics import ERROR, WARNING, Diagnostic, shortened
 from generator.content.facets import Facet, build_facets
 from generator.content.markup import MarkdownRenderer, has_scheme, image_lines, links_shown_as_text, rewrite_links
-from generator.content.model import Course, Institution
+from generator.content.model import Course, Institution, Translation
 from generator.fast.parallel import can_fork, run_all
 from generator.content.checks import Checker, check_course_rules
-from generator.content.schema import COURSE_FIELDS, INSTITUTION_FIELDS
+from generator.content.schema import COURSE_FIELDS, INSTITUTION_FIELDS, TRANSLATION_FIELDS, language_name
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +52,23 @@ class Catalogue:
     facets: tuple[Facet, ...]            # for the filter form on the home page
 
 
-def parse_course(source: SourceFile, renderer: MarkdownRenderer, digest: str = "") -> tuple[Course | None, list[Diagnostic]]:
-    """Read, validate and render one course file."""
+def parse_course(source: SourceFile, renderer: MarkdownRenderer, digest: str = "",
+                 translations: tuple[SourceFile, ...] = ()) -> tuple[Course | None, list[Diagnostic]]:
+    """Read, validate and render one course file, and its translations."""
+    course, diags = _parse_course_file(source, renderer, digest)
+    done = []
+    for translation in translations:
+        parsed, problems = parse_translation(translation, renderer, course)
+        diags += problems
+        if parsed is not None:
+            done.append(parsed)
+    if course is None or any(d.is_error for d in diags):
+        return None, diags
+    return (dataclasses.replace(course, translations=tuple(done)) if done else course), diags
+
+
+def _parse_course_file(source: SourceFile, renderer: MarkdownRenderer,
+                       digest: str) -> tuple[Course | None, list[Diagnostic]]:
     path = source.path
     institution_id, slug = path.parent.name, path.stem
     diags = _id_problems(source, institution_id, slug)
@@ -75,6 +92,71 @@ def parse_course(source: SourceFile, renderer: MarkdownRenderer, digest: str = "
                     body_html=body_html, digest=digest, title_line=doc.values["title"].line, course_links=course_links,
                     **clean)
     return course, diags
+
+
+def parse_translation(source: SourceFile, renderer: MarkdownRenderer,
+                      course: Course | None = None) -> tuple[Translation | None, list[Diagnostic]]:
+    """Read, validate and render one translation (course.cs.md), checked against its course when it has one."""
+    slug, language = translation_of(source.path.name) or (source.path.stem, "")
+    main = f"{slug}.md"
+    diags = _language_problems(source, slug, language)
+    doc, read_diags = read_course(source)
+    diags += read_diags
+    if doc is None:
+        return None, diags
+    kept = {}
+    for key, value in doc.values.items():
+        if key in _COURSE_FIELD_NAMES and key not in _TRANSLATED:
+            diags.append(Diagnostic(source.display, value.key_line, value.key_col, ERROR, code="not-translated",
+                                    message=f"'{key}' is not translated: it comes from {main}",
+                                    hint="remove it here"))
+        else:
+            kept[key] = value
+    checker = Checker(dataclasses.replace(doc, values=kept), TRANSLATION_FIELDS, "translation")
+    clean = checker.check()
+    diags += checker.diagnostics
+    outcomes = clean["learning_outcomes"]
+    if course is not None and outcomes and len(outcomes) != len(course.learning_outcomes):
+        diags.append(Diagnostic(source.display, kept["learning_outcomes"].line, kept["learning_outcomes"].col, ERROR,
+                                code="outcomes-count",
+                                message=f"'learning_outcomes' has {len(outcomes)} items, but {main} has "
+                                        f"{len(course.learning_outcomes)}",
+                                hint="translate each outcome of the course file, in the same order"))
+    body_html, course_links = None, ()
+    if doc.body.strip():
+        diags += _body_problems(source, doc.body, doc.body_line)
+        if not any(d.code == "body-too-complex" for d in diags):
+            body_html, course_links, problems = _description(source, source.path.parent.name, doc, renderer)
+            diags += problems
+    if course is not None and language == course.body_lang:
+        diags.append(Diagnostic(source.display, severity=WARNING, code="own-language",
+                                message=f"this translation is in {language_name(language)}, the language {main} "
+                                        "is written in (its first 'language'): it is not used",
+                                hint="delete this file, or name it for the language it is in"))
+        return None, diags
+    if any(d.is_error for d in diags):
+        return None, diags
+    return Translation(language=language, source=source.display, title=clean["title"], summary=clean["summary"],
+                       learning_outcomes=outcomes or None, body_html=body_html, course_links=course_links), diags
+
+
+_COURSE_FIELD_NAMES = {spec.name for spec in COURSE_FIELDS}
+_TRANSLATED = {spec.name for spec in TRANSLATION_FIELDS}
+
+
+def _language_problems(source: SourceFile, slug: str, language: str) -> list[Diagnostic]:
+    """The language code in a translation's file name: a lower-case ISO 639-1 code."""
+    if language.islower() and language_name(language):
+        return []
+    if language_name(language.lower()):
+        return [Diagnostic(source.display, severity=ERROR, code="bad-id",
+                           message="the language code in the file name is written in capitals",
+                           hint=f"rename the file to {slug}.{language.lower()}.md")]
+    return [Diagnostic(source.display, severity=ERROR, code="bad-id",
+                       message=f"'{language}' in the file name is not a language code: a translation is named "
+                               "after its course file and a two-letter ISO 639-1 code",
+                       hint=f"rename it like {slug}.cs.md, or, if it is not a translation, remove the dots from "
+                            "its name")]
 
 
 def _description(source: SourceFile, institution_id: str, doc: Document, renderer: MarkdownRenderer
@@ -256,19 +338,24 @@ def parse_institutions(sources: tuple[SourceFile, ...]) -> tuple[list[Institutio
 
 
 def parse_all(found: Discovery, cache: ParseCache | None = None) -> tuple[list[Institution], list[Course], list[Diagnostic]]:
-    """Parse every institution and course file, collecting every diagnostic; unchanged courses come from the cache."""
+    """Parse every institution and course file (with its translations), collecting every diagnostic; unchanged
+    courses come from the cache."""
     institutions, diags = parse_institutions(found.institutions)
     diags = list(found.diagnostics) + diags
     cache = cache or ParseCache(None)
+    beside = translations_by_course(found)
     results: dict[SourceFile, tuple[Course | None, list[Diagnostic]]] = {}
     todo: list[tuple[SourceFile, str, str]] = []
     for source in found.courses:
-        key, data, cached = cache.lookup(source, file_bytes)
+        files = (source, *beside.get(_course_key(source.path), ()))
+        key, parts, cached = cache.lookup(files, file_bytes)
         if cached is not None:
             results[source] = cached
         else:
-            todo.append((source, made_from(data if data is not None else file_bytes(source.path)), key))
-    for (source, _, key), result in zip(todo, _parse_courses([(s, d) for s, d, _ in todo])):
+            # what the course is made from: its bytes, then each translation's name and bytes
+            todo.append((source, made_from(*parts[1:]), key))
+    jobs = [(s, d, tuple(beside.get(_course_key(s.path), ()))) for s, d, _ in todo]
+    for (source, _, key), result in zip(todo, _parse_courses(jobs)):
         results[source] = result
         cache.put(key, result)
     courses = []
@@ -277,7 +364,28 @@ def parse_all(found: Discovery, cache: ParseCache | None = None) -> tuple[list[I
         diags += problems
         if course:
             courses.append(course)
+    renderer = MarkdownRenderer()
+    known = {_course_key(s.path) for s in found.courses}
+    for source in found.translations:  # the ones without a course file: their own problems are told too
+        if _translation_key(source.path) not in known:
+            diags += parse_translation(source, renderer)[1]
     return institutions, courses, diags
+
+
+def translations_by_course(found: Discovery) -> dict[tuple[str, str], list[SourceFile]]:
+    """Each course's translation files (by folder and slug), in the order of their names."""
+    beside: dict[tuple[str, str], list[SourceFile]] = defaultdict(list)
+    for source in found.translations:
+        beside[_translation_key(source.path)].append(source)
+    return beside
+
+
+def _course_key(path: Path) -> tuple[str, str]:
+    return path.parent.name, path.stem
+
+
+def _translation_key(path: Path) -> tuple[str, str]:
+    return path.parent.name, (translation_of(path.name) or (path.stem, ""))[0]
 
 
 def file_bytes(path: Path) -> bytes:
@@ -291,7 +399,8 @@ def file_bytes(path: Path) -> bytes:
 PARALLEL_FROM = 200  # below this, starting worker processes costs more than it saves
 
 
-def _parse_courses(jobs: list[tuple[SourceFile, str]]) -> list[tuple[Course | None, list[Diagnostic]]]:
+def _parse_courses(jobs: list[tuple[SourceFile, str, tuple[SourceFile, ...]]]
+                   ) -> list[tuple[Course | None, list[Diagnostic]]]:
     """Parse courses, across processes for large catalogues (Markdown rendering is CPU-bound pure Python)."""
     workers = min(os.cpu_count() or 1, 8)
     if len(jobs) < PARALLEL_FROM or workers < 2:
@@ -299,8 +408,8 @@ def _parse_courses(jobs: list[tuple[SourceFile, str]]) -> list[tuple[Course | No
     if can_fork():
         # a build: forked copies of this process share the work with it (see parallel.py)
         renderer = MarkdownRenderer()
-        return run_all([functools.partial(parse_course, source, renderer, fingerprint) for source, fingerprint in jobs],
-                       at_least=PARALLEL_FROM)
+        return run_all([functools.partial(parse_course, source, renderer, fingerprint, translations)
+                        for source, fingerprint, translations in jobs], at_least=PARALLEL_FROM)
     # the live preview's first build, with its threads running: fresh worker processes, which cannot inherit them
     size = -(-len(jobs) // (workers * 4))
     chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
@@ -310,14 +419,17 @@ def _parse_courses(jobs: list[tuple[SourceFile, str]]) -> list[tuple[Course | No
         return [result for chunk in pool.map(_parse_chunk, chunks) for result in chunk]
 
 
-def _parse_chunk(jobs: list[tuple[SourceFile, str]]) -> list[tuple[Course | None, list[Diagnostic]]]:
+def _parse_chunk(jobs: list[tuple[SourceFile, str, tuple[SourceFile, ...]]]
+                 ) -> list[tuple[Course | None, list[Diagnostic]]]:
     renderer = MarkdownRenderer()
-    return [parse_course(source, renderer, fingerprint) for source, fingerprint in jobs]
+    return [parse_course(source, renderer, fingerprint, translations) for source, fingerprint, translations in jobs]
 
 
-def cross_check(found: Discovery, institutions: list[Institution], courses: list[Course]) -> list[Diagnostic]:
-    """Checks that need every file: each course's institution exists and course ids are unique."""
-    diags: list[Diagnostic] = []
+def cross_check(found: Discovery, institutions: list[Institution], courses: list[Course],
+                languages: tuple[str, ...] | None = None) -> list[Diagnostic]:
+    """Checks that need every file: each course's institution exists, course ids are unique, each translation has
+    its course file and is in one of the site's `languages` (not checked when the settings cannot be read)."""
+    diags = _translation_problems(found, languages)
     institution_files = {s.path.stem for s in found.institutions}
     for source in found.courses:
         institution_id = source.path.parent.name
@@ -339,6 +451,29 @@ def cross_check(found: Discovery, institutions: list[Institution], courses: list
     return diags + _copied_courses(courses) + _missing_link_targets(found, courses)
 
 
+def _translation_problems(found: Discovery, languages: tuple[str, ...] | None) -> list[Diagnostic]:
+    diags: list[Diagnostic] = []
+    slugs: dict[str, list[str]] = defaultdict(list)
+    for source in found.courses:
+        slugs[source.path.parent.name].append(source.path.stem)
+    for source in found.translations:
+        folder, slug = _translation_key(source.path)
+        language = translation_of(source.path.name)[1]  # type: ignore[index]
+        if slug not in slugs[folder]:
+            close = difflib.get_close_matches(slug, slugs[folder], n=1)
+            hint = (f"did you mean {close[0]}.{language}.md?"
+                    if close else "add the course file first, or name the translation after it")
+            diags.append(Diagnostic(source.display, severity=ERROR, code="no-course-file",
+                                    message=f"there is no course file {slug}.md beside this translation", hint=hint))
+        elif languages is not None and language.islower() and language_name(language) and language not in languages:
+            diags.append(Diagnostic(source.display, severity=WARNING, code="site-language",
+                                    message=f"this translation is in {language_name(language)}, a language the "
+                                            "catalogue's pages are not made in: it is not shown",
+                                    hint=f"the site's languages are {', '.join(languages)}; a language is added to "
+                                         "'languages' in site.yaml"))
+    return diags
+
+
 def _missing_link_targets(found: Discovery, courses: list[Course]) -> list[Diagnostic]:
     """An error for each link to a course file that does not exist, in the courses and in the course files that
     have other errors (their links are read again here, so that every problem is told at once: a failed file's
@@ -349,6 +484,11 @@ def _missing_link_targets(found: Discovery, courses: list[Course]) -> list[Diagn
     links = [(c.source, c.institution_id, c.course_links) for c in courses]
     failed = [s for s in found.courses if s.display not in parsed]
     renderer = MarkdownRenderer() if failed else None
+    links += [(s.display, s.path.parent.name, _failed_file_links(s, renderer)) for s in failed]
+    translated = {t.source for c in courses for t in c.translations}
+    links += [(t.source, c.institution_id, t.course_links) for c in courses for t in c.translations]
+    failed = [s for s in found.translations if s.display not in translated]
+    renderer = renderer or (MarkdownRenderer() if failed else None)
     links += [(s.display, s.path.parent.name, _failed_file_links(s, renderer)) for s in failed]
     diags: list[Diagnostic] = []
     for source, institution_id, found_links in links:
@@ -395,6 +535,11 @@ def _copied_courses(courses: list[Course]) -> list[Diagnostic]:
     return diags
 
 
+def _in_languages(course: Course, languages: tuple[str, ...]) -> Course:
+    kept = tuple(t for t in course.translations if t.language in languages)
+    return course if kept == course.translations else dataclasses.replace(course, translations=kept)
+
+
 def listing_key(course: Course) -> tuple:
     """Courses one can still apply to first, soonest start first (undated last), then closed ones; then by title."""
     return (course.status in ("closed", "archived"), course.start_date is None, course.start_date or 0,
@@ -402,7 +547,8 @@ def listing_key(course: Course) -> tuple:
 
 
 def index(config: Config, institutions: list[Institution], courses: list[Course]) -> Catalogue:
-    """Arrange checked records for the pages."""
+    """Arrange checked records for the pages (with the translations into languages the site has)."""
+    courses = [_in_languages(c, config.languages) for c in courses]
     ordered = tuple(sorted(courses, key=listing_key))
     listed = tuple(c for c in ordered if c.listed)
     by_institution: dict[str, list[Course]] = defaultdict(list)

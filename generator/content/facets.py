@@ -148,13 +148,14 @@ def _value_positions(course: Course, institution: Institution,
 
 def card(course: Course, institution: Institution, speak: words.Words = words.ENGLISH) -> dict[str, str]:
     """What a result card shows, in words (card.json: the home page's search and filter results), in English
-    or in the language of `speak` (the theme's `Theme.words`)."""
+    or in the language of `speak` (the theme's `Theme.words`), with the course's translation into it if it has one."""
+    text = course.text(speak.language_code)
     return {
-        "title": course.title,
+        "title": text.title,
         "url": course.url,
-        "lang": course.body_lang,
+        "lang": text.lang,
         "institution": institution.name,
-        "summary": course.summary,
+        "summary": text.summary,
         "credits": speak.credits_short(course),
         "level": str(course.eqf_level),
         "audience": ", ".join(speak.label(a, "audience") for a in course.audience),

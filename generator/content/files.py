@@ -27,6 +27,7 @@ MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 16
 MAX_NODES = 20_000
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+TRANSLATION_RE = re.compile(r"^(?P<slug>.+)\.(?P<language>[A-Za-z]{2})\.md$")  # course.cs.md: a translation
 FENCE_RE = re.compile(r"^(---|\.\.\.)[ \t]*$")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".svg")
 MAX_NAME = 100      # characters of a file or folder name: it becomes part of the page's address
@@ -49,11 +50,18 @@ class SourceFile:
 
 @dataclass(frozen=True)
 class Discovery:
-    """Every course and institution file found under content/."""
+    """Every course, translation and institution file found under content/."""
 
     courses: tuple[SourceFile, ...]
     institutions: tuple[SourceFile, ...]
     diagnostics: tuple[Diagnostic, ...]
+    translations: tuple[SourceFile, ...] = ()  # course.cs.md beside course.md
+
+
+def translation_of(name: str) -> tuple[str, str] | None:
+    """(course slug, language code) of a translation's file name (`course.cs.md`), None for any other name."""
+    match = TRANSLATION_RE.match(name)
+    return (match["slug"], match["language"]) if match else None
 
 
 @dataclass(frozen=True)
@@ -99,9 +107,11 @@ def discover(source: Path) -> Discovery:
                                 message="the content folder is a link to a folder outside the site folder",
                                 hint="put the content folder itself in the site folder"))
         return Discovery((), (), tuple(diags))
-    courses = _find(content, content / "courses", 2, ".md", diags)
+    found = _find(content, content / "courses", 2, ".md", diags)
     institutions = _find(content, content / "institutions", 1, ".yaml", diags, extra=IMAGE_SUFFIXES)
-    return Discovery(tuple(courses), tuple(institutions), tuple(diags))
+    courses = tuple(f for f in found if translation_of(f.path.name) is None)
+    translations = tuple(f for f in found if translation_of(f.path.name) is not None)
+    return Discovery(courses, tuple(institutions), tuple(diags), translations)
 
 
 def _find(content: Path, top: Path, depth: int, suffix: str, diags: list[Diagnostic],

@@ -48,7 +48,7 @@ def load(source: Path, base_url: str | None = None, timings: Timings | None = No
     with timings.stage("parse"):
         institutions, courses, problems = parse_all(found, cache)
     with timings.stage("validate"):
-        diags += problems + cross_check(found, institutions, courses)
+        diags += problems + cross_check(found, institutions, courses, config.languages if config else None)
     if config is None or has_errors(diags):
         raise ContentError(diags)
     with timings.stage("index"):

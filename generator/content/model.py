@@ -30,6 +30,34 @@ class Institution:
 
 
 @dataclass(frozen=True)
+class Translation:
+    """A course's texts in another language, from content/courses/<institution>/<slug>.<language>.md; what it
+    leaves out (its outcomes, its description) is shown from the course file."""
+
+    language: str
+    source: str
+    title: str
+    summary: str
+    learning_outcomes: tuple[str, ...] | None = None
+    body_html: str | None = None
+    # links to other courses' files (course id, address, line, column), for checks across courses
+    course_links: tuple[tuple[str, str, int, int], ...] = field(default=(), compare=False)
+
+
+@dataclass(frozen=True)
+class CourseText:
+    """The texts a page in one interface language shows of a course, each with the language it is written in."""
+
+    title: str
+    summary: str
+    lang: str  # of the title and the summary
+    learning_outcomes: tuple[str, ...]
+    outcomes_lang: str
+    body_html: str
+    body_lang: str
+
+
+@dataclass(frozen=True)
 class Course:
     """A micro-credential, from content/courses/<institution>/<slug>.md, validated and rendered."""
 
@@ -67,7 +95,8 @@ class Course:
     europass: bool | None = None
     status: str = "open"
     updated: dt.date | None = None
-    digest: str = ""  # hash of the source file: the course's own page changes only when it changes
+    translations: tuple[Translation, ...] = ()  # in the order of their language codes
+    digest: str = ""  # hash of the source file and its translations: the course's own pages change only with them
     title_line: int = field(default=0, compare=False)  # where the title is, for checks across courses
     # links to other courses' files (course id, address, line, column), for checks across courses
     course_links: tuple[tuple[str, str, int, int], ...] = field(default=(), compare=False)
@@ -84,3 +113,14 @@ class Course:
     @property
     def body_lang(self) -> str:
         return self.language[0]
+
+    def text(self, language: str) -> CourseText:
+        """What a page in `language` shows of the course's texts: its translation into it, where there is one."""
+        own = self.body_lang
+        done = next((t for t in self.translations if t.language == language), None)
+        if done is None:
+            return CourseText(self.title, self.summary, own, self.learning_outcomes, own, self.body_html, own)
+        outcomes, body = done.learning_outcomes, done.body_html
+        return CourseText(done.title, done.summary, language,
+                          outcomes or self.learning_outcomes, language if outcomes else own,
+                          body or self.body_html, language if body else own)

@@ -15,6 +15,7 @@ from generator.content.scaffold import course_template
 TABLES = {
     "course-fields": lambda: schema.reference_table(schema.COURSE_FIELDS),
     "course-values": lambda: schema.choices_table(schema.COURSE_FIELDS),
+    "translation-fields": lambda: schema.reference_table(schema.TRANSLATION_FIELDS),
     "institution-fields": lambda: schema.reference_table(schema.INSTITUTION_FIELDS),
     "site-fields": lambda: schema.reference_table(schema.SITE_FIELDS),
     "course-template": lambda: f"```markdown\n{course_template('Your course title')}```\n",

@@ -5,6 +5,7 @@ the partners' guide and the published JSON Schema are all derived from it.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -120,6 +121,13 @@ STATUSES = (
                                    "left out of listings and search"),
 )
 
+TRANSLATION_MEANINGS = {
+    "title": "The course's title in the translation's language",
+    "summary": "Its summary in that language",
+    "learning_outcomes": "Its learning outcomes in that language, as many as the course file has and in the same "
+                         "order; when left out, the course file's are shown",
+}
+
 COURSE_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("title", "plain_text", "Title of the micro-credential", True, max_length=150,
               example='"Research Data Management for Life Scientists"'),
@@ -161,6 +169,13 @@ COURSE_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("status", "enum", "Whether the course takes applications", choices=STATUSES, default="open"),
     FieldSpec("updated", "date", "Date of the last substantive change"),
 )
+
+# A translation (course.cs.md beside course.md) gives these fields in another language, and its description below
+# them; every other field comes from the course file. Title and summary are required: cards show them together.
+TRANSLATION_FIELDS: tuple[FieldSpec, ...] = tuple(
+    dataclasses.replace(spec, required=spec.name != "learning_outcomes",
+                        meaning=TRANSLATION_MEANINGS[spec.name]) for spec in COURSE_FIELDS
+    if spec.name in ("title", "summary", "learning_outcomes"))
 
 INSTITUTION_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("name", "plain_text", "Full name of the institution", True, max_length=200),

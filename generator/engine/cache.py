@@ -17,7 +17,7 @@ import shutil
 import tempfile
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from generator.diagnostics import display_path
 from generator.fingerprint import code_version, fingerprint
@@ -161,14 +161,16 @@ class ParseCache:
         self.hits = 0
         self.used: set[str] = set()
 
-    def lookup(self, source: Any, read: Callable[[Path], bytes]) -> tuple[str, bytes | None, Any | None]:
-        """A course file's key, its bytes (None when not read) and its cached parse result, if any."""
-        data = read(source.path)
-        key = self.key(source.display, data)
-        return key, data, self.get(key)
+    def lookup(self, sources: Sequence[Any], read: Callable[[Path], bytes]
+               ) -> tuple[str, tuple[bytes | str, ...] | None, Any | None]:
+        """The key of what is parsed from some files (a course file, then its translations), their names and
+        bytes (None when not read) and its cached parse result, if any."""
+        parts = tuple(part for source in sources for part in (source.display, read(source.path)))
+        key = self.key(*parts)
+        return key, parts, self.get(key)
 
-    def key(self, display: str, data: bytes) -> str:
-        return fingerprint(code_version(), display, data)
+    def key(self, *parts: bytes | str) -> str:
+        return fingerprint(code_version(), *parts)
 
     def get(self, key: str) -> Any | None:
         if not self.path:
@@ -250,27 +252,33 @@ class RememberingCache(ParseCache):
 
     def __init__(self, folder: Path | None) -> None:
         super().__init__(folder)
-        self._seen: dict[Path, tuple[tuple[int, int], str, Any]] = {}
-        self._pending: dict[str, tuple[Path, tuple[int, int]]] = {}
+        self._seen: dict[Path, tuple[tuple, str, Any]] = {}
+        self._pending: dict[str, tuple[Path, tuple]] = {}
 
-    def lookup(self, source: Any, read: Callable[[Path], bytes]) -> tuple[str, bytes | None, Any | None]:
-        try:
-            st = source.path.stat()
-            signature = (st.st_mtime_ns, st.st_size)
-        except OSError:
-            signature = (0, 0)
-        seen = self._seen.get(source.path)
+    def lookup(self, sources: Sequence[Any], read: Callable[[Path], bytes]
+               ) -> tuple[str, tuple[bytes | str, ...] | None, Any | None]:
+        signature = tuple(_stat(source.path) for source in sources)  # (a translation added or removed counts)
+        path = sources[0].path
+        seen = self._seen.get(path)
         if seen and seen[0] == signature:
             return seen[1], None, seen[2]
-        key, data, result = super().lookup(source, read)
+        key, parts, result = super().lookup(sources, read)
         if result is not None:
-            self._seen[source.path] = (signature, key, result)
+            self._seen[path] = (signature, key, result)
         else:
-            self._pending[key] = (source.path, signature)
-        return key, data, result
+            self._pending[key] = (path, signature)
+        return key, parts, result
 
     def put(self, key: str, value: Any) -> None:
         super().put(key, value)
         if key in self._pending:
             path, signature = self._pending.pop(key)
             self._seen[path] = (signature, key, value)
+
+
+def _stat(path: Path) -> tuple[Path, int, int]:
+    try:
+        st = path.stat()
+        return path, st.st_mtime_ns, st.st_size
+    except OSError:
+        return path, 0, 0

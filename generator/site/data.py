@@ -46,7 +46,8 @@ def logos(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifac
 
 
 def cards(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:
-    """Each listed course's result card, which the home page's script shows for search results."""
+    """Each listed course's result card, which the home page's script shows for search results (under the theme's
+    language prefix, beside the course's page in that language)."""
     for course in catalogue.listed:
         institution = catalogue.institutions_by_id[course.institution_id]
         yield Artifact(theme.prefix + course.url + "card.json",

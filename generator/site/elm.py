@@ -171,8 +171,8 @@ def _opportunity(course: Course, institution: Institution, config: Config) -> di
     node: dict[str, Any] = {
         "id": iri,
         "type": "LearningOpportunity",
-        "title": {course.body_lang: course.title},
-        "description": {course.body_lang: course.summary},
+        "title": _in_each_language(course, course.title, "title"),
+        "description": _in_each_language(course, course.summary, "summary"),
         "dcType": coded(COURSE_TYPE),
         "elm:defaultLanguage": language(course.body_lang),
         "mode": coded(MODES[course.mode]),
@@ -232,9 +232,10 @@ def _specification(course: Course, iri: str, org: str) -> dict[str, Any]:
     node: dict[str, Any] = {
         "id": spec,
         "type": "LearningAchievementSpecification",
-        "title": {lang: course.title},
-        "description": {lang: course.summary},
-        "learningOutcome": [{"id": f"{iri}#outcome-{n}", "type": "LearningOutcome", "title": {lang: text}}
+        "title": _in_each_language(course, course.title, "title"),
+        "description": _in_each_language(course, course.summary, "summary"),
+        "learningOutcome": [{"id": f"{iri}#outcome-{n}", "type": "LearningOutcome",
+                             "title": _in_each_language(course, text, "learning_outcomes", n - 1)}
                             for n, text in enumerate(course.learning_outcomes, 1)],
         "creditPoint": {"id": f"{iri}#credit", "type": "CreditPoint", "framework": coded(ECTS),
                         "point": decimal(course.credits)},
@@ -266,6 +267,16 @@ def _specification(course: Course, iri: str, org: str) -> dict[str, Any]:
     if course.updated:
         node["dc:modified"] = _modified(course)
     return node
+
+
+def _in_each_language(course: Course, own: str, name: str, item: int | None = None) -> dict[str, str]:
+    """A text in the course's language and in each of its translations that gives it (`item`: of a list)."""
+    texts = {course.body_lang: own}
+    for translation in course.translations:
+        value = getattr(translation, name)
+        if value is not None:
+            texts[translation.language] = value if item is None else value[item]
+    return texts
 
 
 def _assessment(course: Course, iri: str) -> dict[str, Any]:

@@ -199,11 +199,11 @@ def _listing_values(catalogue: Catalogue, chunk: tuple, number: int, total_pages
 
 
 def _course_values(catalogue: Catalogue, course: Course, institution: Institution, theme: Theme) -> dict[str, Any]:
-    config = catalogue.config
+    config, text = catalogue.config, course.text(theme.language)
     return {
-        "course": course, "institution": institution,
-        "schema_org": course_schema_org(course, institution, config),
-        "social": course_open_graph(course, config, speak=theme.words, prefix=theme.prefix),
+        "course": course, "institution": institution, "text": text,
+        "schema_org": course_schema_org(course, institution, config, text),
+        "social": course_open_graph(course, config, speak=theme.words, prefix=theme.prefix, text=text),
         "calendar_path": course_calendar_path(course, catalogue),
     }
 

@@ -15,15 +15,18 @@ from generator.site import words
 from generator.content.config import Config
 from generator.site.elm import EQF, ISCED_F, decimal, hours
 from generator.content.identity import course_iri, institution_iri, page_url
-from generator.content.model import Course, Institution
+from generator.content.model import Course, CourseText, Institution
 
 SCHEMA_MODES = {"online": "Online", "on-site": "Onsite", "blended": "Blended"}  # schema.org's courseMode words
 EQF_SCHEME = EQF + "25831c2"
 ISCED_F_SCHEME = ISCED_F + "25831c2"
 
 
-def course_schema_org(course: Course, institution: Institution, config: Config) -> dict[str, Any]:
-    """A schema.org Course for one course page."""
+def course_schema_org(course: Course, institution: Institution, config: Config,
+                      text: CourseText | None = None) -> dict[str, Any]:
+    """A schema.org Course for one course page, its name, description and outcomes as the page shows them (`text`,
+    in a translation on a page in its language); `inLanguage` is the language the course is taught in."""
+    text = text or course.text(course.body_lang)
     level = {"@type": "DefinedTerm", "name": words.level(course.eqf_level), "termCode": str(course.eqf_level),
              "inDefinedTermSet": EQF_SCHEME, "url": f"{EQF}{course.eqf_level}"}
     data: dict[str, Any] = {
@@ -31,17 +34,17 @@ def course_schema_org(course: Course, institution: Institution, config: Config) 
         "@type": "Course",
         "@id": course_iri(course, config),
         "courseCode": course.id,
-        "name": course.title,
-        "description": course.summary,
+        "name": text.title,
+        "description": text.summary,
         "inLanguage": course.language[0] if len(course.language) == 1 else list(course.language),
         "provider": _provider(institution, config),
         "numberOfCredits": {"@type": "StructuredValue", "value": _number(course.credits), "unitText": "ECTS credits"},
         "educationalLevel": level,
-        "teaches": list(course.learning_outcomes),
+        "teaches": list(text.learning_outcomes),
         "coursePrerequisites": [words.label(course.admission, "admission")]
                                + ([course.prerequisites] if course.prerequisites else []),
         "educationalCredentialAwarded": {
-            "@type": "EducationalOccupationalCredential", "name": course.title,
+            "@type": "EducationalOccupationalCredential", "name": text.title,
             "credentialCategory": "Micro-credential", "educationalLevel": level,
         },
         "audience": [{"@type": "EducationalAudience", "educationalRole": words.label(a, "audience")}
@@ -133,6 +136,8 @@ def open_graph(config: Config, title: str, description: str, path: str, course: 
 
 
 def course_open_graph(course: Course, config: Config, image: str | None = None, speak: words.Words = words.ENGLISH,
-                      prefix: str = "") -> list[tuple[str, str]]:
-    """open_graph() for a course page (in the language of `speak`, whose pages are under `prefix`)."""
-    return open_graph(config, course.title, course.summary, prefix + course.url, course, image, speak)
+                      prefix: str = "", text: CourseText | None = None) -> list[tuple[str, str]]:
+    """open_graph() for a course page (in the language of `speak`, whose pages are under `prefix`; its title and
+    summary from `text`, as the page shows them)."""
+    text = text or course.text(course.body_lang)
+    return open_graph(config, text.title, text.summary, prefix + course.url, course, image, speak)
