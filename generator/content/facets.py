@@ -174,8 +174,8 @@ def browse_index(listed: tuple[Course, ...], facets: tuple[Facet, ...],
 
     Filtering and counting 4,000 courses from this table takes the browser a few milliseconds, where a
     filter-only Pagefind search would first download the whole word index. `title_orders` gives, for other
-    interface languages, the key of their alphabetical order: the table then holds each row's rank by title in
-    each of them (`titles`), which pages in that language sort by.
+    interface languages, the key of their alphabetical order: the table then holds each row's rank by title (its
+    translated title, where a partner gave one) in each of them (`titles`), which pages in that language sort by.
     """
     positions = tuple((f.key, tuple(v.value for v in f.values)) for f in facets)
     by_start = {c.id: rank for rank, c in enumerate(sorted(listed, key=lambda c: (sort_keys(c)["start"], c.id)))}
@@ -185,7 +185,8 @@ def browse_index(listed: tuple[Course, ...], facets: tuple[Facet, ...],
     table = {"facets": [[f.key, [v.value for v in f.values]] for f in facets], "courses": rows,
              "table": table_digest([course.url for course in listed])}
     if title_orders:
-        table["titles"] = {language: _ranks(listed, lambda c, key=key: (key(c.title), c.id))
+        table["titles"] = {language: _ranks(listed, lambda c, key=key, language=language:
+                                            (key(c.text(language).title), c.id))
                            for language, key in title_orders.items()}
     return table
 
