@@ -453,6 +453,12 @@ def test_front_matter_limits_each_give_one_clear_diagnostic(make_site, front, co
     assert code in [c for _, c in codes(site)]
 
 
+def test_a_link_address_with_a_line_break_is_quoted_on_one_line(make_site):
+    site = make_site({"content/courses/test-institute/test-course.md": COURSE + "[the plan](<plan\nof-work.html>)\n"})
+    [problem] = check(site)
+    assert "the link 'plan of-work.html' goes nowhere" in problem.message and "\n" not in problem.text()
+
+
 @pytest.mark.slow
 def test_front_matter_nesting_is_refused_by_the_pure_python_parser_too(make_site, monkeypatch):
     import yaml
