@@ -453,6 +453,30 @@ def test_front_matter_limits_each_give_one_clear_diagnostic(make_site, front, co
     assert code in [c for _, c in codes(site)]
 
 
+@pytest.mark.parametrize("field, value, words", [
+    ("europass", "!!bool maybe", "'europass' is marked !!bool, but 'maybe' is not true or false"),
+    ("credits", "!!int ''", "'credits' is marked !!int, but '' is not a whole number"),
+    ("start_date", "!!timestamp x", "'start_date' is marked !!timestamp, but 'x' is not a date"),
+    ("fee", "!!float '-'", "'fee' is marked !!float, but '-' is not a number"),
+])
+def test_a_value_marked_with_a_type_it_is_not_gets_a_diagnostic(make_site, field, value, words):
+    """PyYAML's constructors raised KeyError, IndexError or AttributeError on these: a traceback."""
+    site = make_site({"content/courses/test-institute/test-course.md": course(**{field: value})})
+    [problem] = check(site)
+    assert problem.text().endswith(f":{problem.line}:{problem.col}: error: {words} (remove the !!"
+                                   f"{value.split()[0][2:]} before it)") and problem.line > 1
+    result = run_check(site)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("fields", [{"credits": "9" * 5000}, {"title": "!!python/object:os.system x"},
+                                    {"fee": "!!float x", "currency": "CZK"}, {"start_date": "!!timestamp x",
+                                                                              "end_date": "2027-01-02"}])
+def test_a_value_that_cannot_be_read_is_told_once_not_as_missing_too(make_site, fields):
+    site = make_site({"content/courses/test-institute/test-course.md": course(**fields)})
+    assert [c for _, c in codes(site)] == ["bad-value"]
+
+
 def test_a_link_address_with_a_line_break_is_quoted_on_one_line(make_site):
     site = make_site({"content/courses/test-institute/test-course.md": COURSE + "[the plan](<plan\nof-work.html>)\n"})
     [problem] = check(site)

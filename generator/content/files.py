@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from generator.diagnostics import ERROR, WARNING, Diagnostic, UsageError, display_path
+from generator.diagnostics import ERROR, WARNING, Diagnostic, UsageError, display_path, shortened
 from generator.content.markup import body_problems
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,9 @@ class Discovery:
     courses: tuple[SourceFile, ...]
     institutions: tuple[SourceFile, ...]
     diagnostics: tuple[Diagnostic, ...]
+
+
+UNREADABLE = object()  # the value of a field that cannot be read: reported once, and left alone by the checks
 
 
 @dataclass(frozen=True)
@@ -409,9 +412,12 @@ def parse_mapping(source: SourceFile, text: str, line_offset: int) -> tuple[dict
                 vline, vcol = kline, kcol  # an empty value has no place of its own: point at its key
             try:
                 value = loader.construct_object(value_node, deep=True)
-            except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
-                message, hint = _construct_problem(key, value_node, exc)
+            # PyYAML's constructors fail on a wrongly tagged value (!!bool maybe, !!int '', !!timestamp x) with
+            # KeyError, IndexError or AttributeError too
+            except (yaml.YAMLError, ValueError, TypeError, OverflowError, LookupError, AttributeError) as exc:
+                message, hint = _construct_problem(key, value_node, exc, _tagged(loader, value_node))
                 diags.append(Diagnostic(source.display, vline, vcol, ERROR, message, hint, "bad-value"))
+                values[key] = Value(key, UNREADABLE, vline, vcol, kline, kcol)  # not "missing" as well
                 continue
             bad = _control_character(value)
             if bad:  # written as an escape in quotes ("\x1b"): read_text saw only the escape
@@ -555,9 +561,23 @@ def _char_at(lines: list[str], at: tuple[int, int] | None) -> str:
     return lines[at[0]][at[1]]
 
 
-def _construct_problem(key: str, node: yaml.Node, exc: Exception) -> tuple[str, str]:
-    """(message, hint) for a value that is written correctly but cannot be built, like 2027-02-30."""
+_TAG_WORDS = {"bool": "true or false", "int": "a whole number", "float": "a number", "timestamp": "a date"}
+
+
+def _tagged(loader: Any, node: yaml.Node) -> bool:
+    """True for a value given its type in the file (!!int 2), not by how it is written."""
+    return not isinstance(node, yaml.ScalarNode) or bool(node.style) or \
+        loader.resolve(yaml.ScalarNode, node.value, (True, False)) != node.tag
+
+
+def _construct_problem(key: str, node: yaml.Node, exc: Exception, tagged: bool) -> tuple[str, str]:
+    """(message, hint) for a value that is written correctly but cannot be built, like 2027-02-30 or !!int ''."""
     text = str(exc).split("\n")[0]
-    if node.tag == "tag:yaml.org,2002:timestamp":
+    tag = node.tag.removeprefix("tag:yaml.org,2002:")
+    if tag == "timestamp" and isinstance(node, yaml.ScalarNode) and \
+            yaml.constructor.SafeConstructor.timestamp_regexp.match(node.value):
         return f"'{key}' is {node.value}, but this date does not exist", "check the day and the month"
+    if tagged and tag in _TAG_WORDS and isinstance(node, yaml.ScalarNode):
+        shown = shortened(" ".join(node.value.split()), 40)
+        return f"'{key}' is marked !!{tag}, but '{shown}' is not {_TAG_WORDS[tag]}", f"remove the !!{tag} before it"
     return f"'{key}' cannot be read: {text}", ""
