@@ -453,6 +453,16 @@ def test_front_matter_limits_each_give_one_clear_diagnostic(make_site, front, co
     assert code in [c for _, c in codes(site)]
 
 
+def test_a_huge_list_stops_being_read_at_the_value_limit(make_site):
+    """300,000 values: reading them all took seconds; the counting loader stops at the 20,001st."""
+    site = make_site({"content/courses/test-institute/test-course.md":
+                      COURSE.replace("---\n", "---\ntopics: [" + "a, " * 300_000 + "a]\n", 1)})
+    [problem] = check(site)
+    # at the 20,001st value read: the mapping, the key and the list are the first three
+    assert (problem.line, problem.col, problem.code) == (2, 10 + 3 * (20_000 - 3), "yaml-shape")
+    assert problem.message == "the front matter has too many values (more than 20,000)"
+
+
 @pytest.mark.parametrize("field, value, words", [
     ("europass", "!!bool maybe", "'europass' is marked !!bool, but 'maybe' is not true or false"),
     ("credits", "!!int ''", "'credits' is marked !!int, but '' is not a whole number"),

@@ -26,6 +26,8 @@ Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is ten ti
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 16
 MAX_NODES = 20_000
+TOO_MANY_VALUES = f"the front matter has too many values (more than {MAX_NODES:,})"
+COUNT_FROM = 20_000  # characters of YAML from which values are counted as they are read (see _CountingLoader)
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 FENCE_RE = re.compile(r"^(---|\.\.\.)[ \t]*$")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".svg")
@@ -350,13 +352,40 @@ def read_yaml_file(source: SourceFile) -> tuple[Document | None, list[Diagnostic
     return Document(source, values, "", 0), diags
 
 
+class _TooManyValues(Exception):
+    """Raised by _CountingLoader at the first value past MAX_NODES."""
+
+    def __init__(self, mark: Any) -> None:
+        super().__init__("too many values")
+        self.mark = mark
+
+
+class _CountingLoader(yaml.composer.Composer, Loader):  # type: ignore[misc, valid-type]
+    """The loader, composing nodes in Python and counting them: a long list of hundreds of thousands of values
+    stops at MAX_NODES instead of being read whole. Slower than the C composer, so only for long texts."""
+
+    def __init__(self, text: str) -> None:
+        Loader.__init__(self, text)
+        yaml.composer.Composer.__init__(self)
+        self.count = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooManyValues(self.peek_event().start_mark)
+        return super().compose_node(parent, index)
+
+
 def parse_mapping(source: SourceFile, text: str, line_offset: int) -> tuple[dict[str, Value] | None, list[Diagnostic]]:
     """Parse YAML text that must be a mapping; `line_offset` is the file line before the text's first line."""
     diags: list[Diagnostic] = []
-    loader = Loader(text)
+    loader = (_CountingLoader if len(text) >= COUNT_FROM else Loader)(text)
     try:
         try:
             node = loader.get_single_node()
+        except _TooManyValues as exc:
+            return None, [Diagnostic(source.display, exc.mark.line + 1 + line_offset, exc.mark.column + 1, ERROR,
+                                     code="yaml-shape", message=TOO_MANY_VALUES)]
         except yaml.MarkedYAMLError as exc:
             return None, [_yaml_error(source, exc, text, line_offset)]
         except RecursionError:  # the pure-Python parser recurses for each level of nesting
@@ -474,7 +503,7 @@ def _check_shape(root: yaml.Node) -> tuple[yaml.Node, str] | None:
         if depth > MAX_DEPTH:
             return node, f"the values are nested too deeply (more than {MAX_DEPTH} levels)"
         if count > MAX_NODES:
-            return node, f"the front matter has too many values (more than {MAX_NODES})"
+            return node, TOO_MANY_VALUES
         if isinstance(node, yaml.MappingNode):
             for k, v in node.value:
                 stack.append((k, depth + 1))
