@@ -661,6 +661,17 @@ def test_a_build_killed_at_any_moment_leaves_a_complete_earlier_build(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "reference", "site"]
 
 
+def test_a_template_cache_removed_by_another_version_of_the_generator_is_no_build_error(tmp_path, monkeypatch):
+    """Two checkouts of different versions build on one machine: each removes the other's compiled templates."""
+    import jinja2
+    from generator.engine.cache import compiled_templates
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    templates = compiled_templates()
+    shutil.rmtree(templates.directory)
+    env = jinja2.Environment(loader=jinja2.DictLoader({"page": "{{ 6 * 7 }}"}), bytecode_cache=templates)
+    assert env.get_template("page").render() == "42"
+
+
 def test_the_previous_output_is_removed_by_a_process_of_its_own(tmp_path):
     from generator.engine.output import publish, stage
     out = tmp_path / "out"

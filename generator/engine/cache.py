@@ -55,7 +55,17 @@ def compiled_templates() -> Any:
                 return None  # (someone else could write to it)
     except (OSError, AttributeError):  # AttributeError: no getuid (not a Unix)
         return None
-    return jinja2.FileSystemBytecodeCache(str(folder))
+
+    class Cache(jinja2.FileSystemBytecodeCache):
+        """A compiled template that cannot be kept is no error: a build of another version of the generator
+        may have just removed this folder (see above)."""
+
+        def dump_bytecode(self, bucket: Any) -> None:
+            try:
+                super().dump_bytecode(bucket)
+            except OSError:
+                pass
+    return Cache(str(folder))
 
 
 @lru_cache(maxsize=1)
