@@ -222,6 +222,16 @@ def serve() -> Iterator[Callable[..., str]]:
         server.server_close()
 
 
+FUZZ_TRIED = {"catalogues": 0, "files": 0, "built": 0}  # counted by test_fuzz, told at the end of the run
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """How many generated course files the fuzz test tried, when it ran."""
+    if FUZZ_TRIED["catalogues"]:
+        terminalreporter.write_line(f"fuzz: {FUZZ_TRIED['files']:,} course files tried ({FUZZ_TRIED['catalogues']:,} "
+                                    f"catalogues; {FUZZ_TRIED['built']:,} of the files valid and built)")
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test that drives the browser (the `browser` or `page` fixture) is slow: Chromium starts, pages

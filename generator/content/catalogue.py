@@ -242,7 +242,8 @@ def _course_file(href: str, institution_id: str) -> str | None:
 
 
 def _quoted(text: str) -> str:
-    return shortened(text, 60)  # (addresses: longer than the values quoted elsewhere, kept as written)
+    """An address quoted in a message, on one line (an address in <...> may go over several)."""
+    return shortened(" ".join(text.split()), 60)  # (addresses: longer than the values quoted elsewhere)
 
 
 def _place_in_body(body: str, text: str, body_line: int) -> tuple[int, int]:

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pycountry
 
-from generator.content.files import Document, Value
+from generator.content.files import UNREADABLE, Document, Value
 from generator.content.schema import (_num, ALIASES, CHOICE_ALIASES, FieldSpec, MAX_LIST, MAX_TEXT, country_name, is_currency, isced_fields, language_name)
 from generator.diagnostics import ERROR, WARNING, Diagnostic, shortened
 
@@ -41,9 +41,13 @@ class Checker:
     def check(self) -> dict[str, Any]:
         """Every field's clean value (absent optional fields get their default)."""
         clean: dict[str, Any] = {}
-        guessed = {self.unknown(value) for key, value in self.doc.values.items() if key not in self.fields}
+        guessed = {self.unknown(value) for key, value in self.doc.values.items()
+                   if key not in self.fields and value.value is not UNREADABLE}
         for spec in self.order:
             value = self.doc.values.get(spec.name)
+            if value is not None and value.value is UNREADABLE:  # its problem is told where it was read
+                clean[spec.name] = spec.default
+                continue
             if _absent(self.doc.values, spec.name):
                 # `credit: 2` already says "did you mean 'credits'?": a second error for the same line is noise
                 if spec.required and not (value is None and spec.name in guessed):

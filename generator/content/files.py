@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from generator.diagnostics import ERROR, WARNING, Diagnostic, UsageError, display_path
+from generator.diagnostics import ERROR, WARNING, Diagnostic, UsageError, display_path, shortened
 from generator.content.markup import body_problems
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,8 @@ Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is ten ti
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 16
 MAX_NODES = 20_000
+TOO_MANY_VALUES = f"the front matter has too many values (more than {MAX_NODES:,})"
+COUNT_FROM = 20_000  # characters of YAML from which values are counted as they are read (see _CountingLoader)
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TRANSLATION_RE = re.compile(r"^(?P<slug>.+)\.(?P<language>[A-Za-z]{2})\.md$")  # course.cs.md: a translation
 FENCE_RE = re.compile(r"^(---|\.\.\.)[ \t]*$")
@@ -62,6 +64,9 @@ def translation_of(name: str) -> tuple[str, str] | None:
     """(course slug, language code) of a translation's file name (`course.cs.md`), None for any other name."""
     match = TRANSLATION_RE.match(name)
     return (match["slug"], match["language"]) if match else None
+
+
+UNREADABLE = object()  # the value of a field that cannot be read: reported once, and left alone by the checks
 
 
 @dataclass(frozen=True)
@@ -369,13 +374,40 @@ def read_yaml_file(source: SourceFile) -> tuple[Document | None, list[Diagnostic
     return Document(source, values, "", 0), diags
 
 
+class _TooManyValues(Exception):
+    """Raised by _CountingLoader at the first value past MAX_NODES."""
+
+    def __init__(self, mark: Any) -> None:
+        super().__init__("too many values")
+        self.mark = mark
+
+
+class _CountingLoader(yaml.composer.Composer, Loader):  # type: ignore[misc, valid-type]
+    """The loader, composing nodes in Python and counting them: a long list of hundreds of thousands of values
+    stops at MAX_NODES instead of being read whole. Slower than the C composer, so only for long texts."""
+
+    def __init__(self, text: str) -> None:
+        Loader.__init__(self, text)
+        yaml.composer.Composer.__init__(self)
+        self.count = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooManyValues(self.peek_event().start_mark)
+        return super().compose_node(parent, index)
+
+
 def parse_mapping(source: SourceFile, text: str, line_offset: int) -> tuple[dict[str, Value] | None, list[Diagnostic]]:
     """Parse YAML text that must be a mapping; `line_offset` is the file line before the text's first line."""
     diags: list[Diagnostic] = []
-    loader = Loader(text)
+    loader = (_CountingLoader if len(text) >= COUNT_FROM else Loader)(text)
     try:
         try:
             node = loader.get_single_node()
+        except _TooManyValues as exc:
+            return None, [Diagnostic(source.display, exc.mark.line + 1 + line_offset, exc.mark.column + 1, ERROR,
+                                     code="yaml-shape", message=TOO_MANY_VALUES)]
         except yaml.MarkedYAMLError as exc:
             return None, [_yaml_error(source, exc, text, line_offset)]
         except RecursionError:  # the pure-Python parser recurses for each level of nesting
@@ -431,9 +463,12 @@ def parse_mapping(source: SourceFile, text: str, line_offset: int) -> tuple[dict
                 vline, vcol = kline, kcol  # an empty value has no place of its own: point at its key
             try:
                 value = loader.construct_object(value_node, deep=True)
-            except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
-                message, hint = _construct_problem(key, value_node, exc)
+            # PyYAML's constructors fail on a wrongly tagged value (!!bool maybe, !!int '', !!timestamp x) with
+            # KeyError, IndexError or AttributeError too
+            except (yaml.YAMLError, ValueError, TypeError, OverflowError, LookupError, AttributeError) as exc:
+                message, hint = _construct_problem(key, value_node, exc, _tagged(loader, value_node))
                 diags.append(Diagnostic(source.display, vline, vcol, ERROR, message, hint, "bad-value"))
+                values[key] = Value(key, UNREADABLE, vline, vcol, kline, kcol)  # not "missing" as well
                 continue
             bad = _control_character(value)
             if bad:  # written as an escape in quotes ("\x1b"): read_text saw only the escape
@@ -490,7 +525,7 @@ def _check_shape(root: yaml.Node) -> tuple[yaml.Node, str] | None:
         if depth > MAX_DEPTH:
             return node, f"the values are nested too deeply (more than {MAX_DEPTH} levels)"
         if count > MAX_NODES:
-            return node, f"the front matter has too many values (more than {MAX_NODES})"
+            return node, TOO_MANY_VALUES
         if isinstance(node, yaml.MappingNode):
             for k, v in node.value:
                 stack.append((k, depth + 1))
@@ -577,9 +612,23 @@ def _char_at(lines: list[str], at: tuple[int, int] | None) -> str:
     return lines[at[0]][at[1]]
 
 
-def _construct_problem(key: str, node: yaml.Node, exc: Exception) -> tuple[str, str]:
-    """(message, hint) for a value that is written correctly but cannot be built, like 2027-02-30."""
+_TAG_WORDS = {"bool": "true or false", "int": "a whole number", "float": "a number", "timestamp": "a date"}
+
+
+def _tagged(loader: Any, node: yaml.Node) -> bool:
+    """True for a value given its type in the file (!!int 2), not by how it is written."""
+    return not isinstance(node, yaml.ScalarNode) or bool(node.style) or \
+        loader.resolve(yaml.ScalarNode, node.value, (True, False)) != node.tag
+
+
+def _construct_problem(key: str, node: yaml.Node, exc: Exception, tagged: bool) -> tuple[str, str]:
+    """(message, hint) for a value that is written correctly but cannot be built, like 2027-02-30 or !!int ''."""
     text = str(exc).split("\n")[0]
-    if node.tag == "tag:yaml.org,2002:timestamp":
+    tag = node.tag.removeprefix("tag:yaml.org,2002:")
+    if tag == "timestamp" and isinstance(node, yaml.ScalarNode) and \
+            yaml.constructor.SafeConstructor.timestamp_regexp.match(node.value):
         return f"'{key}' is {node.value}, but this date does not exist", "check the day and the month"
+    if tagged and tag in _TAG_WORDS and isinstance(node, yaml.ScalarNode):
+        shown = shortened(" ".join(node.value.split()), 40)
+        return f"'{key}' is marked !!{tag}, but '{shown}' is not {_TAG_WORDS[tag]}", f"remove the !!{tag} before it"
     return f"'{key}' cannot be read: {text}", ""
