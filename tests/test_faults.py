@@ -110,6 +110,7 @@ def staged(folder: Path) -> list[Path]:
 # --- two builds at once ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_second_build_into_the_same_folder_waits_for_the_first(built, tmp_path):
     site, out, before = built
     release = tmp_path / "release"
@@ -133,6 +134,7 @@ def test_a_second_build_into_the_same_folder_waits_for_the_first(built, tmp_path
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_builds_started_together_both_finish(built, tmp_path):
     site, out, before = built
     processes = [start(tmp_path, "build", "--source", "site", "--out", "out", "--no-cache", "-q") for _ in range(2)]
@@ -207,6 +209,7 @@ def test_an_output_folder_in_the_site_is_refused(built, tmp_path, where, words):
 # --- read-only source -------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_read_only_content_and_an_unwritable_cache_still_build(tmp_path):
     site = copy_site("basic", tmp_path / "site")
     reference = tmp_path / "reference"

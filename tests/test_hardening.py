@@ -606,7 +606,8 @@ def test_a_build_killed_at_any_moment_leaves_a_complete_earlier_build(tmp_path):
     deadline = time.monotonic() + 30
     while sorted(p.name for p in tmp_path.iterdir()) != ["out", "reference", "site"] and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "reference", "site"]
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == ["out", "reference", "site"], left
 
 
 def test_a_template_cache_removed_by_another_version_of_the_generator_is_no_build_error(tmp_path, monkeypatch):

@@ -40,6 +40,7 @@ def build_forked(site: Path, out: Path) -> dict:
     return json.loads(done.stdout.splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_pages_and_data_rendered_across_processes_are_byte_identical(sample_build, tmp_path):
     out, _ = sample_build
     report = build_forked(ROOT, tmp_path / "out")

@@ -1,0 +1,356 @@
+"""The interface in the partners' languages: complete catalogues, CLDR's plural forms and formats, a page in
+every language at its address, the switcher and hreflang links, no English left on another language's page."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from babel import Locale
+from babel.dates import format_date
+from babel.messages.plurals import get_plural
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency
+
+from generator.content.load import load
+from generator.site import text, words
+from generator.site.theme import DEFAULT_THEME
+
+from .conftest import ROOT
+from .test_text import extracted
+
+LANGUAGES = ("en", "cs", "pl", "hu", "et", "lt", "lv", "sk", "ro")
+TRANSLATED = LANGUAGES[1:]
+LOCALES = DEFAULT_THEME / "locales"
+COUNTS = (0, 1, 2, 5, 21, 22, 25)
+
+
+def catalogue_of(language: str):
+    with (LOCALES / language / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        return read_po(f, locale=language)
+
+
+def msgid(message) -> str | tuple[str, ...]:
+    return message.id if isinstance(message.id, str) else tuple(message.id)
+
+
+# --- the catalogues --------------------------------------------------------------------------------------------
+
+def test_the_sample_catalogue_has_every_language():
+    catalogue = load(ROOT)[0]
+    assert catalogue.config.languages == LANGUAGES
+    assert sorted(p.name for p in LOCALES.iterdir() if p.is_dir()) == sorted(TRANSLATED)
+    assert not list(LOCALES.rglob("*.mo")), "catalogues are compiled at build time, not committed"
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_a_catalogue_has_every_message_and_no_stale_one(language):
+    wanted = {m if isinstance(m, str) else tuple(m) for m in extracted()}
+    po = catalogue_of(language)
+    have = {msgid(m): m for m in po if m.id}
+    assert sorted(map(str, wanted - set(have))) == [], f"{language}: messages not in the catalogue"
+    assert sorted(map(str, set(have) - wanted)) == [], f"{language}: stale messages (pybabel update drops them)"
+    untranslated = [m.id for m in have.values()
+                    if not all(m.string if isinstance(m.string, tuple) else [m.string]) or m.fuzzy]
+    assert untranslated == [], f"{language}: untranslated or fuzzy"
+    errors = [(m.id, str(e)) for m, found in po.check() for e in found]
+    assert errors == [], f"{language}: placeholders that do not match"
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_a_catalogues_plural_forms_are_cldrs(language):
+    po = catalogue_of(language)
+    plural = get_plural(language)  # Babel's gettext rule from CLDR
+    assert po.num_plurals == plural.num_plurals and po.plural_expr == plural.plural_expr
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_plural_forms_for_counts_follow_the_languages_categories(language):
+    translations = text.translations([DEFAULT_THEME], language)
+    rule = Locale.parse(language).plural_form
+    said: dict[str, set[str]] = {}
+    for n in COUNTS:
+        words_for_n = translations.ngettext("%(num)s course", "%(num)s courses", n) % {"num": n}
+        assert str(n) in words_for_n and "course" not in words_for_n, (language, n, words_for_n)
+        said.setdefault(rule(n), set()).add(words_for_n.replace(str(n), "N"))
+    # the counts of one CLDR category say the same words; the script picks them by the same categories
+    assert all(len(forms) == 1 for forms in said.values()), (language, said)
+    categories = {category for category, _ in text.plural_samples(language)}
+    assert set(said) <= categories
+
+
+def test_czech_counts_say_kurz_kurzy_kurzu():
+    translations = text.translations([DEFAULT_THEME], "cs")
+    say = lambda n: translations.ngettext("%(num)s course", "%(num)s courses", n) % {"num": n}  # noqa: E731
+    assert [say(n) for n in (1, 3, 5)] == ["1 kurz", "3 kurzy", "5 kurzů"]
+
+
+# --- formats by locale -----------------------------------------------------------------------------------------
+
+def test_english_formats_are_cldrs_british_english():
+    """English is written out (no CLDR data loaded for it): it must say what CLDR's en_GB says."""
+    english = words.ENGLISH
+    for day in (dt.date(2027, 3, 15), dt.date(2026, 12, 1), dt.date(2028, 2, 29)):
+        assert english.date(day) == format_date(day, "long", locale=words.ENGLISH_FORMATS)
+    for amount in (450, 1200, 12000):
+        assert english._credits_short(2) == "2 ECTS credits"
+        expected = format_currency(amount, "EUR", locale=words.ENGLISH_FORMATS).removesuffix(".00")
+        assert f"€{words.number(amount)}" == expected
+
+
+@pytest.mark.parametrize(("language", "day", "fee", "country", "name"), [
+    ("cs", "15. března 2027", "1 200 Kč", "Polsko", "čeština"),
+    ("pl", "15 marca 2027", "1200 zł", "Polska", "czeski"),  # Polish groups digits from five on
+    ("hu", "2027. március 15.", "180 000 Ft", "Lengyelország", "cseh"),
+])
+def test_formats_and_names_follow_the_locale(language, day, fee, country, name):
+    speak = words.Words(None, language)
+    assert speak.date(dt.date(2027, 3, 15)) == day
+    currency = {"cs": "CZK", "pl": "PLN", "hu": "HUF"}[language]
+    amount = 180000 if language == "hu" else 1200
+    assert speak._money(amount, currency).replace("\xa0", " ").replace("\u202f", " ") == fee
+    assert speak.country("PL") == country and speak.language("cs") == name
+
+
+def test_a_span_of_days_is_written_as_the_locale_writes_it():
+    start, end = dt.date(2027, 6, 8), dt.date(2027, 6, 10)
+    assert words.Words(None, "pl").date_range(start, end) == "8–10 czerwca 2027"
+    assert words.ENGLISH.date_range(start, end) == "8–10 June 2027"
+    assert words.Words(None, "hu").date_range(start, dt.date(2027, 7, 2)) == "2027. június 8.\u2009–\u2009július 2."
+
+
+def test_alphabetical_order_follows_the_locale():
+    names = ["Chemie", "Cesta", "Hrad", "Čaj", "Zebra"]
+    assert sorted(names, key=words.Words(None, "cs").sort_key()) == ["Cesta", "Čaj", "Hrad", "Chemie", "Zebra"]
+    assert sorted(names, key=words.ENGLISH.sort_key()) == ["Cesta", "Chemie", "Hrad", "Zebra", "Čaj"]
+
+
+# --- the built site --------------------------------------------------------------------------------------------
+
+class Page(HTMLParser):
+    """A page's lang, links, hreflang alternates, and the text it shows in its own language (text inside an
+    element with another `lang`, like a course's own words, left out)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lang = ""
+        self.alternates: dict[str, str] = {}
+        self.switcher: dict[str, str] = {}
+        self.own_text: list[str] = []
+        self._langs: list[tuple[str, str]] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "html":
+            self.lang = attrs.get("lang", "")
+        if tag == "link" and attrs.get("rel") == "alternate" and attrs.get("hreflang"):
+            self.alternates[attrs["hreflang"]] = attrs["href"]
+        if tag == "a" and attrs.get("data-language"):
+            self.switcher[attrs["data-language"]] = attrs["href"]
+        if tag in ("script", "style") or ("lang" in attrs and tag != "html" and attrs["lang"] != self.lang):
+            self._langs.append((tag, "skip"))
+            self._skip += 1
+        elif tag not in ("br", "img", "input", "meta", "link", "hr", "source", "wbr"):
+            self._langs.append((tag, ""))
+        for name in ("aria-label", "placeholder", "title", "alt"):
+            if attrs.get(name) and not self._skip:
+                self.own_text.append(attrs[name])
+
+    def handle_endtag(self, tag):
+        while self._langs:
+            open_tag, mark = self._langs.pop()
+            if mark:
+                self._skip -= 1
+            if open_tag == tag:
+                break
+
+    def handle_data(self, data):
+        if not self._skip and data.strip():
+            self.own_text.append(data.strip())
+
+
+def read_page(path: Path) -> Page:
+    page = Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    return page
+
+
+def target(out: Path, href: str) -> Path:
+    rel = href.removeprefix("/")
+    return out / (rel + "index.html" if rel.endswith("/") or not rel else rel)
+
+
+def sample_pages(out: Path, language: str) -> list[str]:
+    prefix = "" if language == "en" else f"{language}/"
+    course = sorted((out / "courses").glob("*/*/index.html"))[0].relative_to(out).as_posix()
+    institution = sorted((out / "institutions").glob("*/index.html"))[0].relative_to(out).as_posix()
+    return [prefix + p for p in ("index.html", "page/2/index.html", course, "institutions/index.html",
+                                 institution, "404.html")]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_each_language_has_its_pages_at_its_address_with_its_lang(sample_build, language):
+    out, _ = sample_build
+    for rel in sample_pages(out, language):
+        assert (out / rel).is_file(), rel
+        assert read_page(out / rel).lang == language, rel
+
+
+def test_switcher_and_hreflang_links_resolve_to_the_same_page_in_each_language(sample_build):
+    out, _ = sample_build
+    for language in LANGUAGES:
+        for rel in sample_pages(out, language)[:-1]:
+            page = read_page(out / rel)
+            assert set(page.alternates) == {*LANGUAGES, "x-default"}, rel
+            assert set(page.switcher) == set(LANGUAGES), rel
+            same = rel.removeprefix(f"{language}/") if language != "en" else rel
+            for code in LANGUAGES:
+                expected = same if code == "en" else f"{code}/{same}"
+                assert target(out, page.switcher[code]) == out / expected, (rel, code)
+                assert target(out, page.alternates[code]) == out / expected, (rel, code)
+                assert read_page(out / expected).lang == code
+            assert page.alternates["x-default"] == page.alternates["en"]
+
+
+def test_the_sitemap_lists_every_language_with_its_alternates(sample_build):
+    out, result = sample_build
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
+    index = ET.parse(out / "sitemap.xml").getroot()
+    maps = [loc.text for loc in index.findall("s:sitemap/s:loc", ns)]
+    assert maps == [f"/sitemaps/{code}.xml" for code in LANGUAGES]
+    listed = len(result.catalogue.listed)
+    for code in LANGUAGES:
+        urls = ET.parse(out / "sitemaps" / f"{code}.xml").getroot().findall("s:url", ns)
+        assert len(urls) > listed
+        for url in urls:
+            loc = url.find("s:loc", ns).text
+            assert target(out, loc).is_file(), loc
+            links = {link.get("hreflang"): link.get("href") for link in url.findall("x:link", ns)}
+            assert set(links) == {*LANGUAGES, "x-default"} and links[code] == loc
+
+
+def test_netlify_sends_a_first_visit_to_the_browsers_language(sample_build):
+    out, _ = sample_build
+    rules = [line.split() for line in (out / "_redirects").read_text().splitlines()
+             if line.strip() and not line.startswith("#")]
+    home = [r for r in rules if r[0] == "/"]
+    assert home == [["/", f"/{code}/", "302", f"Language={code}"] for code in TRANSLATED]
+    not_found = [r for r in rules if r[0] != "/"]
+    assert not_found == [[f"/{code}/*", f"/{code}/404.html", "404"] for code in TRANSLATED]
+    assert all((out / code / "404.html").is_file() for code in TRANSLATED)
+    script = next((out / "assets" / "js").glob("language.*.js")).read_text()
+    assert "nf_lang=" in script  # the switcher's choice wins over the browser's language
+
+
+def test_open_data_and_the_search_index_are_made_once(sample_build):
+    out, _ = sample_build
+    for code in TRANSLATED:
+        for shared in ("courses.json", "courses.csv", "elm.jsonld", "feed.xml", "courses.ics", "search", "pagefind",
+                       "assets"):
+            assert not (out / code / shared).exists(), f"{code}/{shared}"
+    home = (out / "cs" / "index.html").read_text()
+    assert 'data-root="/"' in home and 'data-base="/cs/"' in home
+
+
+def english_phrases() -> dict[str, set[str]]:
+    """For each language, the English message ids its catalogue says otherwise (those that would show a
+    page that missed the lookup), with their markup and placeholders taken out."""
+    found = {}
+    for language in TRANSLATED:
+        phrases = set()
+        for m in catalogue_of(language):
+            pairs = zip(m.id, m.string) if isinstance(m.id, tuple) else [(m.id, m.string)]
+            for english, said in pairs:
+                for piece in re.split(r"<[^>]*>|%\(\w+\)s", english):
+                    piece = piece.strip(" .,:;–()“”")
+                    if len(piece) > 3 and piece not in said and re.search(r"[a-z]{3}", piece):
+                        phrases.add(piece)
+        found[language] = phrases
+    return found
+
+
+def test_no_english_interface_words_on_another_languages_page(sample_build):
+    out, _ = sample_build
+    phrases = english_phrases()
+    left = {}
+    for language in TRANSLATED:
+        for page_path in sorted((out / language).rglob("*.html")):
+            shown = "\n".join(read_page(page_path).own_text)
+            found = sorted(p for p in phrases[language] if re.search(rf"(?<![\w-]){re.escape(p)}(?![\w-])", shown))
+            if found:
+                left[page_path.relative_to(out).as_posix()] = found
+    assert left == {}
+
+
+def test_the_check_for_english_finds_english(sample_build, tmp_path):
+    out, _ = sample_build
+    page = (out / "cs" / "index.html").read_text(encoding="utf-8")
+    planted = tmp_path / "index.html"
+    planted.write_text(page.replace("</main>", "<p>Clear all filters</p></main>"), encoding="utf-8")
+    shown = "\n".join(read_page(planted).own_text)
+    assert "Clear all filters" in english_phrases()["cs"] and "Clear all filters" in shown
+
+
+def test_cards_are_made_in_each_language(sample_build):
+    import json
+    out, result = sample_build
+    course = result.catalogue.listed[0]
+    english = json.loads((out / course.url / "card.json").read_text())
+    czech = json.loads((out / "cs" / course.url / "card.json").read_text())
+    assert english["credits"].endswith(("credit", "credits")) and "kredit" in czech["credits"].lower()
+
+
+# --- in Chromium -----------------------------------------------------------------------------------------------
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_each_languages_pages_pass_axe(sample_build, serve, page, language):
+    from .test_browser import axe_violations
+    out, _ = sample_build
+    base = serve(out)
+    for rel in sample_pages(out, language)[:1] + sample_pages(out, language)[2:5]:
+        page.goto(base + rel.removesuffix("index.html"))
+        assert page.evaluate("document.documentElement.lang") == language
+        assert axe_violations(page) == [], rel
+    assert page.external_requests == [] and page.console_errors == []
+
+
+@pytest.mark.browser
+def test_search_and_filters_speak_the_pages_language_and_link_to_it(sample_build, serve, page):
+    from .test_search import shown_urls, wait_ready
+    out, result = sample_build
+    czech = next(c for c in result.catalogue.listed if c.language == ("cs",))
+    word = max(re.findall(r"\w+", re.sub("<[^>]+>", " ", czech.body_html)), key=len)
+    translations = text.translations([DEFAULT_THEME], "cs")
+    page.goto(serve(out) + "cs/")
+    wait_ready(page)
+    page.fill("#q", word)
+    page.press("#q", "Enter")
+    page.wait_for_function("word => document.querySelector('[data-status]').textContent.includes(word)", arg=word)
+    urls = shown_urls(page)
+    assert "/cs/" + czech.url in urls and all(u.startswith("/cs/courses/") for u in urls)
+    page.goto(serve(out) + "cs/?mode=online")
+    wait_ready(page)
+    page.wait_for_function("() => document.querySelector('[data-catalogue]').dataset.shown")
+    status = page.locator("[data-status]").text_content()
+    n = sum(1 for c in result.catalogue.listed if c.mode == "online")
+    assert status.strip().startswith(translations.ngettext("%(num)s course match.", "%(num)s courses match.", n)
+                                     % {"num": n})
+    card = page.locator("[data-results] .card").first.text_content()
+    assert "credit" not in card and "kredit" in card.lower()
+    assert page.console_errors == []
+
+
+@pytest.mark.browser
+def test_titles_sort_in_the_pages_alphabetical_order(sample_build, serve, page):
+    from .test_search import wait_ready
+    out, _ = sample_build
+    page.goto(serve(out) + "cs/?sort=title")
+    wait_ready(page)
+    page.wait_for_function("() => (document.querySelector('[data-catalogue]').dataset.shown || '').includes('sort=title')")
+    titles = page.eval_on_selector_all("[data-results] .card__title a", "els => els.map(e => e.textContent)")
+    assert len(titles) > 10 and titles == sorted(titles, key=words.Words(None, "cs").sort_key())
