@@ -94,10 +94,10 @@ def one_line(stderr: str) -> str:
 
 def leftovers(folder: Path) -> list[str]:
     """Names of staged or set-aside sites, and of lock files, beside the output (waiting a little for the
-    process that removes a replaced output)."""
+    process that removes a replaced output); not the spare a build keeps for the next (fast/spare.py)."""
     deadline = time.monotonic() + 15
     while True:
-        names = sorted(p.name for p in folder.iterdir() if p.name.startswith(".out."))
+        names = sorted(p.name for p in folder.iterdir() if p.name.startswith(".out.") and p.name != ".out.spare")
         if not names or time.monotonic() > deadline:
             return names
         time.sleep(0.02)

@@ -24,6 +24,8 @@ from generator.diagnostics import ContentError
 from .conftest import COURSE, copy_site
 from .test_build import tree
 
+MARKER = ".catalogue-output"
+
 
 @pytest.fixture
 def site(tmp_path):
@@ -261,7 +263,7 @@ def test_one_edit_makes_only_its_search_shard_anew(site, tmp_path, monkeypatch):
     assert tree(out) == tree(cold(site, tmp_path, "shard-delete"))
     # the folder of page links the shards were made from was moved out of the site, and removed after it
     assert not (out / "pagefind" / search.WORK).exists()
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [".out.spare"]  # (for the next build)
 
 
 def test_a_rebuild_gives_way_to_its_search_index_and_takes_its_place_back(site, tmp_path, monkeypatch):
@@ -320,9 +322,10 @@ def test_an_edit_renders_only_the_pages_made_from_the_course(site, tmp_path, mon
     course = site / "content/courses/alpha-institute/data-stewardship.md"
     course.write_text(course.read_text() + "\nOne more sentence.\n")
     build(site, out)
-    # its page, the listing page with its card, its institution's page and the sitemap; not the other pages
+    # its page, the listing page with its card and its institution's page; not the other pages, nor the sitemap
+    # (made of addresses and dates alone)
     assert sorted(rendered) == ["courses/alpha-institute/data-stewardship/index.html", "index.html",
-                                "institutions/alpha-institute/index.html", "sitemap.xml"]
+                                "institutions/alpha-institute/index.html"]
     assert tree(out) == tree(cold(site, tmp_path, "rendered"))
 
 
@@ -495,7 +498,8 @@ def test_a_rebuild_makes_its_folders_while_reading_and_keeps_none_the_site_no_lo
     with pytest.raises(ContentError):
         build(site, out)
     assert tree(out) == before
-    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".out.")] == []
+    # nothing staged is left; the site the second build replaced is still the spare, untouched
+    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".out.")] == [".out.spare"]
 
 
 def test_a_link_to_a_course_is_checked_again_when_that_course_goes(site, tmp_path):
@@ -509,3 +513,118 @@ def test_a_link_to_a_course_is_checked_again_when_that_course_goes(site, tmp_pat
     assert [(d.path.endswith("alpha-institute/data-stewardship.md"), d.code, d.hint)
             for d in failed.value.diagnostics] == [(True, "bad-link", "did you mean biostatistika.md?")]
     assert tree(out) == before  # the last good site stays
+
+
+# --- the spare: the site a build replaced, taken over by the next one (fast/spare.py) ----------------------------
+
+def inodes(folder):
+    return {p.relative_to(folder).as_posix(): p.stat().st_ino for p in folder.rglob("*") if p.is_file()}
+
+
+def image(folder):
+    """A site's files and their inodes, but its marker and its search index."""
+    return {rel: ino for rel, ino in inodes(folder).items() if not rel.startswith("pagefind/") and rel != MARKER}
+
+
+def edit(site, i: int, words: str) -> None:
+    course = site / f"content/courses/beta-centre/extra-{i}.md"
+    course.write_text(course.read_text() + f"\n{words}\n")
+
+
+def test_a_rebuild_takes_over_the_spare_and_links_only_what_changed_since_it(site, tmp_path, monkeypatch):
+    out, spare = tmp_path / "out", tmp_path / ".out.spare"
+    build(site, out)
+    edit(site, 1, "First edit.")
+    build(site, out)  # the first build's site, replaced, is made the second's image: the spare
+    site_files = image(out)
+    assert image(spare) == site_files  # the same files (the search index is made anew every time)
+    linked = []
+    real_link = os.link
+    monkeypatch.setattr(os, "link", lambda a, b, **kw: linked.append(os.fspath(b)) or real_link(a, b, **kw))
+    edit(site, 2, "Second edit.")
+    build(site, out)
+    assert tree(out) == tree(cold(site, tmp_path, "spare"))
+    # no course's file was linked but the edited one's (made anew, then linked into the next spare); the files
+    # made on every build (data, assets) are linked when their bytes are the same
+    relinked = sorted({path.split(".out.new-", 1)[1].split("/", 1)[1] for path in linked if ".out.new-" in path})
+    assert "courses/beta-centre/extra-2/index.html" in relinked
+    assert [rel for rel in relinked if rel.startswith("courses/")
+            and not rel.startswith("courses/beta-centre/extra-2/")] == []
+    # every file the edit left alone is still the same file as the second build's, and the spare is the
+    # third build's image
+    now = inodes(out)
+    assert now["courses/beta-centre/extra-3/index.html"] == site_files["courses/beta-centre/extra-3/index.html"]
+    assert image(spare) == image(out)
+
+
+def test_a_spare_changed_by_hand_gives_the_same_site(site, tmp_path):
+    out, spare = tmp_path / "out", tmp_path / ".out.spare"
+    build(site, out)
+    edit(site, 1, "First edit.")
+    build(site, out)
+    # a file added, a file replaced by other bytes, a file replaced by a folder, a folder replaced by a file
+    (spare / "stray.html").write_text("<script>alert(1)</script>")
+    page = spare / "courses/beta-centre/extra-3/index.html"
+    page.unlink()
+    page.write_text("not the page")
+    card = spare / "courses/beta-centre/extra-4/card.json"
+    card.unlink()
+    card.mkdir()
+    (card / "inside.txt").write_text("x")
+    shutil.rmtree(spare / "institutions/alpha-institute")
+    (spare / "institutions/alpha-institute").write_text("a file where a folder was")
+    edit(site, 2, "Second edit.")
+    build(site, out)
+    assert not (out / "stray.html").exists()
+    assert tree(out) == tree(cold(site, tmp_path, "tampered"))
+
+
+def test_a_spare_of_another_build_is_not_used(site, tmp_path):
+    out, spare = tmp_path / "out", tmp_path / ".out.spare"
+    build(site, out)
+    edit(site, 1, "First edit.")
+    build(site, out)
+    marker = spare / ".catalogue-output"
+    marker.write_text(marker.read_text().replace(marker.read_text().splitlines()[1], "0" * 32))
+    (spare / "stray.html").write_text("not this build's")
+    edit(site, 2, "Second edit.")
+    build(site, out)
+    assert not (out / "stray.html").exists() and tree(out) == tree(cold(site, tmp_path, "other"))
+    # a build without the cache keeps no spare (nothing would trust it) and removes the one there was
+    edit(site, 3, "Third edit.")
+    build(site, out, use_cache=False)
+    assert not spare.exists() and tree(out) == tree(cold(site, tmp_path, "no-cache"))
+
+
+def run_build(site, out, *extra: str) -> None:
+    """The command, as a user runs it (it leaves the spare to a process of its own when it must make one)."""
+    import subprocess
+    subprocess.run([sys.executable, "-m", "generator", "build", "--source", os.fspath(site), "--out",
+                    os.fspath(out), "-q", *extra], check=True, timeout=120, cwd=os.path.dirname(os.path.dirname(
+                        os.path.abspath(__file__))))
+
+
+def test_after_a_build_that_shared_nothing_the_spare_is_made_by_a_process_and_waited_for(site, tmp_path):
+    out, spare = tmp_path / "out", tmp_path / ".out.spare"
+    run_build(site, out, "--no-cache")
+    run_build(site, out)  # the cache is filled: every file written anew, none the replaced site's
+    edit(site, 1, "An edit right after.")
+    run_build(site, out)  # waits for the spare, if it is still being made, and takes it over
+    assert tree(out) == tree(cold(site, tmp_path, "made"))
+    deadline = time.monotonic() + 30
+    while (tmp_path / ".out.spare-making").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert image(spare) == image(out)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out")) == [".out.spare"]
+
+
+def test_a_spare_maker_that_died_is_not_waited_for(site, tmp_path):
+    out = tmp_path / "out"
+    build(site, out)
+    (tmp_path / ".out.spare-making").mkdir()  # as a maker killed midway leaves it
+    (tmp_path / ".out.spare-maker").write_text("999999999")
+    edit(site, 1, "An edit.")
+    started = time.monotonic()
+    build(site, out)
+    assert time.monotonic() - started < 20 and tree(out) == tree(cold(site, tmp_path, "died"))
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out")) == [".out.spare"]

@@ -22,7 +22,7 @@ from generator.site.theme import DEFAULT_THEME
 from .conftest import ROOT
 from .test_text import extracted
 
-LANGUAGES = ("en", "cs", "pl", "hu", "et", "lt", "lv", "sk", "ro")
+LANGUAGES = ("en", "cs", "pl", "hu", "sl", "et", "lt", "lv", "sk", "hr", "bg", "ro")
 TRANSLATED = LANGUAGES[1:]
 LOCALES = DEFAULT_THEME / "locales"
 COUNTS = (0, 1, 2, 5, 21, 22, 25)

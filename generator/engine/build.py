@@ -18,10 +18,12 @@ from generator.diagnostics import ContentError, Diagnostic
 from generator.engine.artifact import Made, make
 from generator.engine.cache import CACHE_DIR, ParseCache, compiled_templates, usable
 from generator.engine.manifest import Manifest, file_stats, read_manifest, write_manifest
-from generator.engine.output import Sink, check_destination, discard, fill, inside, locked, mark, publish, remove, \
-    set_aside, stage
+from generator.engine.output import Sink, check_destination, discard, fill, inside, locked, mark, publish, \
+    recover, refill, remove, set_aside, stage
 from generator.fast.folders import FoldersAhead
 from generator.fast.pagefind import Indexed, Previous, build_index, shards_to_make
+from generator.fast.spare import convert, has_spare, keep_spare, remove_stale, spare_files, start_maker, take_spare, \
+    wait_for_maker
 from generator.fast.tuning import frozen, giving_way
 from generator.fingerprint import basis, fingerprint
 from generator.site.routes import Plan, plan
@@ -88,7 +90,7 @@ def _build(source: Path, out: Path, base_url: str | None, strict: bool, cache_di
                 and previous.all_intact(out)):
             return BuildResult(None, tuple(Diagnostic(**d) for d in previous.warnings), len(previous.files), timings,
                                up_to_date=True, counts=previous.summary)
-    staged = StagedSite(out, previous)  # a rebuild's folders are made while the content is read
+    staged = StagedSite(out, previous, recycle=cache_dir is not None, clean_later=remove_old_later)
     try:
         parsed = ParseCache(cache_dir)
         try:
@@ -112,8 +114,9 @@ def _make_site(catalogue: Catalogue, diags: list[Diagnostic], staged: StagedSite
         made_from = site_fingerprint(catalogue, theme_digest(catalogue.config))
         if previous and previous.fingerprint == made_from and previous.all_intact(out):
             staged.discard()  # the same content, touched: note the files' new signature for the next build
-            write_manifest(cache_dir, out, dataclasses.replace(previous, inputs=inputs,
-                                                               warnings=[dataclasses.asdict(d) for d in diags]))
+            touched = dataclasses.replace(previous, inputs=inputs, warnings=[dataclasses.asdict(d) for d in diags])
+            touched.__dict__["token"] = previous.token  # (made of neither)
+            write_manifest(cache_dir, out, touched)
             return BuildResult(catalogue, tuple(diags), len(previous.files), timings, up_to_date=True)
         themes = load_themes(catalogue.config, compiled_templates() if cache_dir else None)
         store = ParseCache(cache_dir, "rendered")
@@ -145,27 +148,68 @@ def _make_site(catalogue: Catalogue, diags: list[Diagnostic], staged: StagedSite
 
 class StagedSite:
     """A new site being made beside the published one: the files made and linked so far, the search index's
-    working folder set aside, and (for a rebuild) the last build's folders made ahead."""
+    working folder set aside, and for a rebuild the site the last build replaced, taken over (`recycle`,
+    fast/spare.py), or else the last build's folders made ahead."""
 
-    def __init__(self, out: Path, previous: Manifest | None) -> None:
-        self.out, self.previous = out, previous
+    def __init__(self, out: Path, previous: Manifest | None, recycle: bool = False, clean_later: bool = False) -> None:
+        self.out, self.previous, self.recycle, self.clean_later = out, previous, recycle, clean_later
         self.hashes: dict[str, str] = {}
         self.linked: set[str] = set()
         self.aside: list[Path] = []
+        self.kept: dict[str, int] = {}    # a recycled site's files (fast/spare.py): path → inode
+        self.inodes: dict[str, int] = {}  # the published files' inodes, of those that can be reused
+        self._published = False
+        self.folder: Path | None = None
+        self.ahead: FoldersAhead | None = None
+        wait_for_maker(out.resolve())
+        if not (previous and recycle and has_spare(out.resolve(), previous.spare)):
+            self._stage()  # (a rebuild with a spare takes it over once something is to be made: `_recycle`)
+
+    def _stage(self) -> None:
+        """A new staged site; a rebuild's folders are made while the content is read."""
+        out, previous = self.out, self.previous
         folders = {rel.rpartition("/")[0] for rel in previous.files} if previous else set()
         folders = {f for f in folders if f and inside(f) and f != "pagefind" and not f.startswith("pagefind/")}
         big = ("courses", "pagefind") if previous is None or any(f.startswith("courses/") for f in folders) \
             else ("pagefind",)
-        self.folder = stage(out, {}, folders=big)
+        self.folder = stage(out, {}, folders=big, clean_later=self.clean_later)
         self.ahead = FoldersAhead(self.folder, folders) if previous else None
         self.sink = Sink(os.fspath(self.folder), os.fspath(out.resolve()), previous.files if previous else {},
                          previous.stats if previous else {})
-        self._published = False
+
+    def _recycle(self) -> None:
+        """Take the spare over as the staged site (see fast/spare.py)."""
+        previous, out = self.previous, self.out
+        recover(out.resolve(), later=self.clean_later)
+        taken = take_spare(out.resolve(), previous.spare)
+        if taken is None:  # (gone since)
+            self._stage()
+            return
+        self.folder = taken
+        if (taken / "pagefind").is_dir():  # the search index is made in a folder of its own each time
+            self.aside.append(set_aside(taken / "pagefind", out))
+        os.mkdir(taken / "pagefind")
+        self.kept, folders = spare_files(taken, skip="pagefind")
+        self.sink = Sink(os.fspath(taken), os.fspath(out.resolve()), previous.files, previous.stats,
+                         made=folders | {"pagefind"})
 
     def reusable_keys(self) -> dict[str, str]:
         """The last build's keys of the files still as it left them (only those can be linked again)."""
         previous, root = self.previous, os.fspath(self.out)
-        return {rel: key for rel, key in previous.keys.items() if previous.intact(root, rel)} if previous else {}
+        if self.folder is None:
+            self._recycle()
+        if not previous:
+            return {}
+        keys = {}
+        for rel, key in previous.keys.items():
+            try:
+                st = os.lstat(f"{root}/{rel}")
+            except OSError:
+                continue
+            if [st.st_size, st.st_mtime_ns] == previous.stats.get(rel):  # as `Manifest.intact`
+                keys[rel] = key
+                self.inodes[rel] = st.st_ino
+        return keys
 
     def make(self, artifacts: tuple, keys: dict[str, str]) -> Made:
         made = make(artifacts, keys, self.sink)
@@ -175,9 +219,13 @@ class StagedSite:
 
     def link_reused(self, made: Made) -> None:
         """Link the files not made again (their keys unchanged) from the published site."""
-        if self.previous:
-            fill(self.folder, self.out, {}, {rel: self.previous.files[rel] for rel in made.reused}, self.hashes,
-                 self.linked, self.sink.made)
+        if not self.previous:
+            return
+        reuse = {rel: self.previous.files[rel] for rel in made.reused}
+        if self.kept:
+            refill(self.folder, self.out, reuse, self.kept, self.inodes, self.hashes, self.linked, self.sink.made)
+        else:
+            fill(self.folder, self.out, {}, reuse, self.hashes, self.linked, self.sink.made)
 
     def index_early(self, site: Plan) -> bool:
         """Whether the search index should be made while the other files are: a rebuild with few shards to
@@ -204,6 +252,8 @@ class StagedSite:
         """Put the staged site in place of the published one; its manifest, for the next build."""
         if self.ahead:
             self.ahead.prune(self.hashes)
+        if self.kept:
+            remove_stale(self.folder, self.kept, self.hashes)
         try:  # made first for a site with courses (see `output.top_of_tree`); left out of one without
             os.rmdir(self.folder / "courses")
         except OSError:  # (it has files, or was never made)
@@ -214,12 +264,38 @@ class StagedSite:
         manifest = Manifest(made_from, self.hashes, keys, list(indexed), stats, inputs,
                             [dataclasses.asdict(d) for d in diags], summary)
         mark(self.folder, manifest.token)
-        publish(self.folder, self.out, remove_old_later, also=self.aside)
+        old = publish(self.folder, self.out, remove_old_later, also=self.aside, keep_old=self.recycle)
         self._published = True
-        return manifest
+        if old is None or not self._spare_from(old, manifest.token, remove_old_later):
+            return manifest
+        kept = dataclasses.replace(manifest, spare=manifest.token)
+        kept.__dict__["token"] = manifest.token  # (the spare is not part of it)
+        return kept
+
+    def _spare_from(self, old: Path, token: str, remove_old_later: bool) -> bool:
+        """Keep the next build's spare, the published site's image (fast/spare.py): the replaced site `old`
+        made into it when most of its files are the published ones; else, from a command, one made by a
+        process of its own. False when there will be none (`old` is then removed)."""
+        out = self.out.resolve()
+        made = [rel for rel in self.hashes if rel not in self.linked]
+        if len(made) * 2 <= len(self.hashes):
+            gone = [rel for rel in (self.previous.files if self.previous else ()) if rel not in self.hashes]
+            try:
+                convert(old, out, made, gone)
+                mark(old, token)
+                if keep_spare(old, out):
+                    return True
+            except OSError:
+                pass
+        elif remove_old_later and start_maker(out, token, [old]):
+            return True
+        remove([old], later=remove_old_later)
+        return False
 
     def discard(self) -> None:
-        """Remove what was staged (nothing, once published)."""
+        """Remove what was staged (nothing, once published; a spare not taken yet stays one)."""
+        if self.folder is None:
+            return
         if self.ahead:
             self.ahead.stop()
         if not self._published:

@@ -6,6 +6,7 @@ the next build starts from nothing, as a cold build would.
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -31,6 +32,7 @@ class Manifest:
     inputs: str = ""             # the input files' signature (see build.input_signature): equal, nothing to do
     warnings: list[dict] = field(default_factory=list)   # the build's warnings, said again by a build it spares
     summary: dict[str, int] = field(default_factory=dict)  # how many courses, listed courses, institutions
+    spare: str = ""              # the token on the spare kept beside the output for the next build ("" if none)
 
     def intact(self, out: Path | str, rel: str) -> bool:
         """True when the published file is still the one this build wrote (a symbolic link never is)."""
@@ -40,7 +42,7 @@ class Manifest:
         root = os.fspath(out)
         return all(self.intact(root, rel) for rel in self.files)
 
-    @property
+    @functools.cached_property
     def token(self) -> str:
         """Names the published output by its content alone, so the same input gives the same marker file."""
         return fingerprint(json.dumps([self.fingerprint, self.files, self.keys, self.indexed], sort_keys=True))
@@ -70,9 +72,13 @@ def read_manifest(cache_dir: Path | None, out: Path) -> Manifest | None:
     if cache_dir is None:
         return None
     try:
-        manifest = Manifest(**json.loads(_path(cache_dir, out).read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError):
+        data = json.loads(_path(cache_dir, out).read_text(encoding="utf-8"))
+        token = data.pop("token", None)
+        manifest = Manifest(**data)
+    except (OSError, ValueError, TypeError, AttributeError):
         return None
+    if isinstance(token, str):  # as written with it (working it out again reads every entry)
+        manifest.__dict__["token"] = token
     return manifest if marker_token(out) == manifest.token else None
 
 
@@ -84,7 +90,8 @@ def write_manifest(cache_dir: Path | None, out: Path, manifest: Manifest) -> Non
         cache_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".tmp-")
         # a shallow dict and one write: dataclasses.asdict deep-copies tens of thousands of entries
-        text = json.dumps({f.name: getattr(manifest, f.name) for f in fields(manifest)}, sort_keys=True)
+        text = json.dumps({"token": manifest.token, **{f.name: getattr(manifest, f.name) for f in fields(manifest)}},
+                          sort_keys=True)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
         os.replace(tmp, _path(cache_dir, out))

@@ -21,6 +21,7 @@ from generator.diagnostics import UsageError, display_path
 from generator.engine.cache import CACHE_DIR
 
 from generator.fast.files import exchange, link_file, remove_later, top_of_tree
+from generator.fast.spare import clear, maker_paths, spare_path
 
 log = logging.getLogger(__name__)
 
@@ -111,15 +112,25 @@ def _why(exc: OSError) -> str:
     return (exc.strerror or str(exc)).lower()
 
 
-def recover(out: Path) -> None:
-    """Finish a swap that a killed build left half done: the previous output comes back."""
+def recover(out: Path, later: bool = False) -> None:
+    """Finish a swap that a killed build left half done: the previous output comes back. What earlier builds
+    left beside the output is removed, here or (`later`) by a process of its own (a replaced site that the
+    process an earlier command left it to is still removing, say: 7 s of work at a hundred thousand files)."""
     if not out.exists():
         old = sorted(out.parent.glob(f".{out.name}.old-*"))
         if old:
             os.replace(old[-1], out)
             log.info("restored the previous output after an interrupted build")
-    for leftover in out.parent.glob(f".{out.name}.*-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
+    leftovers = [p for p in out.parent.glob(f".{out.name}.*-*") if p.name not in _maker_names(out)]
+    for leftover in leftovers:
+        if not leftover.is_dir() or leftover.is_symlink():
+            leftover.unlink(missing_ok=True)
+    remove([p for p in leftovers if p.is_dir() and not p.is_symlink()], later=later)
+
+
+def _maker_names(out: Path) -> set[str]:
+    """The spare maker's files (fast/spare.py), which it removes itself, or the next build if it died."""
+    return {p.name for p in maker_paths(out)}
 
 
 def write_site(out: Path, files: dict[str, bytes]) -> int:
@@ -135,18 +146,19 @@ def write_site(out: Path, files: dict[str, bytes]) -> int:
 
 
 def stage(out: Path, files: dict[str, bytes], reuse: dict[str, str] | None = None,
-          hashes: dict[str, str] | None = None, linked: set[str] | None = None, folders: Sequence[str] = ()) -> Path:
+          hashes: dict[str, str] | None = None, linked: set[str] | None = None, folders: Sequence[str] = (),
+          clean_later: bool = False) -> Path:
     """Write every file into a new folder beside `out` (same file system, so publishing is a rename).
 
     `reuse` names files of the current output to keep as they are, by their content hash. They are
     hard-linked, never modified (a new build only ever creates new files), so the current output stays
     intact until the swap; a rendered file with the same bytes as its predecessor is linked the same way,
     which keeps its modification time. `folders` are the site's big top-level folders, made first (see
-    `top_of_tree`).
+    `top_of_tree`). With `clean_later`, what earlier builds left is removed by a process of its own (`recover`).
     """
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    recover(out)
+    recover(out, later=clean_later)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
         if top_of_tree(staging):
@@ -196,6 +208,20 @@ def fill(staging: Path, out: Path, files: dict[str, bytes], reuse: dict[str, str
             linked.add(rel)
 
 
+def refill(staging: Path, out: Path, reuse: dict[str, str], kept: Mapping[str, int], inodes: Mapping[str, int],
+           hashes: dict[str, str], linked: set[str], made: set[str]) -> None:
+    """`fill` for a staged site recycled from the spare (see fast/spare.py): a file it holds that is the
+    published one (the same inode: `kept`, `inodes`) stays; any other is replaced by a link to the published."""
+    root, old = os.fspath(staging), os.fspath(out.resolve())
+    for rel, digest in sorted(reuse.items()):
+        if kept.get(rel) is None or kept.get(rel) != inodes.get(rel):
+            clear(staging, rel)
+            if not link_file(f"{old}/{rel}", _target(root, rel, made), checked=True):
+                raise FileNotFoundError(f"{old}/{rel} disappeared during the build")
+        hashes[rel] = digest
+        linked.add(rel)
+
+
 @dataclass
 class Sink:
     """Puts each file into a staged site as soon as it is made, so no process holds the whole site in memory.
@@ -222,6 +248,8 @@ class Sink:
             os.unlink(target)
         except FileNotFoundError:
             pass
+        except IsADirectoryError:  # (a folder of a recycled site in the way)
+            shutil.rmtree(target)
         digest = content_hash(data)
         if self.files.get(rel) == digest and self._intact(rel) and link_file(f"{self.out}/{rel}", target, checked=True):
             return digest, True
@@ -271,8 +299,9 @@ def make_folder(root: str, folder: str, made: set[str]) -> None:
     try:
         os.mkdir(f"{root}/{folder}")
     except FileExistsError:
-        if not os.path.isdir(f"{root}/{folder}"):
-            raise
+        if not os.path.isdir(f"{root}/{folder}"):  # a file of a recycled site (see fast/spare.py) in the way
+            os.unlink(f"{root}/{folder}")
+            os.mkdir(f"{root}/{folder}")
     except FileNotFoundError:  # (the root itself is missing)
         os.makedirs(f"{root}/{folder}", exist_ok=True)
     made.add(folder)
@@ -280,6 +309,7 @@ def make_folder(root: str, folder: str, made: set[str]) -> None:
 
 def mark(staging: Path, token: str) -> None:
     """Sign a staged site as this tool's, with the token of the manifest that describes it."""
+    (staging / MARKER).unlink(missing_ok=True)  # (replaced, never written through)
     (staging / MARKER).write_text(f"Written by the catalogue generator; replaced on every build.\n{token}\n")
 
 
@@ -303,16 +333,22 @@ def content_hash(data: bytes | Sequence[bytes]) -> str:
     return hashed.hexdigest()
 
 
-def publish(staging: Path, out: Path, remove_old_later: bool = False, also: Sequence[Path] = ()) -> None:
+def publish(staging: Path, out: Path, remove_old_later: bool = False, also: Sequence[Path] = (),
+            keep_old: bool = False) -> Path | None:
     """Put a complete staged site in place of `out`, then remove the previous site and the folders `also`
     names (set aside from the staged site while it was made).
 
-    With `remove_old_later`, they (as many files as the new site) are removed by a process of their own,
-    started here and not waited for: the command that built the site returns as soon as it is in place.
-    Whatever such a process leaves is removed by the next build (`recover`).
+    With `keep_old`, the previous site is not removed but returned (for the next build's spare, see
+    fast/spare.py); without, the spare there may be is removed too. With `remove_old_later`, what is removed
+    (as many files as the site) is removed by a process of its own, started here and not waited for: the
+    command that built the site returns as soon as it is in place. Whatever such a process leaves is removed
+    by the next build (`recover`).
     """
-    old = _swap(staging, out.resolve())
-    remove([*([old] if old else []), *also], later=remove_old_later)
+    out = out.resolve()
+    old = _swap(staging, out)
+    stale = [spare_path(out)] if not keep_old and spare_path(out).exists() else []
+    remove([*([old] if old and not keep_old else []), *stale, *also], later=remove_old_later)
+    return old if keep_old else None
 
 
 def discard(staging: Path) -> None:

@@ -111,23 +111,46 @@ def host_files(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Ar
 
 def sitemap(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:
     """sitemap.xml: every listing page, listed course and institution; for a site in several languages, an index
-    of one sitemap a language (sitemaps/cs.xml...), each page there with its address in every language."""
+    of one sitemap a language (sitemaps/cs.xml...), each page there with its address in every language.
+
+    A sitemap shows only addresses and dates: its key is made of those, so an edit that keeps them (a course's
+    text, say) leaves every sitemap as it is."""
     languages = catalogue.config.languages
+    listing = [listing_path(n).removesuffix("index.html") for n in range(1, listing_count(catalogue) + 1)]
+    courses = sorted(catalogue.listed, key=lambda c: c.url)  # by address: an edit that reorders the listing keeps it
     values = {
-        "listing_pages": [listing_path(n).removesuffix("index.html") for n in range(1, listing_count(catalogue) + 1)],
-        "courses": catalogue.listed, "institutions": catalogue.institutions, "sitemaps": (), "entries_in": languages,
+        "listing_pages": listing, "courses": courses, "institutions": catalogue.institutions,
+        "sitemaps": (), "entries_in": languages, "alternates": _alternates(catalogue),
     }
-    key = functools.partial(group_key, base_key, "sitemap", "", catalogue.listed, catalogue.institutions_by_id)
+    addresses = functools.lru_cache(maxsize=1)(lambda: fingerprint(
+        *listing, *(f"{c.url} {c.updated}" for c in courses), *(i.url for i in catalogue.institutions)))
     if len(languages) == 1:
-        yield page(theme, "sitemap.xml", "sitemap.xml", values, key)
+        yield page(theme, "sitemap.xml", "sitemap.xml", values,
+                   functools.partial(_addresses_key, base_key, "sitemap", addresses))
         return
     paths = [f"sitemaps/{code}.xml" for code in languages]
     yield page(theme, "sitemap.xml", "sitemap.xml", {**values, "sitemaps": paths},
                group_key(base_key, f"sitemap index {paths}", "", (), {}))
     for code, path in zip(languages, paths):
         yield page(theme, path, "sitemap.xml", {**values, "entries_in": (code,)},
-                   functools.partial(group_key, base_key, f"sitemap {code}", "", catalogue.listed,
-                                     catalogue.institutions_by_id))
+                   functools.partial(_addresses_key, base_key, f"sitemap {code}", addresses))
+
+
+def _addresses_key(base_key: str, what: str, addresses: Callable[[], str]) -> str:
+    return _key(base_key, what, addresses())
+
+
+def _alternates(catalogue: Catalogue) -> Callable[[str], tuple[tuple[str, str], ...]]:
+    """A page's address in each language and its x-default (the default language's), by the page's path: the
+    same in every language's sitemap, so worked out once a page."""
+    config = catalogue.config
+    prefixes = [(code, config.language_prefix(code)) for code in config.languages]
+
+    @functools.lru_cache(maxsize=None)
+    def alternates(path: str) -> tuple[tuple[str, str], ...]:
+        return (*((code, config.base_url + prefix + path) for code, prefix in prefixes),
+                ("x-default", config.base_url + path))
+    return alternates
 
 
 def listing_count(catalogue: Catalogue) -> int:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.bccache
 from markupsafe import Markup
 
 from generator import __version__
@@ -44,7 +45,40 @@ def load_themes(config: Config, compiled: Any = None) -> dict[str, Theme]:
     """The theme in each of the site's interface languages, the default one first (their files read once)."""
     files = _static_files(config)
     digest = theme_digest(config)
-    return {language: load_theme(config, compiled, language, files, digest) for language in config.languages}
+    if len(config.languages) == 1:
+        return {config.language: load_theme(config, compiled, config.language, files, digest)}
+    shared = _SharedCompiled(compiled)
+    themes = {language: load_theme(config, shared, language, files, digest) for language in config.languages}
+    for theme in themes.values():  # loaded here, before the pages are shared out between processes
+        for name in theme.env.list_templates():
+            try:
+                theme.env.get_template(name)
+            except jinja2.TemplateError:  # (reported where a page uses it, at its line)
+                pass
+    return themes
+
+
+class _SharedCompiled(jinja2.BytecodeCache):
+    """Compiled templates kept in memory for the languages of one build, in front of the cache kept between
+    builds (`cache.compiled_templates`), if any: a template is compiled or read once, not once a language
+    (compiled code does not depend on the language)."""
+
+    def __init__(self, kept: jinja2.BytecodeCache | None) -> None:
+        self.kept = kept
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key not in self.code and self.kept is not None:
+            self.kept.load_bytecode(bucket)
+            if bucket.code is not None:
+                self.code[bucket.key] = bucket.bytecode_to_string()
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+        if self.kept is not None:
+            self.kept.dump_bytecode(bucket)
 
 
 def load_theme(config: Config, compiled: Any = None, language: str | None = None,

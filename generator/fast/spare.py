@@ -1,0 +1,210 @@
+"""The spare: an image of the published site (hard links to its files), kept beside the output for the next
+build to take over as its staged site.
+
+A rebuild otherwise links every unchanged file into a fresh folder and removes the replaced site: two file
+system operations per file of the site, whatever the edit (a site in twelve languages has a hundred thousand
+files). A build that takes the spare over keeps the files that are still the published ones (the same inode)
+and replaces, adds or removes only the others. After publishing, the replaced site is made the new one's
+image (`convert`) when most of its files are the published ones, or else a process of its own makes one
+(`start_maker`). The spare is never published, and trusted only when its marker carries the token the
+manifest expects; its files only when they are the published ones.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from generator.fast.files import link_file
+from generator.fast.programs import command
+
+MARKER = ".catalogue-output"
+WAIT = 60.0  # seconds a build waits at most for the spare being made (see `start_maker`)
+
+
+def spare_path(out: Path) -> Path:
+    return out.parent / f".{out.name}.spare"
+
+
+def _making_path(out: Path) -> Path:
+    return out.parent / f".{out.name}.spare-making"
+
+
+def convert(old: Path, out: Path, made: Iterable[str], gone: Iterable[str]) -> None:
+    """Make the site just replaced (`old`, whose other files are already the published ones) the published
+    site's image: the files made anew linked into it, the files the published site no longer has removed."""
+    root, published = os.fspath(old), os.fspath(out)
+    for rel in made:
+        clear(old, rel)
+        parent = rel.rpartition("/")[0]
+        if parent:
+            os.makedirs(f"{root}/{parent}", exist_ok=True)
+        if not link_file(f"{published}/{rel}", f"{root}/{rel}"):
+            raise OSError(f"{published}/{rel} could not be linked")
+    for rel in gone:
+        try:
+            os.unlink(f"{root}/{rel}")
+        except OSError:  # (gone, or a folder)
+            pass
+
+
+def start_maker(out: Path, token: str, remove: Sequence[Path]) -> bool:
+    """Make the published site's spare by a process of its own, not waited for (a build that starts while it
+    runs waits for it: `wait_for_maker`), which then removes the folders `remove`. False if it could not start."""
+    making = _making_path(out)
+    shutil.rmtree(making, ignore_errors=True)
+    try:
+        making.mkdir()
+        subprocess.Popen(command("make_spare", os.fspath(out), os.fspath(making), os.fspath(spare_path(out)), token,
+                                 os.fspath(_pid_path(out)), *map(os.fspath, remove)),
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True, close_fds=True)
+    except OSError:
+        shutil.rmtree(making, ignore_errors=True)
+        return False
+    return True
+
+
+def _pid_path(out: Path) -> Path:
+    return out.parent / f".{out.name}.spare-maker"
+
+
+def maker_paths(out: Path) -> tuple[Path, Path]:
+    """The folder a spare is made in and the maker's process number file (see `start_maker`)."""
+    return _making_path(out), _pid_path(out)
+
+
+def wait_for_maker(out: Path, wait: float = WAIT) -> None:
+    """Wait for the process making the spare of `out`, if one runs (at most `wait` seconds)."""
+    making, started = _making_path(out), time.monotonic()
+    while making.exists() and time.monotonic() < started + wait:
+        if not _alive(_pid_path(out)) and time.monotonic() > started + 1:  # (given a second to start)
+            break
+        time.sleep(0.01)
+    if not _alive(_pid_path(out)):  # what a maker that died left
+        _pid_path(out).unlink(missing_ok=True)
+        shutil.rmtree(making, ignore_errors=True)
+
+
+def _alive(pid_file: Path) -> bool:
+    try:
+        pid = int(pid_file.read_text())
+    except (OSError, ValueError):
+        return False
+    try:
+        if os.waitpid(pid, os.WNOHANG)[0]:  # a child of this process (a build run from Python) that has ended
+            return False
+    except ChildProcessError:  # (another process's)
+        pass
+    except OSError:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # (someone else's process: not ours to wait for)
+        return False
+    return True
+
+
+def keep_spare(old: Path, out: Path) -> bool:
+    """Keep the site just replaced (`old`) as the spare of `out`; False when it could not be moved there."""
+    spare = spare_path(out)
+    try:
+        remove_spare(out)
+        os.replace(old, spare)
+    except OSError:
+        return False
+    return True
+
+
+def remove_spare(out: Path) -> None:
+    shutil.rmtree(spare_path(out), ignore_errors=True)
+
+
+def has_spare(out: Path, token: str) -> bool:
+    """Whether `out` has a spare whose marker carries `token` (the manifest's)."""
+    return bool(token) and _token(spare_path(out)) == token
+
+
+def take_spare(out: Path, token: str) -> Path | None:
+    """Move the spare of `out` to a staging folder of its own, if its marker carries `token`; the folder."""
+    spare = spare_path(out)
+    if not token or _token(spare) != token:
+        remove_spare(out)
+        return None
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    try:
+        os.replace(spare, staging)  # (onto the empty folder just made: a rename replaces an empty folder)
+    except OSError:
+        os.rmdir(staging)
+        remove_spare(out)
+        return None
+    os.unlink(staging / MARKER)  # (made again when the staged site is published)
+    return staging
+
+
+def spare_files(folder: Path, skip: str) -> tuple[dict[str, int], set[str]]:
+    """Every file of a taken spare but those under the folder `skip` (path → inode, read from the folder
+    listings, without looking at any file), and every folder."""
+    files: dict[str, int] = {}
+    folders: set[str] = set()
+    root = os.fspath(folder)
+
+    def walk(path: str, prefix: str) -> None:
+        with os.scandir(path) as listing:
+            for entry in listing:
+                rel = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if rel != skip:
+                        folders.add(rel)
+                        walk(entry.path, rel + "/")
+                else:
+                    files[rel] = entry.inode()
+
+    walk(root, "")
+    return files, folders
+
+
+def clear(folder: Path, rel: str) -> None:
+    """Make room at `rel` in a staged site (never a published one): remove what is there, file or folder."""
+    path = f"{os.fspath(folder)}/{rel}"
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    except IsADirectoryError:
+        shutil.rmtree(path)
+
+
+def remove_stale(folder: Path, files: dict[str, int], keep: set[str] | dict[str, str]) -> None:
+    """Remove the spare's files that the new site does not have, then the folders that left empty."""
+    root = os.fspath(folder)
+    emptied: set[str] = set()
+    for rel in files:
+        if rel not in keep:
+            try:
+                os.unlink(f"{root}/{rel}")
+            except (FileNotFoundError, IsADirectoryError, NotADirectoryError):  # (gone, or replaced by the new site)
+                pass
+            parent = rel.rpartition("/")[0]
+            while parent and parent not in emptied:
+                emptied.add(parent)
+                parent = parent.rpartition("/")[0]
+    for rel in sorted(emptied, key=lambda f: f.count("/"), reverse=True):
+        try:
+            os.rmdir(f"{root}/{rel}")
+        except OSError:  # (not empty: still used)
+            pass
+
+
+def _token(folder: Path) -> str | None:
+    try:
+        lines = (folder / MARKER).read_text().splitlines()
+    except OSError:
+        return None
+    return lines[1] if len(lines) > 1 else None
