@@ -20,12 +20,11 @@ from generator.content.config import PACKAGE_THEMES
 from generator.diagnostics import UsageError, display_path
 from generator.engine.cache import CACHE_DIR
 
-from generator.fast.files import exchange, link_file, remove_later, top_of_tree
+from generator.fast.files import MARKER, exchange, link_file, marker_token, remove_later, top_of_tree
 from generator.fast.spare import clear, maker_paths, spare_path
 
 log = logging.getLogger(__name__)
 
-MARKER = ".catalogue-output"  # marks a folder this tool wrote, so it never replaces anything else
 
 
 def check_destination(out: Path, source: Path) -> None:
@@ -311,15 +310,6 @@ def mark(staging: Path, token: str) -> None:
     """Sign a staged site as this tool's, with the token of the manifest that describes it."""
     (staging / MARKER).unlink(missing_ok=True)  # (replaced, never written through)
     (staging / MARKER).write_text(f"Written by the catalogue generator; replaced on every build.\n{token}\n")
-
-
-def marker_token(out: Path) -> str | None:
-    """The manifest token of a published site, if it has one."""
-    try:
-        lines = (out / MARKER).read_text().splitlines()
-    except OSError:
-        return None
-    return lines[1] if len(lines) > 1 else None
 
 
 def content_hash(data: bytes | Sequence[bytes]) -> str:

@@ -15,6 +15,18 @@ from typing import Sequence
 from generator.fast.programs import command
 
 
+MARKER = ".catalogue-output"  # marks a folder this tool wrote, so it never replaces anything else
+
+
+def marker_token(folder: Path) -> str | None:
+    """The manifest token in a site's marker (a published site's, or the spare's), if it has one."""
+    try:
+        lines = (folder / MARKER).read_text().splitlines()
+    except OSError:
+        return None
+    return lines[1] if len(lines) > 1 else None
+
+
 # FS_IOC_GETFLAGS, FS_IOC_SETFLAGS and FS_TOPDIR_FL, from <linux/fs.h> (the ioctl numbers of 64-bit Linux)
 _GET_FLAGS, _SET_FLAGS, _TOP_DIRECTORY = 0x80086601, 0x40086602, 0x00020000
 

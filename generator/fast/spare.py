@@ -1,13 +1,6 @@
-"""The spare: an image of the published site (hard links to its files), kept beside the output for the next
-build to take over as its staged site.
-
-A rebuild otherwise links every unchanged file into a fresh folder and removes the replaced site: two file
-system operations per file of the site, whatever the edit (a site in twelve languages has a hundred thousand
-files). A build that takes the spare over keeps the files that are still the published ones (the same inode)
-and replaces, adds or removes only the others. After publishing, the replaced site is made the new one's
-image (`convert`) when most of its files are the published ones, or else a process of its own makes one
-(`start_maker`). The spare is never published, and trusted only when its marker carries the token the
-manifest expects; its files only when they are the published ones.
+"""The spare: an image of the published site (hard links to its files) kept beside the output, which the next
+build takes over as its staged site, so that an edit relinks only what changed (docs/performance.md, "The
+spare site"). Trusted only through its marker's token; its files only when they are the published ones.
 """
 from __future__ import annotations
 
@@ -19,10 +12,9 @@ import time
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from generator.fast.files import link_file
+from generator.fast.files import MARKER, link_file, marker_token
 from generator.fast.programs import command
 
-MARKER = ".catalogue-output"
 WAIT = 60.0  # seconds a build waits at most for the spare being made (see `start_maker`)
 
 
@@ -128,13 +120,13 @@ def remove_spare(out: Path) -> None:
 
 def has_spare(out: Path, token: str) -> bool:
     """Whether `out` has a spare whose marker carries `token` (the manifest's)."""
-    return bool(token) and _token(spare_path(out)) == token
+    return bool(token) and marker_token(spare_path(out)) == token
 
 
 def take_spare(out: Path, token: str) -> Path | None:
     """Move the spare of `out` to a staging folder of its own, if its marker carries `token`; the folder."""
     spare = spare_path(out)
-    if not token or _token(spare) != token:
+    if not token or marker_token(spare) != token:
         remove_spare(out)
         return None
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
@@ -200,11 +192,3 @@ def remove_stale(folder: Path, files: dict[str, int], keep: set[str] | dict[str,
             os.rmdir(f"{root}/{rel}")
         except OSError:  # (not empty: still used)
             pass
-
-
-def _token(folder: Path) -> str | None:
-    try:
-        lines = (folder / MARKER).read_text().splitlines()
-    except OSError:
-        return None
-    return lines[1] if len(lines) > 1 else None
