@@ -100,6 +100,7 @@ def front_matter(path: Path) -> dict[str, Any]:
 
 # ---- conformance -----------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_every_sample_course_conforms_to_the_loq_shapes(sample, shapes):
     failures = {}
     for course, document in documents(sample):
@@ -135,6 +136,7 @@ def test_an_absolute_site_uses_page_addresses_and_conforms(basic_build, shapes):
             assert document["supplementaryDocument"]["contentURL"] == course.enrol_url
 
 
+@pytest.mark.slow
 def test_the_specification_also_meets_its_deactivated_shape(sample, strict_shapes):
     """Stricter than the profile asks: the LearningAchievementSpecification shape is switched off there."""
     for course, document in documents(sample):

@@ -579,6 +579,7 @@ def test_a_spare_changed_by_hand_gives_the_same_site(site, tmp_path):
     assert tree(out) == tree(cold(site, tmp_path, "tampered"))
 
 
+@pytest.mark.slow
 def test_a_spare_of_another_build_is_not_used(site, tmp_path):
     out, spare = tmp_path / "out", tmp_path / ".out.spare"
     build(site, out)
@@ -604,6 +605,7 @@ def run_build(site, out, *extra: str) -> None:
                         os.path.abspath(__file__))))
 
 
+@pytest.mark.slow
 def test_after_a_build_that_shared_nothing_the_spare_is_made_by_a_process_and_waited_for(site, tmp_path):
     out, spare = tmp_path / "out", tmp_path / ".out.spare"
     run_build(site, out, "--no-cache")
@@ -618,6 +620,7 @@ def test_after_a_build_that_shared_nothing_the_spare_is_made_by_a_process_and_wa
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out")) == [".out.spare"]
 
 
+@pytest.mark.slow
 def test_a_spare_maker_that_died_is_not_waited_for(site, tmp_path):
     out = tmp_path / "out"
     build(site, out)

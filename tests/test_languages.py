@@ -200,6 +200,7 @@ def test_each_language_has_its_pages_at_its_address_with_its_lang(sample_build, 
         assert read_page(out / rel).lang == language, rel
 
 
+@pytest.mark.slow
 def test_switcher_and_hreflang_links_resolve_to_the_same_page_in_each_language(sample_build):
     out, _ = sample_build
     for language in LANGUAGES:
@@ -273,6 +274,7 @@ def english_phrases() -> dict[str, set[str]]:
     return found
 
 
+@pytest.mark.slow
 def test_no_english_interface_words_on_another_languages_page(sample_build):
     out, _ = sample_build
     phrases = english_phrases()
