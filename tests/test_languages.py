@@ -15,6 +15,7 @@ from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency
 
+from generator.content import facets
 from generator.content.load import load
 from generator.site import text, words
 from generator.site.theme import DEFAULT_THEME
@@ -250,9 +251,12 @@ def test_netlify_sends_a_first_visit_to_the_browsers_language(sample_build):
 def test_open_data_and_the_search_index_are_made_once(sample_build):
     out, _ = sample_build
     for code in TRANSLATED:
-        for shared in ("courses.json", "courses.csv", "elm.jsonld", "feed.xml", "courses.ics", "search", "pagefind",
-                       "assets"):
+        for shared in ("courses.json", "courses.csv", "elm.jsonld", "feed.xml", "courses.ics", "search/browse.json",
+                       "pagefind", "assets"):
             assert not (out / code / shared).exists(), f"{code}/{shared}"
+        # in each language only the words of the cards' facts; the cards themselves are the same for all
+        assert sorted(p.name for p in (out / code / "search").iterdir()) == ["words.json"]
+        assert not list((out / code / "courses").rglob("card.json"))
     home = (out / "cs" / "index.html").read_text()
     assert 'data-root="/"' in home and 'data-base="/cs/"' in home
 
@@ -297,13 +301,25 @@ def test_the_check_for_english_finds_english(sample_build, tmp_path):
     assert "Clear all filters" in english_phrases()["cs"] and "Clear all filters" in shown
 
 
-def test_cards_are_made_in_each_language(sample_build):
+def test_cards_facts_are_worded_in_each_language(sample_build):
     import json
     out, result = sample_build
-    course = result.catalogue.listed[0]
-    english = json.loads((out / course.url / "card.json").read_text())
-    czech = json.loads((out / "cs" / course.url / "card.json").read_text())
-    assert english["credits"].endswith(("credit", "credits")) and "kredit" in czech["credits"].lower()
+    course = next(c for c in result.catalogue.listed if c.start_date and c.fee)
+    card = json.loads((out / course.url / "card.json").read_text())
+    english = json.loads((out / "search/words.json").read_text())
+    czech = json.loads((out / "cs/search/words.json").read_text())
+    assert english["credits"][card["credits"]].endswith(("credit", "credits"))
+    assert "kredit" in czech["credits"][card["credits"]].lower()
+    # the same words as the static listing in each language, from CLDR
+    cs = words.Words(None, "cs")
+    assert czech["start"][card["start"]] == cs.date(course.start_date)
+    assert czech["fee"][card["fee"]] == cs.fee(course)
+    assert czech["mode"][card["mode"]] == cs.label(course.mode, "mode")
+    assert [czech["language"][code] for code in card["language"]] == [cs.language(c) for c in course.language]
+    for language in LANGUAGES[1:]:
+        table = json.loads((out / language / "search/words.json").read_text())
+        assert set(table["credits"]) == {facets.credits_code(c.credits) for c in result.catalogue.listed}
+        assert not (out / language / course.url / "card.json").exists()
 
 
 # --- in Chromium -----------------------------------------------------------------------------------------------

@@ -272,8 +272,10 @@ def test_words_say_todays_english(course, speak):
     assert [facets.value_label("credits", label, {}, speak) for _, label in facets.CREDIT_BUCKETS] == [
         "1–2 credits", "3–5 credits", "6–10 credits", "11–30 credits", "31–60 credits"]
     institution = catalogue.institutions_by_id[course.institution_id]
-    assert facets.card(c(start_date=None), institution, speak)["start"] == "Date to be announced"
-    assert facets.card(course, institution, speak) == facets.card(course, institution)
+    assert facets.card(c(start_date=None), institution)["start"] == ""  # the page's "Date to be announced"
+    card, table = facets.card(course, institution), facets.card_words([course], speak)
+    assert table["credits"][card["credits"]] == speak.credits_short(course) and table["fee"][card["fee"]] == speak.fee(course)
+    assert table["mode"][card["mode"]] == "Online" if course.mode == "online" else speak.label(course.mode, "mode")
 
 
 def test_the_module_functions_are_the_english_words(course):

@@ -146,25 +146,57 @@ def _value_positions(course: Course, institution: Institution,
     return [sorted({order.index(v) for v in values[key]}) for key, order in positions]
 
 
-def card(course: Course, institution: Institution, speak: words.Words = words.ENGLISH) -> dict[str, str]:
-    """What a result card shows, in words (card.json: the home page's search and filter results), in English
-    or in the language of `speak` (the theme's `Theme.words`), with the course's translation into it if it has one."""
-    text = course.text(speak.language_code)
-    return {
-        "title": text.title,
+def card(course: Course, institution: Institution) -> dict:
+    """What a result card shows (card.json: the home page's search and filter results), in every interface
+    language at once: the course's own texts and their translations, and its facts as codes that the words
+    table of each language (`card_words`) turns into words."""
+    data: dict = {
+        "title": course.title,
         "url": course.url,
-        "lang": text.lang,
+        "lang": course.body_lang,
         "institution": institution.name,
-        "summary": text.summary,
-        "credits": speak.credits_short(course),
+        "summary": course.summary,
+        "credits": credits_code(course.credits),
         "level": str(course.eqf_level),
-        "audience": ", ".join(speak.label(a, "audience") for a in course.audience),
-        "mode": speak.label(course.mode, "mode"),
-        "language": speak.languages(course.language),
-        "start": speak.date(course.start_date) or speak.gettext("Date to be announced"),
-        "fee": speak.fee(course),
-        "status": "" if course.status == "open" else speak.label(course.status, "status"),
+        "audience": list(course.audience),
+        "mode": course.mode,
+        "language": list(course.language),
+        "start": course.start_date.isoformat() if course.start_date else "",
+        "fee": fee_code(course),
+        "status": course.status,
     }
+    if course.translations:
+        data["translations"] = {t.language: {"title": t.title, "summary": t.summary} for t in course.translations}
+    return data
+
+
+def credits_code(credits: float) -> str:
+    """A number of credits as a card names it: '5', '2.5'."""
+    return str(int(credits)) if float(credits).is_integer() else str(credits)
+
+
+def fee_code(course: Course) -> str:
+    """A course's fee as a card names it: '' (not stated), '0' (free), '1200 CZK'."""
+    if course.fee is None:
+        return ""
+    return "0" if course.fee == 0 else f"{credits_code(course.fee)} {course.currency}"
+
+
+def card_words(listed: Sequence[Course], speak: words.Words) -> dict[str, dict[str, str]]:
+    """The words of the cards' facts in one interface language, by code: each value the listed courses have,
+    written as the static listing writes it (CLDR's dates, numbers and money in the locale)."""
+    table: dict[str, dict[str, str]] = {name: {} for name in
+                                        ("credits", "audience", "mode", "language", "start", "fee", "status")}
+    for course in listed:
+        table["credits"].setdefault(credits_code(course.credits), speak.credits_short(course))
+        table["fee"].setdefault(fee_code(course), speak.fee(course))
+        if course.start_date:
+            table["start"].setdefault(course.start_date.isoformat(), speak.date(course.start_date))
+        for code in course.language:
+            table["language"].setdefault(code, speak.language(code))
+    for field, choices in (("audience", schema.AUDIENCES), ("mode", schema.MODES), ("status", schema.STATUSES)):
+        table[field] = {c.value: speak.label(c.value, field) for c in choices}
+    return {name: dict(sorted(values.items())) for name, values in table.items()}
 
 
 def browse_index(listed: tuple[Course, ...], facets: tuple[Facet, ...],

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Iterator, NamedTuple
 
 from generator.content.catalogue import Catalogue
-from generator.content.facets import browse_index, card
+from generator.content.facets import browse_index, card, card_words
 from generator.content.model import Course, Institution
 from generator.engine.artifact import Artifact
 from generator.engine.cache import ParseCache
@@ -21,6 +21,7 @@ from generator.site.words import Words
 
 SCHEMA_PATH = "schema/course.schema.json"  # the course format, for editors that validate YAML front matter
 BROWSE_PATH = "search/browse.json"  # the filter table of the home page's script
+CARD_WORDS_PATH = "search/words.json"  # the words of the result cards' facts, in each interface language
 # courses.json publishes every course field, in this order (docs/courses-json.md; the CSV columns follow it);
 # a test ties it to the schema's field list and to the Course record
 COURSES_JSON_FIELDS = (
@@ -46,12 +47,18 @@ def logos(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifac
 
 
 def cards(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:
-    """Each listed course's result card, which the home page's script shows for search results (under the theme's
-    language prefix, beside the course's page in that language)."""
+    """Each listed course's result card, which the home page's script shows for search results: one for every
+    interface language, beside the course's page in the default one."""
     for course in catalogue.listed:
         institution = catalogue.institutions_by_id[course.institution_id]
-        yield Artifact(theme.prefix + course.url + "card.json",
-                       functools.partial(_card_json, course, institution, theme), course_key(base_key, course, institution))
+        yield Artifact(course.url + "card.json", functools.partial(_card_json, course, institution),
+                       course_key(base_key, course, institution))
+
+
+def card_words_file(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:
+    """The words of the cards' facts in the theme's language (under its prefix)."""
+    yield Artifact(theme.prefix + CARD_WORDS_PATH,
+                   lambda: _compact(card_words(catalogue.listed, theme.words)))
 
 
 def catalogue_data(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:
@@ -137,8 +144,8 @@ def _browse_json(catalogue: Catalogue) -> bytes:
     return _compact(browse_index(catalogue.listed, catalogue.facets, catalogue.institutions_by_id, orders))
 
 
-def _card_json(course: Course, institution: Institution, theme: Theme) -> bytes:
-    return _compact(card(course, institution, theme.words))
+def _card_json(course: Course, institution: Institution) -> bytes:
+    return _compact(card(course, institution))
 
 
 def _compact(value: Any) -> bytes:

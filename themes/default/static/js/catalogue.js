@@ -20,8 +20,8 @@ const el = {
   more: $("[data-more]"), query: $("#q"), sort: $("#sort"), sortBox: $("[data-sort-box]"),
   toggle: $("[data-toggle-filters]"), filters: $("[data-filters]"),
 };
-const base = root ? root.dataset.base : "/";          // the pages in this language (and their result cards)
-const shared = root ? root.dataset.root || base : "/";  // what every language shares: the browse table, the index
+const base = root ? root.dataset.base : "/";          // the pages in this language (and their cards' words)
+const shared = root ? root.dataset.root || base : "/";  // what every language shares: the browse table, the cards, the index
 const pageSize = root ? Number(root.dataset.pageSize) || 24 : 24;
 const initial = root ? { status: el.status.textContent, counts: boxes.map((b) => countOf(b).textContent) } : null;
 const TEXT = readText();
@@ -185,8 +185,7 @@ async function find(state) {
   const title = titles ? (r) => [titles[table.rowOf.get(r[0])]] : (r) => [r[3]];
   const by = { start: (r) => [r[1]], credits: (r) => [r[2], r[1]], title }[sort];
   if (by) matches.sort((a, b) => { const x = by(a), y = by(b); return x[0] - y[0] || (x[1] || 0) - (y[1] || 0); });
-  const load = (row) => () => fetch(base + row[0] + "card.json").then((r) => r.json())
-    .then((data) => ({ ...data, url: base + data.url }));
+  const load = (row) => () => fetch(shared + row[0] + "card.json").then((r) => r.json());
   return { counts, items: matches.map(load) };
 }
 
@@ -211,7 +210,17 @@ async function run(state) {
 async function next() {
   const slice = current.slice(shown, shown + pageSize);
   shown += slice.length;
-  return (await Promise.all(slice.map((load) => load()))).map(card);
+  const [words, ...cards] = await Promise.all([loadWords(), ...slice.map((load) => load())]);
+  return cards.map((data) => card(data, words));
+}
+
+// The words of the cards' facts in this language, by code (one small file: the cards themselves are the
+// same in every language).
+let cardWords = null;
+
+function loadWords() {
+  cardWords ||= fetch(base + "search/words.json").then((r) => r.json());
+  return cardWords;
 }
 
 function finish(state) {
@@ -247,20 +256,30 @@ function node(tag, attrs, ...children) {
   return element;
 }
 
-// The same markup as the card macro of the static listing (templates/_macros.html).
-function card(data) {
-  const lang = data.lang || undefined;
+// The same markup as the card macro of the static listing (templates/_macros.html): the course's texts in
+// this language where it has a translation, its facts in this language's words.
+function card(data, words) {
+  const here = document.documentElement.lang;
+  const own = data.translations?.[here];
+  const text = own ? { ...own, lang: here } : data;
+  const lang = text.lang || undefined;
   const labels = TEXT.fact || {};
+  const said = (kind, code) => words[kind]?.[code] ?? code;
+  const list = (kind, codes) => codes.map((code) => said(kind, code)).join(", ");
   const fact = (term, ...value) => node("div", null, node("dt", null, labels[term] ?? ""), node("dd", null, ...value));
   const level = [node("abbr", { title: labels.eqf_title }, labels.eqf ?? ""), ` ${data.level}`];
+  const status = data.status === "open" ? "" : said("status", data.status);
   return node("li", null, node("article", { class: "card" },
-    node("h2", { class: "card__title" }, node("a", { href: data.url, lang }, data.title)),
+    node("h2", { class: "card__title" }, node("a", { href: base + data.url, lang }, text.title)),
     node("p", { class: "card__institution" }, data.institution),
-    data.status ? node("p", { class: "badge" }, data.status) : null,
-    node("p", { class: "card__summary", lang }, data.summary),
+    status ? node("p", { class: `badge badge--${data.status}` }, status) : null,
+    node("p", { class: "card__summary", lang }, text.summary),
     node("dl", { class: "facts" },
-      fact("credits", data.credits), fact("level", ...level), fact("for", data.audience), fact("mode", data.mode),
-      fact("language", data.language), fact("starts", data.start), fact("fee", data.fee))));
+      fact("credits", said("credits", data.credits)), fact("level", ...level),
+      fact("for", list("audience", data.audience)), fact("mode", said("mode", data.mode)),
+      fact("language", list("language", data.language)),
+      fact("starts", data.start ? said("start", data.start) : labels.no_date ?? ""),
+      fact("fee", said("fee", data.fee)))));
 }
 
 // --- wiring ------------------------------------------------------------------------------------------------------
