@@ -118,9 +118,13 @@ class Words:
 
     def credits_short(self, course: Course) -> str:
         """'2 ECTS credits'."""
-        said = self._said.get(("credits", course.credits))
+        return self.credits_amount(course.credits)
+
+    def credits_amount(self, credits: float) -> str:
+        """'2 ECTS credits', for a number of credits."""
+        said = self._said.get(("credits", credits))
         if said is None:
-            said = self._said[("credits", course.credits)] = self._credits_short(course.credits)
+            said = self._said[("credits", credits)] = self._credits_short(credits)
         return said
 
     def _credits_short(self, credits: float) -> str:
@@ -128,14 +132,18 @@ class Words:
 
     def fee(self, course: Course) -> str:
         """'Free', '€450', '12,000 CZK', or 'Fee not stated'."""
-        if course.fee is None:
+        return self.fee_amount(course.fee, course.currency)
+
+    def fee_amount(self, fee: float | None, currency: str) -> str:
+        """A fee as `fee` says it, for an amount (None: not stated) in a currency."""
+        if fee is None:
             return self.gettext("Fee not stated")
-        if course.fee == 0:
+        if fee == 0:
             return self.gettext("Free")
         if self.locale is not None:
-            return self._money(course.fee, course.currency)
-        sign = CURRENCY_SIGNS.get(course.currency)
-        return f"{sign}{number(course.fee)}" if sign else f"{number(course.fee)} {course.currency}"
+            return self._money(fee, currency)
+        sign = CURRENCY_SIGNS.get(currency)
+        return f"{sign}{number(fee)}" if sign else f"{number(fee)} {currency}"
 
     def _money(self, amount: float, currency: str) -> str:
         """An amount as the locale writes money ('1 200 Kč', '180 000 Ft', '1200 zł'): no cents when whole."""
