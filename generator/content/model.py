@@ -97,7 +97,12 @@ class Course:
     updated: dt.date | None = None
     translations: tuple[Translation, ...] = ()  # in the order of their language codes
     digest: str = ""  # hash of the source file and its translations: the course's own pages change only with them
+    # what of it is over on the build date (content/timeline.py): "", "deadline" or "ended"; with `digest`, what
+    # its own pages are made from
+    passed: str = ""
     title_line: int = field(default=0, compare=False)  # where the title is, for checks across courses
+    # where its dates and status are in its file (field, line, column), for the checks of dates on the build date
+    places: tuple[tuple[str, int, int], ...] = field(default=(), compare=False)
     # links to other courses' files (course id, address, line, column), for checks across courses
     course_links: tuple[tuple[str, str, int, int], ...] = field(default=(), compare=False)
 
@@ -107,8 +112,14 @@ class Course:
 
     @property
     def listed(self) -> bool:
-        """Archived courses keep their page but are left out of listings, feeds and search."""
-        return self.status != "archived"
+        """Archived courses, and those whose run is over, keep their page but are left out of listings, feeds
+        and search."""
+        return self.status != "archived" and self.passed != "ended"
+
+    @property
+    def ended(self) -> bool:
+        """True once the run is over (on the build date)."""
+        return self.passed == "ended"
 
     @property
     def body_lang(self) -> str:

@@ -3,6 +3,7 @@ the files whose bytes changed into the folder it serves; the files no page shows
 in the background, so they never delay a reload."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
@@ -41,9 +42,10 @@ class Outcome:
 class Preview:
     """The previewed site: its last good catalogue and plan, and the files it serves."""
 
-    def __init__(self, source: Path, out: Path) -> None:
+    def __init__(self, source: Path, out: Path, today: dt.date | None = None) -> None:
         self.source = source
         self.out = out
+        self.today = today  # the build date; None: the day of each refresh
         cache = source / CACHE_DIR
         self.parsed = RememberingCache(cache if usable(cache) else None)  # (an unwritable one: said once)
         self.store = MemoryStore()  # courses' pieces of the catalogue-wide files, kept between refreshes
@@ -78,7 +80,7 @@ class Preview:
         return outcome
 
     def _refresh(self) -> Outcome:
-        catalogue, diags = load(self.source, "/", cache=self.parsed)
+        catalogue, diags = load(self.source, "/", cache=self.parsed, today=self.today)
         themes = self._themes(catalogue.config)
         theme = next(iter(themes.values()))
         site = plan(catalogue, themes, self.store)

@@ -168,8 +168,10 @@ def logo_path(institution: Institution) -> str | None:
 
 
 def course_key(base_key: str, course: Course, institution: Institution) -> str:
-    """What a course's own files are made from: its file, its institution's, the code, theme and config."""
-    return _key(base_key, course.digest, institution.digest) if course.digest and institution.digest else ""
+    """What a course's own files are made from: its file, its institution's, the code, theme and config, and what
+    of it is over on the build date (not the date itself: a daily build remakes only what a day changed)."""
+    return _key(base_key, course.digest, institution.digest, course.passed) \
+        if course.digest and institution.digest else ""
 
 
 @functools.lru_cache(maxsize=65536)  # the live preview asks again for every unchanged course on each save
@@ -184,7 +186,7 @@ def group_key(base_key: str, what: str, extra: str, courses: Sequence[Course], b
         institution = by_id[course.institution_id]
         if not (course.digest and institution.digest):
             return ""
-        parts.append(f"{course.digest}:{institution.digest}")
+        parts.append(f"{course.digest}:{course.passed}:{institution.digest}")
     for institution in (by_id.values() if not courses else ()):
         if not institution.digest:
             return ""
