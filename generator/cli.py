@@ -16,6 +16,7 @@ from generator import __version__
 from generator.engine.build import build, check
 from generator.diagnostics import (ContentError, GithubReporter, JsonReporter, Reporter, TextReporter, UsageError,
                           display_path, has_errors, system_problem)
+from generator.content.config import load_config
 from generator.content.scaffold import create_course
 from generator.content.timeline import build_date
 from generator.fast.tuning import leave
@@ -258,4 +259,8 @@ def run_build(args: argparse.Namespace) -> int:
         log.info("Built %s: %d files in %s, %d of them new or changed; %s", what, result.files, display_path(out),
                  result.written, search)
     log.info("Stages: %s (%.2f s in all)", result.timings.summary(), sum(result.timings.stages.values()))
+    config = result.catalogue.config if result.catalogue else load_config(args.source, args.base_url)[0]
+    if config is not None and not config.absolute:
+        log.info("No sitemap: it needs full addresses, and the base URL %s has no host (give one with --base-url "
+                 "or base_url in site.yaml, like https://example.org/catalogue/)", config.base_url)
     return EXIT_OK

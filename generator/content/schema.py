@@ -116,7 +116,8 @@ STACKABILITY = (
 STATUSES = (
     Choice("open", "Open for applications", "applications are open; the default"),
     Choice("upcoming", "Upcoming", "announced; applications not open yet"),
-    Choice("closed", "Closed", "applications are closed"),
+    Choice("closed", "Applications closed", "no applications are taken (set by the catalogue itself once "
+                               "the application_deadline has passed)"),
     Choice("archived", "Archived", "no longer offered: the page stays so links never break, but the course is "
                                    "left out of listings and search"),
 )

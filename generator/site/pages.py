@@ -114,7 +114,10 @@ def sitemap(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artif
     of one sitemap a language (sitemaps/cs.xml...), each page there with its address in every language.
 
     A sitemap shows only addresses and dates: its key is made of those, so an edit that keeps them (a course's
-    text, say) leaves every sitemap as it is."""
+    text, say) leaves every sitemap as it is. Sitemaps need full addresses: a site whose base URL has no host has
+    none (the build says so)."""
+    if not catalogue.config.absolute:
+        return
     languages = catalogue.config.languages
     listing = [listing_path(n).removesuffix("index.html") for n in range(1, listing_count(catalogue) + 1)]
     courses = sorted(catalogue.listed, key=lambda c: c.url)  # by address: an edit that reorders the listing keeps it
@@ -228,7 +231,8 @@ def _course_values(catalogue: Catalogue, course: Course, institution: Institutio
     return {
         "course": course, "institution": institution, "text": text,
         "schema_org": course_schema_org(course, institution, config, text),
-        "social": course_open_graph(course, config, speak=theme.words, prefix=theme.prefix, text=text),
+        "social": course_open_graph(course, config, theme.env.globals["preview_image"], speak=theme.words,
+                                    prefix=theme.prefix, text=text),
         "calendar_path": course_calendar_path(course, catalogue),
     }
 

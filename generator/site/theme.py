@@ -23,6 +23,7 @@ from generator.site.structured import json_ld_script, open_graph
 from generator.site.words import Words
 
 DEFAULT_THEME = PACKAGE_THEMES / "default"
+PREVIEW_IMAGE = "preview.png"  # in a theme's static/: the picture of a shared link, 1200 × 630 pixels
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,8 @@ def load_theme(config: Config, compiled: Any = None, language: str | None = None
         absolute_url=lambda path="": config.base_url + prefix + path,
         absolute_root_url=lambda path="": config.base_url + path,
         asset=asset,
+        # the picture a shared link shows (Open Graph's og:image), when the theme has one
+        preview_image=base + assets[PREVIEW_IMAGE] if PREVIEW_IMAGE in assets else None,
         generator_version=__version__,
         json_ld_script=json_ld_script,
         open_graph=lambda site, title, description, path, *more: open_graph(site, title, description, prefix + path,
