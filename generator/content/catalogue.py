@@ -29,7 +29,7 @@ from generator.diagnostics import ERROR, WARNING, Diagnostic, shortened
 from generator.content.facets import Facet, build_facets
 from generator.content.markup import MarkdownRenderer, has_scheme, image_lines, links_shown_as_text, rewrite_links
 from generator.content import timeline
-from generator.content.model import Course, Institution, Translation
+from generator.content.model import ContentPage, Course, Institution, Translation
 from generator.fast.parallel import can_fork, run_all
 from generator.content.checks import Checker, check_course_rules
 from generator.content.schema import COURSE_FIELDS, INSTITUTION_FIELDS, TRANSLATION_FIELDS, language_name
@@ -53,6 +53,7 @@ class Catalogue:
     institutions_by_id: dict[str, Institution]
     facets: tuple[Facet, ...]            # for the filter form on the home page
     today: dt.date | None = None         # the build date, which the courses are as on (content/timeline.py)
+    pages: tuple[ContentPage, ...] = ()  # the site's own pages (About, Contact...), by name
 
 
 def parse_course(source: SourceFile, renderer: MarkdownRenderer, digest: str = "",
@@ -571,7 +572,7 @@ def listing_key(course: Course) -> tuple:
 
 
 def index(config: Config, institutions: list[Institution], courses: list[Course],
-          today: dt.date | None = None) -> Catalogue:
+          today: dt.date | None = None, pages: list[ContentPage] | tuple[ContentPage, ...] = ()) -> Catalogue:
     """Arrange checked records for the pages (with the translations into languages the site has), each course as
     it stands on `today` (see timeline.py; as its file says without one)."""
     courses = [_in_languages(c, config.languages) for c in courses]
@@ -591,4 +592,5 @@ def index(config: Config, institutions: list[Institution], courses: list[Course]
         institutions_by_id={i.id: i for i in institutions},
         facets=build_facets(listed, {i.id: i for i in institutions}),
         today=today,
+        pages=tuple(sorted(pages, key=lambda p: p.slug)),
     )

@@ -12,6 +12,7 @@ from typing import Callable, Iterator
 from generator.content.catalogue import Catalogue, cross_check, index, parse_all
 from generator.content.config import load_config
 from generator.content.files import discover
+from generator.content.pages import parse_pages
 from generator.content.timeline import build_date, date_warnings
 from generator.diagnostics import ContentError, Diagnostic, has_errors
 from generator.engine.cache import ParseCache
@@ -51,13 +52,15 @@ def load(source: Path, base_url: str | None = None, timings: Timings | None = No
         found = discover(source)
     with timings.stage("parse"):
         institutions, courses, problems = parse_all(found, cache)
+        pages, page_problems = parse_pages(found, config.languages if config else None)
     with timings.stage("validate"):
-        diags += problems + cross_check(found, institutions, courses, config.languages if config else None)
+        diags += problems + page_problems + cross_check(found, institutions, courses,
+                                                        config.languages if config else None)
         diags += date_warnings(courses, today)
     if config is None or has_errors(diags):
         raise ContentError(diags)
     with timings.stage("index"):
-        catalogue = index(config, institutions, courses, today)
+        catalogue = index(config, institutions, courses, today, pages)
     return catalogue, sorted(diags)
 
 

@@ -187,6 +187,25 @@ INSTITUTION_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("logo", "file", "Logo: an image file (.svg, .png, .jpg or .webp) beside this file"),
 )
 
+# The site's own pages (content/pages/<name>.md: About, Contact, Legal notice, Accessibility statement), written
+# in the site's default language, their text below the fields.
+PAGE_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("title", "plain_text", "Title of the page: its heading, and its link in the footer", True,
+              max_length=120, example='"Accessibility statement"'),
+    FieldSpec("description", "plain_text", "One or two sentences for search engines and link previews; when left "
+              "out, the page's first paragraph", max_length=300),
+    FieldSpec("footer", "bool", "Whether every page's footer links to it", default=True),
+    FieldSpec("order", "integer", "Where its link is in the footer: lower numbers first; pages without one come "
+              "after them, by title", minimum=0, maximum=1000, example="10"),
+)
+
+# A page's translation (about.cs.md beside about.md) gives these fields, and its text below them.
+PAGE_TRANSLATION_FIELDS: tuple[FieldSpec, ...] = (
+    dataclasses.replace(PAGE_FIELDS[0], meaning="The page's title in the translation's language"),
+    dataclasses.replace(PAGE_FIELDS[1], meaning="Its description in that language; when left out, the first "
+                                                "paragraph of its text"),
+)
+
 # Words people often write for an allowed value, per field; they get a precise "did you mean".
 CHOICE_ALIASES = {
     "audience": {"phd": "doctoral-candidates", "phd-students": "doctoral-candidates", "doctoral": "doctoral-candidates",

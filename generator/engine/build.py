@@ -125,7 +125,7 @@ def _make_site(catalogue: Catalogue, diags: list[Diagnostic], staged: StagedSite
             touched.__dict__["token"] = previous.token  # (made of neither)
             write_manifest(cache_dir, out, touched)
             return BuildResult(catalogue, tuple(diags), len(previous.files), timings, up_to_date=True)
-        themes = load_themes(catalogue.config, compiled_templates() if cache_dir else None)
+        themes = load_themes(catalogue.config, compiled_templates() if cache_dir else None, catalogue.pages)
         store = ParseCache(cache_dir, "rendered")
         site = plan(catalogue, themes, store)
         keys = staged.reusable_keys()
@@ -345,7 +345,8 @@ def site_fingerprint(catalogue: Catalogue, theme_digest: str) -> str:
     """Everything a site is made from: if this is unchanged since the last build, so is the output."""
     return fingerprint(basis(catalogue.config, theme_digest),
                        *(f"{c.id}:{c.digest}:{c.passed}" for c in sorted(catalogue.courses, key=lambda c: c.id)),
-                       *(f"{i.id}:{i.digest}" for i in catalogue.institutions))
+                       *(f"{i.id}:{i.digest}" for i in catalogue.institutions),
+                       *(f"page {p.slug}:{p.digest}" for p in catalogue.pages))
 
 
 def _steady_days(catalogue: Catalogue) -> list[str]:

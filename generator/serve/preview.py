@@ -22,7 +22,7 @@ from generator.fast.pagefind import Previous, build_index
 from generator.fast.tuning import frozen, lower_priority
 from generator.site.pages import problem_page
 from generator.site.routes import Plan, plan
-from generator.site.theme import Theme, load_theme, load_themes, theme_digest
+from generator.site.theme import Theme, footer_of, load_theme, load_themes, theme_digest
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ class Preview:
 
     def _refresh(self) -> Outcome:
         catalogue, diags = load(self.source, "/", cache=self.parsed, today=self.today)
-        themes = self._themes(catalogue.config)
+        themes = self._themes(catalogue)
         theme = next(iter(themes.values()))
         site = plan(catalogue, themes, self.store)
         files = InMemory()
@@ -135,12 +135,13 @@ class Preview:
         if locked:
             self.lock.release()
 
-    def _themes(self, config: Config) -> dict[str, Theme]:
-        made_from = (theme_digest(config), config)
+    def _themes(self, catalogue: Catalogue) -> dict[str, Theme]:
+        config = catalogue.config
+        made_from = (theme_digest(config), config, footer_of(catalogue.pages))
         if self.themes and self.themes_made_from == made_from:
             return self.themes
         self.themes_made_from = made_from
-        return load_themes(config)
+        return load_themes(config, pages=catalogue.pages)
 
 
 def describe(outcome: Outcome, changes: list[str]) -> str:

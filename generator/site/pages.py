@@ -96,6 +96,13 @@ def institution_pages(catalogue: Catalogue, theme: Theme, base_key: str) -> Iter
                                      courses, catalogue.institutions_by_id))
 
 
+def content_pages(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:
+    """The site's own pages (About, Contact, Legal notice...), each in its translation where it has one."""
+    for doc in catalogue.pages:
+        yield page(theme, doc.url + "index.html", "page.html", {"doc": doc, "text": doc.text(theme.language)},
+                   _key(base_key, f"page {doc.slug}", doc.digest))
+
+
 def not_found_pages(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:
     """The page a static host shows for an address it has nothing at (404.html, and cs/404.html...)."""
     yield page(theme, "404.html", "404.html", {}, group_key(base_key, "404", "", (), {}))
@@ -110,7 +117,8 @@ def host_files(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Ar
 
 
 def sitemap(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:
-    """sitemap.xml: every listing page, listed course and institution; for a site in several languages, an index
+    """sitemap.xml: every listing page, listed course, institution and content page; for a site in several
+    languages, an index
     of one sitemap a language (sitemaps/cs.xml...), each page there with its address in every language.
 
     A sitemap shows only addresses and dates: its key is made of those, so an edit that keeps them (a course's
@@ -123,10 +131,12 @@ def sitemap(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artif
     courses = sorted(catalogue.listed, key=lambda c: c.url)  # by address: an edit that reorders the listing keeps it
     values = {
         "listing_pages": listing, "courses": courses, "institutions": catalogue.institutions,
-        "sitemaps": (), "entries_in": languages, "alternates": _alternates(catalogue),
+        "content_pages": catalogue.pages, "sitemaps": (), "entries_in": languages,
+        "alternates": _alternates(catalogue),
     }
     addresses = functools.lru_cache(maxsize=1)(lambda: fingerprint(
-        *listing, *(f"{c.url} {c.updated}" for c in courses), *(i.url for i in catalogue.institutions)))
+        *listing, *(f"{c.url} {c.updated}" for c in courses), *(i.url for i in catalogue.institutions),
+        *(p.url for p in catalogue.pages)))
     if len(languages) == 1:
         yield page(theme, "sitemap.xml", "sitemap.xml", values,
                    functools.partial(_addresses_key, base_key, "sitemap", addresses))
