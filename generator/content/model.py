@@ -174,9 +174,6 @@ class ContentPage:
     order: int | None = None
     translations: tuple[PageTranslation, ...] = ()
     digest: str = ""  # hash of the page file and its translations
-    # its links (and its translations') to other pages: (file, page name, address, line, column), checked once every
-    # page is read
-    page_links: tuple[tuple[str, str, str, int, int], ...] = field(default=(), compare=False)
 
     @property
     def url(self) -> str:

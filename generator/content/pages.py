@@ -32,11 +32,12 @@ def parse_pages(found: Discovery, languages: tuple[str, ...] | None) -> tuple[li
     beside: dict[str, list[SourceFile]] = defaultdict(list)
     for source in found.page_translations:
         beside[translation_of(source.path.name)[0]].append(source)  # type: ignore[index]
-    pages, diags = [], []
+    pages, diags, links = [], [], []
     slugs = [source.path.stem for source in found.pages]
     for source in found.pages:
-        page, problems = parse_page(source, renderer, languages, tuple(beside.pop(source.path.stem, ())))
+        page, found_links, problems = parse_page(source, renderer, languages, tuple(beside.pop(source.path.stem, ())))
         diags += problems
+        links += found_links
         if page is not None:
             pages.append(page)
     for slug, orphans in beside.items():
@@ -47,23 +48,25 @@ def parse_pages(found: Discovery, languages: tuple[str, ...] | None) -> tuple[li
                                     message=f"there is no page file {slug}.md beside this translation",
                                     hint=f"did you mean {close[0]}.{language}.md?" if close
                                     else "add the page file first, or name the translation after it"))
-    return pages, diags + _missing_pages(pages, set(slugs))
+    return pages, diags + _missing_pages(links, set(slugs))
 
 
 def parse_page(source: SourceFile, renderer: MarkdownRenderer, languages: tuple[str, ...] | None,
-               translations: tuple[SourceFile, ...] = ()) -> tuple[ContentPage | None, list[Diagnostic]]:
-    """Read, check and render one page file and its translations."""
+               translations: tuple[SourceFile, ...] = ()
+               ) -> tuple[ContentPage | None, tuple[Link, ...], list[Diagnostic]]:
+    """Read, check and render one page file and its translations: the page (None when it has errors), its and
+    its translations' links to other pages (checked once every page is read), and its problems."""
     slug = source.path.stem
     diags = _name_problems(source, slug, languages)
     doc, read_diags = read_course(source)
     diags += read_diags
     if doc is None:
-        return None, diags
+        return None, (), diags
     checker = Checker(doc, PAGE_FIELDS, "page")
     clean = checker.check()
     diags += checker.diagnostics
     if any(d.code == "body-too-complex" for d in diags):  # (rendering it could take very long)
-        return None, diags
+        return None, (), diags
     body_html, links, problems = _text(source, doc, renderer, required=True)
     diags += problems
     done = []
@@ -75,14 +78,13 @@ def parse_page(source: SourceFile, renderer: MarkdownRenderer, languages: tuple[
         if parsed is not None:
             done.append(parsed)
     if body_html is None or language is None or any(d.is_error for d in diags):
-        return None, diags
+        return None, links, diags
     digest = fingerprint(source.path.read_bytes(), *(part for t in translations
                                                      for part in (t.path.name, t.path.read_bytes())))
     return ContentPage(slug=slug, source=source.display, title=clean["title"],
                        description=clean["description"] or _first_paragraph(body_html) or clean["title"],
                        body_html=body_html, language=language, footer=clean["footer"], order=clean["order"],
-                       translations=tuple(sorted(done, key=lambda t: t.language)), digest=digest,
-                       page_links=links), diags
+                       translations=tuple(sorted(done, key=lambda t: t.language)), digest=digest), links, diags
 
 
 def _parse_translation(source: SourceFile, renderer: MarkdownRenderer, slug: str, languages: tuple[str, ...] | None
@@ -193,8 +195,8 @@ def _text(source: SourceFile, doc: Document, renderer: MarkdownRenderer, require
         diags.append(Diagnostic(source.display, line, col, ERROR, code="bad-link",
                                 message=f"the link '{shortened(href, 60)}' goes nowhere on the catalogue: a link on a "
                                         "page needs a full address",
-                                hint="start it with https:// (or mailto: for an e-mail address), or link another "
-                                     "page by its file name, like contact.md"))
+                                hint="write a full address, starting with https:// or mailto:, or link another page "
+                                     "by its file name, like contact.md"))
         return None
 
     return rewrite_links(body_html, rewrite), tuple(found), diags
@@ -218,16 +220,14 @@ def _first_paragraph(body_html: str) -> str:
     return text[:DESCRIPTION_LENGTH].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
-def _missing_pages(pages: list[ContentPage], slugs: set[str]) -> list[Diagnostic]:
-    """An error for each link to a page file that does not exist (those of pages with errors are not read)."""
+def _missing_pages(links: list[Link], slugs: set[str]) -> list[Diagnostic]:
+    """An error for each link to a page file that does not exist."""
     diags = []
-    for page in pages:
-        for path, slug, href, line, col in page.page_links:
-            if slug in slugs:
-                continue
-            close = difflib.get_close_matches(slug, sorted(slugs), n=1)
-            diags.append(Diagnostic(path, line, col, ERROR, code="bad-link",
-                                    message=f"the link '{shortened(href, 60)}' is to content/pages/{slug}.md, which "
-                                            "does not exist",
-                                    hint=f"did you mean {close[0]}.md?" if close else "check the file name"))
+    for path, slug, href, line, col in links:
+        if slug in slugs:
+            continue
+        close = difflib.get_close_matches(slug, sorted(slugs), n=1)
+        diags.append(Diagnostic(path, line, col, ERROR, code="bad-link",
+                                message=f"the link '{shortened(href, 60)}' is to content/pages/{slug}.md, which does "
+                                        "not exist", hint=f"did you mean {close[0]}.md?" if close else "check the file name"))
     return diags
