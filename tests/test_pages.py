@@ -110,6 +110,7 @@ def test_hostile_pages_run_no_script(tmp_path):
     assert assert_safe_site(out) > 0
 
 
+@pytest.mark.slow
 def test_a_page_edit_makes_that_page_again_and_a_title_edit_every_page(tmp_path):
     site = copy_site("basic", tmp_path / "site")
     write_files(site, {"content/pages/about.md": "---\ntitle: About\n---\n\nWe are a team.\n",

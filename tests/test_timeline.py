@@ -84,6 +84,7 @@ def test_the_command_line_takes_a_date_and_refuses_what_is_not_one(site, tmp_pat
     assert not (site / "output").exists()
 
 
+@pytest.mark.slow
 def test_the_same_files_and_day_build_the_same_bytes(site, tmp_path):
     first, second = tmp_path / "one", tmp_path / "two"
     build(site, first, use_cache=False, today=DAY(2027, 1, 12))
@@ -188,6 +189,7 @@ def test_check_warns_where_the_dates_are_and_strict_fails(site, chdir_to, capsys
 
 # --- a build every day -----------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_the_days_between_which_nothing_changes():
     from generator.content.load import load
     today = DAY(2027, 2, 10)
