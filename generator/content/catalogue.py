@@ -290,7 +290,7 @@ def _body_problems(source: SourceFile, body: str, body_line: int) -> list[Diagno
             for line in image_lines(body)]
 
 
-DATED = ("start_date", "end_date", "application_deadline", "status")  # the fields the build date is checked against
+DATED = ("start_date", "end_date", "application_deadline")  # the fields the build date is checked against
 
 
 def placeholder_warnings(source: SourceFile, body: str, body_line: int) -> list[Diagnostic]:

@@ -101,7 +101,7 @@ class Course:
     # its own pages are made from
     passed: str = ""
     title_line: int = field(default=0, compare=False)  # where the title is, for checks across courses
-    # where its dates and status are in its file (field, line, column), for the checks of dates on the build date
+    # where its dates are in its file (field, line, column), for the checks of dates on the build date
     places: tuple[tuple[str, int, int], ...] = field(default=(), compare=False)
     # links to other courses' files (course id, address, line, column), for checks across courses
     course_links: tuple[tuple[str, str, int, int], ...] = field(default=(), compare=False)
