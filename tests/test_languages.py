@@ -220,6 +220,7 @@ def test_switcher_and_hreflang_links_resolve_to_the_same_page_in_each_language(s
             assert page.alternates["x-default"] == page.alternates["en"]
 
 
+@pytest.mark.slow
 def test_the_sitemap_lists_every_language_with_its_alternates(tmp_path):
     site = copy_site("basic", tmp_path / "site")
     (site / "site.yaml").write_text((site / "site.yaml").read_text() + "languages: [en, cs, pl]\n")

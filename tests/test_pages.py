@@ -68,6 +68,7 @@ def test_a_page_shows_its_translation_in_its_language_and_its_own_text_elsewhere
     assert '<a href="/cs/accessibility/" aria-current="page">' in czech
 
 
+@pytest.mark.slow
 def test_a_pages_description_is_its_own_or_its_first_paragraph(tmp_path):
     site = copy_site("basic", tmp_path / "site")
     write_files(site, {
@@ -139,6 +140,7 @@ def copy_site_at(site: Path, dest: Path) -> Path:
     return dest
 
 
+@pytest.mark.slow
 def test_the_preview_makes_pages_and_follows_their_edits(tmp_path):
     from generator.serve.preview import Preview
     site = copy_site("basic", tmp_path / "site")
@@ -177,6 +179,7 @@ def test_aria_current_names_only_the_page_the_link_goes_to(sample_build):
             assert f'<a href="{section}" class="site-nav__section">' in nav, rel
 
 
+@pytest.mark.slow
 def test_no_sitemap_without_a_host_and_the_build_says_so_once(tmp_path, caplog):
     site = copy_site("basic", tmp_path / "site")
     (site / "site.yaml").write_text((site / "site.yaml").read_text().replace("base_url: https://courses.example.org/\n", ""))
@@ -250,6 +253,7 @@ def test_a_page_cannot_take_an_address_the_catalogue_uses(make_site, name, chdir
     assert f"content/pages/{name}.md: error: the address /{name}/ is the catalogue's own" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_translation_in_the_sites_first_language_is_not_used(make_site, chdir_to, capsys):
     site = make_site({"site.yaml": "languages: [en, cs]\n",
                       "content/pages/about.md": "---\ntitle: About\n---\n\nWe.\n",

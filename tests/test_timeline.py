@@ -69,6 +69,7 @@ def test_the_build_date_is_the_option_else_source_date_epoch_else_the_clock():
             build_date(None, {"SOURCE_DATE_EPOCH": bad})
 
 
+@pytest.mark.slow
 def test_the_command_line_takes_a_date_and_refuses_what_is_not_one(site, tmp_path, capsys):
     with pytest.raises(SystemExit) as stopped:
         main(["check", "--source", str(site), "--today", "2027-13-01"])
@@ -124,6 +125,7 @@ def test_a_course_past_its_deadline_shows_applications_closed_and_no_apply_butto
     assert [c.slug for c in before.listed][0] == "winter-school"
 
 
+@pytest.mark.slow
 def test_a_course_after_its_run_keeps_its_page_and_leaves_everything_else(site, tmp_path):
     out = tmp_path / "out"
     result = build(site, out, today=DAY(2027, 1, 23))
@@ -148,6 +150,7 @@ def test_a_course_after_its_run_keeps_its_page_and_leaves_everything_else(site, 
     assert seminar.ended and seminar.status == "closed"
 
 
+@pytest.mark.slow
 def test_new_dates_are_the_next_run(site, tmp_path):
     out = tmp_path / "out"
     build(site, out, today=DAY(2027, 1, 23))
@@ -158,6 +161,7 @@ def test_new_dates_are_the_next_run(site, tmp_path):
     assert "Apply by 10 January 2028" in (out / WINTER / "index.html").read_text()
 
 
+@pytest.mark.slow
 def test_archived_courses_are_out_of_time(site, tmp_path):
     course = site / "content/courses/test-institute/spring-school.md"
     course.write_text(course.read_text().replace("enrol_url:", "status: archived\nenrol_url:"))
@@ -211,6 +215,7 @@ def changed_keys(site, out, before: dict[str, str]) -> set[str]:
     return {path for path in before.keys() | after.keys() if before.get(path) != after.get(path)}
 
 
+@pytest.mark.slow
 def test_a_daily_build_makes_again_only_what_the_day_changed(site, tmp_path):
     out = tmp_path / "out"
     first = build(site, out, today=DAY(2027, 1, 5))
@@ -249,6 +254,7 @@ def cold(site, tmp_path, day):
     return out
 
 
+@pytest.mark.slow
 def test_the_preview_shows_the_day_it_is_given(site, tmp_path):
     from generator.serve.preview import Preview
     preview = Preview(site, tmp_path / "served", DAY(2027, 1, 23))
