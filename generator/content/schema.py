@@ -298,7 +298,8 @@ def value_words(spec: FieldSpec, quote: bool = False) -> str:
     if spec.step:
         limits.append(f"in steps of {spec.step}")
     if spec.default not in (None, ()):
-        default = ", ".join(spec.default) if isinstance(spec.default, tuple) else spec.default
+        default = ", ".join(spec.default) if isinstance(spec.default, tuple) else \
+            str(spec.default).lower() if isinstance(spec.default, bool) else spec.default
         limits.append(f"default {default}")
     return "; ".join([value] + limits)
 
