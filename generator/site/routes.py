@@ -31,6 +31,7 @@ ROUTES: tuple[Route, ...] = (
     Route("listing pages", pages.listing_pages, per_language=True),
     Route("course pages", pages.course_pages, per_language=True),
     Route("institution pages", pages.institution_pages, per_language=True),
+    Route("content pages", pages.content_pages, per_language=True),
     Route("not-found pages", pages.not_found_pages, per_language=True),
     Route("host files", pages.host_files),
     Route("logos", data.logos),

@@ -40,7 +40,7 @@ CHOICE_LABELS = (
     N_("Doctorate"),
     N_("Unsupervised assessment"), N_("Supervised assessment"), N_("Supervised assessment with identity check"),
     N_("Stand-alone"), N_("Stackable"),
-    N_("Open for applications"), N_("Upcoming"), N_("Closed"), N_("Archived"),
+    N_("Open for applications"), N_("Upcoming"), N_("Applications closed"), N_("Archived"),
 )
 
 
@@ -105,16 +105,19 @@ class Words:
 
     def credits(self, course: Course) -> str:
         """'2 ECTS credits · 50–60 hours', or the stated hours when the course gives them."""
-        if course.workload_hours:
-            hours = self.ngettext("%(num)s hour", "%(num)s hours", text.plural_count(course.workload_hours)) % {
-                "num": self.number(course.workload_hours)}
-        else:
-            low, high = course.credits * 25, course.credits * 30
-            # TRANSLATORS: a range of hours of work, like "50–60 hours"
-            hours = self.ngettext("%(low)s–%(high)s hour", "%(low)s–%(high)s hours", text.plural_count(high)) % {
-                "low": self.number(low), "high": self.number(high)}
         # TRANSLATORS: "2 ECTS credits · 50–60 hours"
-        return self.gettext("%(credits)s · %(hours)s") % {"credits": self.credits_short(course), "hours": hours}
+        return self.gettext("%(credits)s · %(hours)s") % {"credits": self.credits_short(course),
+                                                          "hours": self.hours(course)}
+
+    def hours(self, course: Course) -> str:
+        """'55 hours' when the course states them, else the hours its credits stand for: '50–60 hours'."""
+        if course.workload_hours:
+            return self.ngettext("%(num)s hour", "%(num)s hours", text.plural_count(course.workload_hours)) % {
+                "num": self.number(course.workload_hours)}
+        low, high = course.credits * 25, course.credits * 30
+        # TRANSLATORS: a range of hours of work, like "50–60 hours"
+        return self.ngettext("%(low)s–%(high)s hour", "%(low)s–%(high)s hours", text.plural_count(high)) % {
+            "low": self.number(low), "high": self.number(high)}
 
     def credits_short(self, course: Course) -> str:
         """'2 ECTS credits'."""
@@ -234,7 +237,8 @@ class Words:
     def filters(self) -> dict[str, Callable]:
         """The Jinja filters of these words."""
         return {
-            "credits": self.credits, "credits_short": self.credits_short, "fee": self.fee, "label": self.label,
+            "credits": self.credits, "credits_short": self.credits_short, "hours": self.hours, "fee": self.fee,
+            "label": self.label,
             "level": self.level, "language": self.language, "languages": self.languages, "country": self.country,
             "isced": self.isced, "date": self.date, "date_range": self.date_range, "number": self.number,
         }
