@@ -1,5 +1,5 @@
-"""Loading a site: config → discover → parse → validate → index. `check` is this line and nothing more, so the
-pull-request check and the build can never disagree."""
+"""Loading a site: config → discover → parse → media (the files beside courses) → validate → index. `check` is this
+line and nothing more, so the pull-request check and the build can never disagree."""
 from __future__ import annotations
 
 import time
@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from generator.content.catalogue import Catalogue, cross_check, index, parse_all
+from generator.content.catalogue import Catalogue, attach_media, cross_check, index, parse_all
 from generator.content.config import load_config
 from generator.content.files import discover
 from generator.diagnostics import ContentError, Diagnostic, has_errors
@@ -47,6 +47,9 @@ def load(source: Path, base_url: str | None = None, timings: Timings | None = No
         found = discover(source)
     with timings.stage("parse"):
         institutions, courses, problems = parse_all(found, cache)
+    with timings.stage("media"):
+        courses, media_problems = attach_media(found, courses, cache)
+        problems += media_problems
     with timings.stage("validate"):
         diags += problems + cross_check(found, institutions, courses, config.languages if config else None)
     if config is None or has_errors(diags):
