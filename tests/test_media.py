@@ -171,6 +171,15 @@ def test_every_size_is_made_once_for_every_language_without_metadata(site, monke
         assert image.mode == "RGBA" and image.getpixel((5, 5))[3] == 0  # see-through parts stay so
 
 
+@pytest.mark.parametrize("width, widths", [(300, [300]), (480, [480]), (481, [480, 481]), (1600, [480, 800, 1200, 1600]),
+                                          (4000, [480, 800, 1200, 1600])])
+def test_a_picture_is_made_in_the_widths_it_has(width, widths):
+    from generator.content.model import Picture
+    made = media.variants(Picture("a.jpg", "x", "0" * 32, width, width // 2))
+    assert [v.width for v in made if v.kind == "webp"] == [v.width for v in made if v.kind == "jpg"] == widths
+    assert len({v.path for v in made}) == len(made)
+
+
 def test_a_picture_is_turned_upright_before_its_metadata_goes(make_site, tmp_path):
     site = make_site({FOLDER + "test-course.md": pictured(), FOLDER + "lab.jpg": photo(orientation=6)})
     catalogue, _ = load(site)

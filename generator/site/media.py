@@ -62,7 +62,8 @@ class Sources(NamedTuple):
 @functools.lru_cache(maxsize=8192)
 def variants(picture: Picture) -> tuple[Variant, ...]:
     """Every file made of a picture: its widths (never wider than it is) as WebP, then as the fallback."""
-    widths = tuple(w for w in WIDTHS if w < picture.width) + (min(picture.width, WIDTHS[-1]),)
+    widest = min(picture.width, WIDTHS[-1])
+    widths = tuple(w for w in WIDTHS if w < widest) + (widest,)
     stem = slugify(picture.name.rsplit(".", 1)[0])[:40].strip("-") or "picture"
     fallback = "png" if picture.alpha else "jpg"
     return tuple(Variant(f"{MEDIA_FOLDER}{stem}-{picture.digest[:16]}-{w}.{kind}", w,
