@@ -352,6 +352,7 @@ def test_the_sample_catalogue_shows_pictures_and_a_syllabus(sample_build):
     assert any(p.alpha for c in result.catalogue.courses for p in c.pictures)  # a diagram with see-through parts
     for picture in {p for c in result.catalogue.courses for p in c.pictures}:
         assert all((out / v.path).is_file() for v in media.variants(picture))
+    assert assert_safe_site(out) > 100
 
 
 # --- in the browser ------------------------------------------------------------------------------------------------
