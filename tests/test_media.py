@@ -16,7 +16,7 @@ from generator.content.media import MAX_PICTURE_BYTES
 from generator.engine.build import build
 from generator.site import media
 
-from .conftest import COURSE, INSTITUTION
+from .conftest import COURSE
 from .safety import assert_safe_site
 
 FOLDER = "content/courses/test-institute/"
@@ -282,6 +282,16 @@ def test_the_course_page_shows_its_picture_with_every_size_and_its_shape(site, t
     assert (steps["width"], steps["height"]) == ("700", "200")
 
 
+def test_a_picture_is_found_however_its_address_is_written(make_site, tmp_path):
+    body = "The body.\n\n![One](./lab%20one.jpg) ![Two](<lab one.jpg>) ![Three](lab%20one.jpg?x#y)\n"
+    site = make_site({FOLDER + "test-course.md": COURSE.replace("The course body.\n", body),
+                      FOLDER + "lab one.jpg": photo(size=(300, 200))})
+    build(site, tmp_path / "out")
+    shown = pictures_in((tmp_path / "out" / PAGE / "index.html").read_text())
+    assert [p["alt"] for p in shown] == ["One", "Two", "Three"]
+    assert len({p["src"] for p in shown}) == 1 and re.fullmatch(r"/media/lab-one-[0-9a-f]{16}-300\.jpg", shown[0]["src"])
+
+
 def test_cards_show_the_picture_lazily_below_the_first_row(make_site, tmp_path):
     files = {FOLDER + f"course-{i}.md": pictured(alt=f"Bench {i}").replace("A Test Course", f"Course {i}")
              for i in range(5)}
@@ -418,3 +428,13 @@ def test_search_results_show_their_pictures_lazily(sample_build, serve, page):
     alts = {p["alt"] for p in static}
     assert first.get_attribute("alt") in alts  # the same words as the static listing's card
     assert page.external_requests == [] and page.console_errors == []
+
+
+@pytest.mark.parametrize("size", [0, 400, 999, 1000, 240_000, 999_499, 999_500, 1_250_000, 12_000_000, 20_971_520])
+def test_a_files_size_in_english_is_written_as_cldr_writes_it(size):
+    from generator.site.words import Words
+    english = Words()
+    cldr = Words(None, "en")
+    cldr.locale = "en_GB"  # (English's formats through ICU, as the other languages get theirs)
+    assert english.file_size(size) == cldr.file_size(size)
+    assert Words(None, "cs").file_size(1_250_000) == "1,2 MB" and english.file_size(240_000) == "240 kB"

@@ -235,7 +235,7 @@ def _links(source: SourceFile, institution_id: str, body: str, body_line: int, r
     def _file_link(href: str, line: int, col: int) -> str | None:
         """A link to a file beside the course file: a PDF (copied beside the page) or a file of another kind
         (checked once every file is read: told as such when it is there); any other address goes nowhere."""
-        name = posixpath.normpath(unquote(urlsplit(href).path)) if urlsplit(href).path else ""
+        name = media.beside_name(href)
         beside = bool(name) and "/" not in name and not name.startswith(".") and "." in name
         if name.lower().endswith(".pdf"):
             if not beside:
@@ -282,11 +282,10 @@ def _picture_ref(source: SourceFile, body: str, body_line: int, image: Image,
     def problem(message: str, hint: str, ref: MediaRef | None = None) -> tuple[MediaRef | None, Diagnostic]:
         return ref, Diagnostic(source.display, line, col, ERROR, message, hint, "picture")
     if not image.src.strip():
-        return problem("a picture without a file name", "write the picture's file name between the brackets: "
+        return problem("a picture without a file name", "write the picture's file name between the parentheses: "
                                                         "![what it shows](photo.jpg)")
     shown = _quoted(image.src)
-    name = image.src if has_scheme(image.src) or image.src.startswith("//") else \
-        posixpath.normpath(unquote(urlsplit(image.src).path))
+    name = image.src if has_scheme(image.src) or image.src.startswith("//") else media.beside_name(image.src)
     wrong = picture_name_problem(name)
     if wrong:
         what, hint = wrong

@@ -12,12 +12,14 @@ import difflib
 import hashlib
 import io
 import os
+import posixpath
 import re
 import stat
 import warnings
 from collections import OrderedDict
 from pathlib import Path
 from typing import NamedTuple
+from urllib.parse import unquote, urlsplit
 
 from generator.content.model import Document, MediaRef, Picture
 from generator.diagnostics import ERROR, Diagnostic, shortened
@@ -53,6 +55,12 @@ class Examined(NamedTuple):
     content: str
     size: int
     verdict: Verdict
+
+
+def beside_name(address: str) -> str:
+    """The file name an address in a description gives (`./lab%20one.jpg` → `lab one.jpg`; with folders, if any)."""
+    path = urlsplit(address).path
+    return posixpath.normpath(unquote(path)) if path else ""
 
 
 def nowhere(href: str) -> str:

@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from generator import __version__
 from generator.content import markup
+from generator.content.media import beside_name
 from generator.content.config import PACKAGE_THEMES, Config
 from generator.fingerprint import fingerprint
 from generator.content import facets
@@ -221,7 +222,7 @@ def _with_media(env: jinja2.Environment, body_html: str, course: Any) -> str:
 
     def picture(match: re.Match[str]) -> str:
         attributes = {name: html.unescape(value) for name, value in _ATTRIBUTE_RE.findall(match.group(0))}
-        shown = pictures.get(attributes.get("src", ""))
+        shown = pictures.get(beside_name(attributes.get("src", "")))
         return str(macros.picture(shown, attributes.get("alt", ""), "description")) if shown else ""
 
     body_html = _IMG_RE.sub(picture, body_html) if pictures else body_html
