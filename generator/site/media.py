@@ -138,6 +138,18 @@ def copy_document(path: Path, document: Document) -> bytes:
 
 def make_variant(path: Path, picture: Picture, variant: Variant) -> bytes:
     """One file of a picture: upright, in sRGB, resized, and encoded without any of the original's metadata."""
+    try:
+        return _encoded(path, picture, variant)
+    except ContentError:
+        raise
+    except Exception as exc:  # noqa: BLE001 — a picture that decoded when checked but cannot be made: told, no crash
+        from generator.diagnostics import display_path
+        raise ContentError([Diagnostic(display_path(path), code="picture",
+                                       message=f"the picture cannot be made into the site's sizes ({exc})",
+                                       hint="export it again as a JPEG or a PNG")]) from None
+
+
+def _encoded(path: Path, picture: Picture, variant: Variant) -> bytes:
     from PIL import Image
     image = _upright(path, picture)
     if image.size != (variant.width, variant.height):
