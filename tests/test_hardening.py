@@ -316,7 +316,8 @@ def test_hostile_values_stay_in_their_context_in_every_file(tmp_path):
     page = files["courses/evil-institute/xss-everywhere/index.html"].decode()
     assert title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;") \
         .replace("'", "&#39;") in page  # shown as the partner wrote it, {{ 7*7 }} included
-    assert "49" not in page.split('<div class="prose"')[0].split("</header>")[0]
+    # {{ 7*7 }} was not run as a template (its "49" is looked for in the text, not in the assets' hashed names)
+    assert "49" not in re.sub(r"<[^>]*>", "", page.split('<div class="prose"')[0].split("</header>")[0])
     record = next(c for c in json.loads(files["courses.json"])["courses"] if c["id"] == "evil-institute/xss-everywhere")
     assert record["title"] == title
     bom = files["courses/evil-institute/bom-start/index.html"].decode()
