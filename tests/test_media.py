@@ -283,6 +283,7 @@ def test_the_course_page_shows_its_picture_with_every_size_and_its_shape(site, t
     assert (steps["width"], steps["height"]) == ("700", "200")
 
 
+@pytest.mark.slow
 def test_a_picture_is_found_however_its_address_is_written(make_site, tmp_path):
     body = "The body.\n\n![One](./lab%20one.jpg) ![Two](<lab one.jpg>) ![Three](lab%20one.jpg?x#y)\n"
     site = make_site({FOLDER + "test-course.md": COURSE.replace("The course body.\n", body),
@@ -355,6 +356,7 @@ def test_hostile_descriptions_of_pictures_stay_text_and_every_file_is_safe(make_
     assert assert_safe_site(out) > 5  # (no element has an on… attribute: the quotes stayed inside the descriptions)
 
 
+@pytest.mark.slow
 def test_the_sample_catalogue_shows_pictures_and_a_syllabus(sample_build):
     out, result = sample_build
     pictured_courses = [c for c in result.catalogue.courses if c.picture]
