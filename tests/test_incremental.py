@@ -312,13 +312,13 @@ def test_an_edit_renders_only_the_pages_made_from_the_course(site, tmp_path, mon
     out = tmp_path / "out"
     build(site, out)
     rendered = []
-    real = pages.page
+    real = pages.render_page
 
-    def recording(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-        made = real(*args, **kwargs)
-        return made._replace(make=lambda: rendered.append(made.path) or made.make())
+    def recording(theme, template, values, page_path=""):  # noqa: ANN001, ANN202
+        rendered.append(theme.prefix + page_path + ("index.html" if template.endswith(".html") else ""))
+        return real(theme, template, values, page_path)
 
-    monkeypatch.setattr(pages, "page", recording)
+    monkeypatch.setattr(pages, "render_page", recording)
     course = site / "content/courses/alpha-institute/data-stewardship.md"
     course.write_text(course.read_text() + "\nOne more sentence.\n")
     build(site, out)

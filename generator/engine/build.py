@@ -135,6 +135,7 @@ def _make_site(catalogue: Catalogue, diags: list[Diagnostic], staged: StagedSite
             now = staged.make(site.now, keys)
             if staged.index_early(site):  # a rebuild's few shards are made while the rest is
                 early = pool.submit(staged.index, site, catalogue.config)
+            site = site.without()
         with giving_way() if early else nullcontext():
             with timings.stage("write"):
                 staged.link_reused(now)
@@ -142,6 +143,7 @@ def _make_site(catalogue: Catalogue, diags: list[Diagnostic], staged: StagedSite
                 later = staged.make(site.later, keys)
                 staged.link_reused(later)
                 store.prune()
+                site = site.without(later=True)
         with timings.stage("search"):  # made beside the stages above: the time it took beyond them
             search = early.result() if early else staged.index(site, catalogue.config)
     with timings.stage("publish"):

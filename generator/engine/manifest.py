@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import json
 import logging
 import os
@@ -57,7 +58,12 @@ class Manifest:
     @functools.cached_property
     def token(self) -> str:
         """Names the published output by its content alone, so the same input gives the same marker file."""
-        return fingerprint(json.dumps([self.fingerprint, self.files, self.keys, self.indexed], sort_keys=True))
+        h = hashlib.sha256(self.fingerprint.encode())
+        keys = self.keys
+        for rel in sorted(self.files):  # (a line at a time: the site's whole list is never one string)
+            h.update(f"{rel}\0{self.files[rel]}\0{keys.get(rel, '')}\n".encode())
+        h.update("\n".join(self.indexed).encode())
+        return h.hexdigest()[:32]
 
 
 def _path(cache_dir: Path, out: Path) -> Path:
@@ -101,11 +107,14 @@ def write_manifest(cache_dir: Path | None, out: Path, manifest: Manifest) -> Non
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".tmp-")
-        # a shallow dict and one write: dataclasses.asdict deep-copies tens of thousands of entries
-        text = json.dumps({"token": manifest.token, **{f.name: getattr(manifest, f.name) for f in fields(manifest)}},
-                          sort_keys=True)
+        # one JSON object written a field at a time: the whole manifest is never one string in memory
+        # (dataclasses.asdict would deep-copy tens of thousands of entries)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+            f.write(f'{{"token": {json.dumps(manifest.token)}')
+            for name in (f.name for f in fields(manifest)):
+                f.write(f", {json.dumps(name)}: ")
+                f.write(json.dumps(getattr(manifest, name)))
+            f.write("}")
         os.replace(tmp, _path(cache_dir, out))
     except OSError as exc:
         log.warning("could not keep the build manifest: %s", exc)

@@ -59,6 +59,15 @@ class Plan:
     def later(self) -> tuple[Artifact, ...]:
         return self.plan_later()
 
+    def without(self, later: bool = False) -> Plan:
+        """The plan without the artifacts made by now (`now`, and the `later` ones too): what the search index
+        needs stays, and the memory of the rest goes to what is made next."""
+        return Plan((), _nothing if later else self.plan_later, self.indexed, self.rows)
+
+
+def _nothing() -> tuple[Artifact, ...]:
+    return ()
+
 
 def plan(catalogue: Catalogue, themes: Mapping[str, Theme] | Theme, store: ParseCache | None = None,
          routes: tuple[Route, ...] | None = None) -> Plan:
