@@ -3,6 +3,7 @@ for search and publish the whole site at once. `check` is the same line stopped 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import datetime as dt
 import os
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -24,8 +25,9 @@ from generator.engine.output import Sink, check_destination, discard, fill, insi
     recover, refill, remove, set_aside, stage
 from generator.fast.folders import FoldersAhead
 from generator.fast.pagefind import Indexed, Previous, build_index, shards_to_make
-from generator.fast.spare import convert, has_spare, keep_spare, remove_stale, spare_files, start_maker, take_spare, \
-    wait_for_maker
+from generator.fast.parallel import Ahead, forked_job
+from generator.fast.spare import Survey, convert, has_spare, intact_inodes, keep_spare, remove_stale, spare_path, \
+    start_maker, survey, take_spare, wait_for_maker
 from generator.fast.tuning import collecting_rarely, frozen, giving_way
 from generator.fingerprint import basis, fingerprint
 from generator.site.routes import Plan, plan
@@ -166,13 +168,17 @@ class StagedSite:
         self.linked: set[str] = set()
         self.aside: list[Path] = []
         self.kept: dict[str, int] = {}    # a recycled site's files (fast/spare.py): path → inode
-        self.inodes: dict[str, int] = {}  # the published files' inodes, of those that can be reused
+        self.inodes: dict[str, int] | None = None  # the published files' inodes, of those that can be reused
         self._published = False
         self.folder: Path | None = None
         self.ahead: FoldersAhead | None = None
+        self.survey: Ahead[Survey] | None = None
         wait_for_maker(out.resolve())
         if not (previous and recycle and has_spare(out.resolve(), previous.spare)):
             self._stage()  # (a rebuild with a spare takes it over once something is to be made: `_recycle`)
+        else:  # what of the published site and of its spare is as left: found while the content is read
+            self.survey = forked_job(functools.partial(survey, os.fspath(out.resolve()), previous.keys, previous.stats,
+                                                  os.fspath(spare_path(out.resolve()))))
 
     def _stage(self) -> None:
         """A new staged site; a rebuild's folders are made while the content is read."""
@@ -189,6 +195,8 @@ class StagedSite:
     def _recycle(self) -> None:
         """Take the spare over as the staged site (see fast/spare.py)."""
         previous, out = self.previous, self.out
+        found = self._surveyed()  # (before the spare is moved: the survey reads it where it is)
+        self.inodes = found.published
         recover(out.resolve(), later=self.clean_later)
         taken = take_spare(out.resolve(), previous.spare)
         if taken is None:  # (gone since)
@@ -198,27 +206,27 @@ class StagedSite:
         if (taken / "pagefind").is_dir():  # the search index is made in a folder of its own each time
             self.aside.append(set_aside(taken / "pagefind", out))
         os.mkdir(taken / "pagefind")
-        self.kept, folders = spare_files(taken, skip="pagefind")
+        self.kept, folders = found.spare_files, found.spare_folders
         self.sink = Sink(os.fspath(taken), os.fspath(out.resolve()), previous.files, previous.stats,
                          made=folders | {"pagefind"})
 
+    def _surveyed(self) -> Survey:
+        """What the survey started with this staged site found (see fast/spare.py: `survey`)."""
+        survey, self.survey = self.survey, None
+        assert survey is not None  # (started whenever there is a spare to take)
+        return survey.result()
+
     def reusable_keys(self) -> dict[str, str]:
         """The last build's keys of the files still as it left them (only those can be linked again)."""
-        previous, root = self.previous, os.fspath(self.out)
+        previous = self.previous
         if self.folder is None:
-            self._recycle()
+            self._recycle()  # (the inodes below are then the survey's)
         if not previous:
             return {}
-        keys = {}
-        for rel, key in previous.keys.items():
-            try:
-                st = os.lstat(f"{root}/{rel}")
-            except OSError:
-                continue
-            if [st.st_size, st.st_mtime_ns] == previous.stats.get(rel):  # as `Manifest.intact`
-                keys[rel] = key
-                self.inodes[rel] = st.st_ino
-        return keys
+        if self.inodes is None:
+            self.inodes = intact_inodes(os.fspath(self.out), previous.keys, previous.stats)
+        keys = previous.keys
+        return {rel: keys[rel] for rel in self.inodes}
 
     def make(self, artifacts: tuple, keys: dict[str, str]) -> Made:
         made = make(artifacts, keys, self.sink)
@@ -304,6 +312,9 @@ class StagedSite:
 
     def discard(self) -> None:
         """Remove what was staged (nothing, once published; a spare not taken yet stays one)."""
+        if self.survey:
+            self.survey.cancel()
+            self.survey = None
         if self.folder is None:
             return
         if self.ahead:

@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, NamedTuple, Sequence
 
 from generator.fast.files import MARKER, link_file, marker_token
 from generator.fast.programs import command
@@ -138,6 +138,35 @@ def take_spare(out: Path, token: str) -> Path | None:
         return None
     os.unlink(staging / MARKER)  # (made again when the staged site is published)
     return staging
+
+
+class Survey(NamedTuple):
+    """What of a published site and its spare is as the last build left them: the published files that are
+    (path → inode), and the spare's files (path → inode) and folders."""
+
+    published: dict[str, int]
+    spare_files: dict[str, int]
+    spare_folders: set[str]
+
+
+def survey(out: str, keys: Mapping[str, str], stats: Mapping[str, list[int]], spare: str) -> Survey:
+    """The published files of `keys` still as `stats` says the last build left them, and the spare's listing
+    (made in a process of its own while the content is read: see engine/build.py)."""
+    files, folders = spare_files(Path(spare), skip="pagefind")
+    return Survey(intact_inodes(out, keys, stats), files, folders)
+
+
+def intact_inodes(out: str, keys: Iterable[str], stats: Mapping[str, list[int]]) -> dict[str, int]:
+    """The inode of each file of `keys` in `out` whose size and modification time are as `stats` says."""
+    found = {}
+    for rel in keys:
+        try:
+            st = os.lstat(f"{out}/{rel}")
+        except OSError:
+            continue
+        if [st.st_size, st.st_mtime_ns] == stats.get(rel):  # as `Manifest.intact`
+            found[rel] = st.st_ino
+    return found
 
 
 def spare_files(folder: Path, skip: str) -> tuple[dict[str, int], set[str]]:
