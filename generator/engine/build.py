@@ -20,7 +20,7 @@ from generator.content.timeline import build_date, steady
 from generator.diagnostics import ContentError, Diagnostic
 from generator.engine.artifact import Made, make
 from generator.engine.cache import CACHE_DIR, ParseCache, compiled_templates, usable
-from generator.engine.manifest import Manifest, file_stats, read_manifest, write_manifest
+from generator.engine.manifest import Manifest, file_stats, read_head, read_manifest, write_manifest
 from generator.engine.output import Sink, check_destination, discard, fill, inside, locked, mark, publish, \
     recover, refill, remove, set_aside, stage
 from generator.fast.folders import FoldersAhead
@@ -92,11 +92,12 @@ def _build(source: Path, out: Path, base_url: str | None, strict: bool, cache_di
         cache_dir = None
     with timings.stage("inputs"):  # before anything is read: a file changed during the build is seen next time
         inputs = input_signature(source, base_url) if cache_dir else ""
-        previous = read_manifest(cache_dir, out)
-        if (inputs and previous and previous.inputs == inputs and previous.steady_on(today)
-                and not (strict and previous.warnings) and previous.all_intact(out)):
-            return BuildResult(None, tuple(Diagnostic(**d) for d in previous.warnings), len(previous.files), timings,
-                               up_to_date=True, counts=previous.summary)
+        head = read_head(cache_dir, out)
+        if (inputs and head and head.inputs == inputs and head.steady_on(today)
+                and not (strict and head.warnings) and head.intact(out)):
+            return BuildResult(None, tuple(Diagnostic(**d) for d in head.warnings), head.files, timings,
+                               up_to_date=True, counts=head.summary)
+        previous = read_manifest(cache_dir, out, head)
     staged = StagedSite(out, previous, recycle=cache_dir is not None, clean_later=remove_old_later)
     try:
         parsed = ParseCache(cache_dir)
