@@ -239,7 +239,8 @@ class StagedSite:
         """Link the files not made again (their keys unchanged) from the published site."""
         if not self.previous:
             return
-        reuse = {rel: self.previous.files[rel] for rel in made.reused}
+        files = self.previous.files
+        reuse = {rel: files[rel] for rel in made.reused}
         if self.kept:
             refill(self.folder, self.out, reuse, self.kept, self.inodes, self.hashes, self.linked, self.sink.made)
         else:
@@ -296,9 +297,9 @@ class StagedSite:
         made into it when most of its files are the published ones; else, from a command, one made by a
         process of its own. False when there will be none (`old` is then removed)."""
         out = self.out.resolve()
-        made = [rel for rel in self.hashes if rel not in self.linked]
+        made = self.hashes.keys() - self.linked
         if len(made) * 2 <= len(self.hashes):
-            gone = [rel for rel in (self.previous.files if self.previous else ()) if rel not in self.hashes]
+            gone = (self.previous.files.keys() if self.previous else set()) - self.hashes.keys()
             try:
                 convert(old, out, made, gone)
                 mark(old, token)

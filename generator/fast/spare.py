@@ -206,16 +206,15 @@ def remove_stale(folder: Path, files: dict[str, int], keep: set[str] | dict[str,
     """Remove the spare's files that the new site does not have, then the folders that left empty."""
     root = os.fspath(folder)
     emptied: set[str] = set()
-    for rel in files:
-        if rel not in keep:
-            try:
-                os.unlink(f"{root}/{rel}")
-            except (FileNotFoundError, IsADirectoryError, NotADirectoryError):  # (gone, or replaced by the new site)
-                pass
-            parent = rel.rpartition("/")[0]
-            while parent and parent not in emptied:
-                emptied.add(parent)
-                parent = parent.rpartition("/")[0]
+    for rel in files.keys() - keep:
+        try:
+            os.unlink(f"{root}/{rel}")
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):  # (gone, or replaced by the new site)
+            pass
+        parent = rel.rpartition("/")[0]
+        while parent and parent not in emptied:
+            emptied.add(parent)
+            parent = parent.rpartition("/")[0]
     for rel in sorted(emptied, key=lambda f: f.count("/"), reverse=True):
         try:
             os.rmdir(f"{root}/{rel}")
