@@ -75,6 +75,7 @@ KINDS: dict[str, Callable[[FieldSpec], dict[str, Any]]] = {
     "isced": lambda spec: _code("^[0-9]{2,4}$"),
     "file": lambda spec: {"type": "string", "pattern": r"^[^/\\.][^/\\]*$"},
     "base_url": lambda spec: {"type": "string"},
+    "github_repo": lambda spec: _code(r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$"),
 }
 
 
