@@ -20,7 +20,7 @@ from generator.engine.output import InMemory, ServedFolder, fresh_folder
 from generator.fast.pagefind import Previous, build_index
 from generator.fast.tuning import frozen, lower_priority
 from generator.site.pages import problem_page
-from generator.site.routes import Plan, plan
+from generator.site.routes import Plan, plan, preview_routes
 from generator.site.theme import Theme, load_theme, load_themes, theme_digest
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ class Preview:
         catalogue, diags = load(self.source, "/", cache=self.parsed)
         themes = self._themes(catalogue.config)
         theme = next(iter(themes.values()))
-        site = plan(catalogue, themes, self.store)
+        site = plan(catalogue, themes, self.store, routes=preview_routes())
         files = InMemory()
         made = make(site.now, self.keys, files)
         old, now = self.catalogue, {a.path for a in site.now}
