@@ -66,8 +66,9 @@ class Bundle:
         return fingerprint("decap bundle", self.version, self.integrity)
 
 
-def pin(folder: Path = EDITOR_DIR) -> Pin:
+def pin(folder: Path | None = None) -> Pin:
     """The version `package.json` pins (exactly) and its integrity in `package-lock.json`."""
+    folder = folder or EDITOR_DIR
     wanted = json.loads((folder / "package.json").read_text(encoding="utf-8"))["dependencies"][PACKAGE]
     locked = json.loads((folder / "package-lock.json").read_text(encoding="utf-8"))["packages"][f"node_modules/{PACKAGE}"]
     if locked["version"] != wanted:
@@ -76,8 +77,9 @@ def pin(folder: Path = EDITOR_DIR) -> Pin:
     return Pin(wanted, locked["integrity"])
 
 
-def installed_bundle(folder: Path = EDITOR_DIR) -> Bundle:
+def installed_bundle(folder: Path | None = None) -> Bundle:
     """The installed bundle, if it is the pinned one; else NotInstalled, saying how to install it."""
+    folder = folder or EDITOR_DIR
     dist = folder / "dist"
     try:
         wanted = pin(folder)
@@ -149,9 +151,10 @@ def licence(bundle: Bundle) -> bytes:
 # --- installing: `make editor` ------------------------------------------------------------------------------
 
 
-def install(folder: Path = EDITOR_DIR) -> Bundle:
+def install(folder: Path | None = None) -> Bundle:
     """Fetch the pinned decap-cms package with npm, check it against the lock file's integrity, and put its script
     and licence notices into editor/dist/ (replaced whole, so a failed install leaves the last one)."""
+    folder = folder or EDITOR_DIR
     wanted = pin(folder)
     npm = shutil.which("npm")
     if npm is None:

@@ -40,7 +40,7 @@ ROUTES: tuple[Route, ...] = (
     Route("sitemap", pages.sitemap, later=True),
     Route("catalogue data", data.catalogue_data, later=True),
     Route("open data", data.open_data, later=True, stored=True),
-    Route("editor", editor.admin_files, later=True),
+    Route("editor", editor.admin_files),
 )
 
 
