@@ -32,7 +32,7 @@ from .conftest import COURSE, ROOT, SITES, copy_site, headers_rules, rule_matche
 
 EDITOR_CSP = ("default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
               "img-src 'self' blob: data: https://avatars.githubusercontent.com; font-src 'self'; "
-              "connect-src 'self' https://api.github.com; worker-src 'none'; frame-src 'none'; manifest-src 'none'; "
+              "connect-src 'self' blob: https://api.github.com; worker-src 'none'; frame-src 'none'; manifest-src 'none'; "
               "object-src 'none'; base-uri 'self'; form-action 'none'; frame-ancestors 'none'")
 
 # What the form must offer for each kind of field: the test's own reading of the format, not decap.py's table
@@ -315,6 +315,8 @@ def test_the_admin_page_loads_decap_from_the_site_checked_by_its_hash(editor_bui
     assert re.fullmatch(r"/admin/decap-cms\.[0-9a-f]{10}\.js", src) and hashlib.sha384(script).hexdigest()[:10] in src
     assert script == (editor.EDITOR_DIR / "dist/decap-cms.js").read_bytes()
     assert '<link href="/admin/config.yml" type="text/yaml" rel="cms-config-url">' in page
+    scripts = re.findall(r'<script src="([^"]+)"', page)  # ours after Decap's (both deferred: in this order)
+    assert scripts[0] == src and re.fullmatch(r"/assets/js/admin\.[0-9a-f]{10}\.js", scripts[1])
     assert "http" not in re.sub(r"https://decapcms\.org", "", page)  # nothing from another host
     licence = (editor_build / "admin/decap-cms.js.LICENSE.txt").read_text()
     assert licence.startswith("Copyright (c) 2016 Netlify") and "MIT License" in licence

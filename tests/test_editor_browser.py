@@ -115,12 +115,16 @@ def test_a_course_made_in_the_form_is_written_checked_built_and_shown_in_the_pre
     listing.goto(preview.url + "institutions/beta-centre/")
     open_collection(page, preview.url, "beta-centre")
     fill_required(page)
+    for optional, typed in (("Prerequisites (optional)", "None"), ("Workload hours (optional)", "55")):
+        page.get_by_label(optional).fill(typed)  # typed in, then thought better of: left out, not written empty
+        page.get_by_label(optional).fill("")
     publish(page)
     written = preview.site / "content/courses/beta-centre/protein-crystallography-a-practical-week.md"
     preview.read_line(r"protein-crystallography-a-practical-week\.md.*\d+ files? written", timeout=30)
     text = written.read_text()
     assert text.startswith("---\ntitle: \"Protein Crystallography: A Practical Week\"\n")
     assert "eqf_level: 8\n" in text and "credits: 2\n" in text and "currency: EUR\n" in text
+    assert "prerequisites" not in text and "workload_hours" not in text
     assert check(preview.site) == []  # what the form saved passes the check...
     out = tmp_path / "out"
     build(preview.site, out)           # ...and builds

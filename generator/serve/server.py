@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 LIVE_PREFIX = "/_catalogue/"
 API_PATH = LIVE_PREFIX + "api/v1"  # the web editor's local backend (backend.py), as decap.LOCAL_API says
 EDITOR_PREFIX = "/admin/"  # the web editor: no reload script (a save would reload it), the host's headers
+HASHED_SCRIPT = re.compile(r"/admin/decap-cms\.[0-9a-f]{10}\.js")  # named by its content: kept by the browser
 LIVE_JS = resources.files("generator").joinpath("data/live.js").read_bytes()
 # versioned by its content, so browsers may keep it; the page says which rebuild it was served at
 LIVE_SCRIPT = (f'<script type="module" src="/_catalogue/live.js?v={hashlib.sha256(LIVE_JS).hexdigest()[:10]}" '
@@ -115,7 +116,8 @@ def handler_for(root: Path, preview: "Preview", hub: Hub, stopping: threading.Ev
                 return self._not_found(head)
             kind = _content_type(target.name)
             if path.startswith(EDITOR_PREFIX):  # with the policy the host will send (_headers): tried here first
-                return self._send(200, kind, data, head, extra=editor_headers(root, path))
+                return self._send(200, kind, data, head, cache=bool(HASHED_SCRIPT.fullmatch(path)),
+                                  extra=editor_headers(root, path))
             if kind.startswith("text/html"):
                 data = _inject(data, generation)
             # the theme's files have their content's hash in their names: a reload need not fetch them again
