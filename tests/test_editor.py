@@ -284,6 +284,18 @@ def test_a_build_without_the_bundle_leaves_admin_out_in_one_line(tmp_path, monke
         "The web editor (/admin/) was left out: its Decap CMS script is not installed: run make editor"]
 
 
+@needs_bundle
+def test_installing_the_editor_after_a_build_brings_admin_with_the_next_build(tmp_path, monkeypatch):
+    site, out = editor_site(tmp_path), tmp_path / "out"
+    monkeypatch.setattr(editor, "EDITOR_DIR", tmp_path / "nowhere")
+    build(site, out)
+    assert not (out / "admin").exists()
+    monkeypatch.undo()  # as `make editor` would: the same content, now with the editor installed
+    result = build(site, out)
+    assert not result.up_to_date and (out / "admin/index.html").is_file()
+    assert build(site, out).up_to_date
+
+
 def test_a_site_without_a_repository_has_no_admin_and_says_how_to_get_one(tmp_path, monkeypatch, caplog):
     monkeypatch.setattr(editor, "_told", set())
     out = tmp_path / "out"

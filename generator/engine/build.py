@@ -26,6 +26,7 @@ from generator.fast.spare import convert, has_spare, keep_spare, remove_stale, s
     wait_for_maker
 from generator.fast.tuning import frozen, giving_way
 from generator.fingerprint import basis, fingerprint
+from generator.site.editor import state as editor_state
 from generator.site.routes import Plan, plan
 from generator.site.theme import load_themes, theme_digest
 
@@ -315,7 +316,7 @@ def input_signature(source: Path, base_url: str | None = None) -> str:
     config, _ = load_config(source, base_url)
     if config is None:
         return ""
-    parts = [basis(config, theme_digest(config))]
+    parts = [basis(config, theme_digest(config)), editor_state()]
     try:
         _file_signatures(source / "content", "", parts)
     except OSError:
@@ -335,6 +336,6 @@ def _file_signatures(folder: Path, prefix: str, parts: list[str]) -> None:
 
 def site_fingerprint(catalogue: Catalogue, theme_digest: str) -> str:
     """Everything a site is made from: if this is unchanged since the last build, so is the output."""
-    return fingerprint(basis(catalogue.config, theme_digest),
+    return fingerprint(basis(catalogue.config, theme_digest), editor_state(),
                        *(f"{c.id}:{c.digest}" for c in sorted(catalogue.courses, key=lambda c: c.id)),
                        *(f"{i.id}:{i.digest}" for i in catalogue.institutions))

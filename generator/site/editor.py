@@ -102,6 +102,17 @@ def _bundle(script: Path, version: str, size: int, mtime_ns: int) -> Bundle:
                   f"{ADMIN}decap-cms.{digest.hex()[:10]}.js")
 
 
+def state() -> str:
+    """What the installed editor is, cheaply (no hashing): a build whose inputs are otherwise unchanged is made
+    again when it changes (`make editor` after a build without it)."""
+    dist = EDITOR_DIR / "dist"
+    try:
+        st = (dist / FILES["package/dist/decap-cms.js"]).stat()
+        return f"{(dist / INSTALLED).read_text(encoding='utf-8')}{st.st_size}:{st.st_mtime_ns}"
+    except OSError:
+        return ""
+
+
 _told: set[str] = set()
 
 
