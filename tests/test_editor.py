@@ -407,8 +407,11 @@ def test_lists_reads_and_writes_course_files(backend):
 
 def test_a_course_with_problems_is_not_written_and_the_problems_are_said(backend):
     broken = COURSE.replace("credits: 2", "credits: 70").replace("mode: online", "mode: by-pigeon")
-    status, answer = persist(backend, "content/courses/test-institute/broken.md", broken)
+    picture = {"path": "content/courses/test-institute/new.png", "content": base64.b64encode(b"png").decode(),
+               "encoding": "base64"}
+    status, answer = persist(backend, "content/courses/test-institute/broken.md", broken, [picture])
     assert status == 422 and not (backend.source / "content/courses/test-institute/broken.md").exists()
+    assert not (backend.source / "content/courses/test-institute/new.png").exists()  # its picture went with it
     assert answer["error"].startswith("the course was not saved, because catalogue check finds problems in it: ")
     assert "line 4: 'credits' is 70, but it must be from 1 to 60" in answer["error"]
     assert "line 8: 'mode' cannot be 'by-pigeon'" in answer["error"]

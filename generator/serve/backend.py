@@ -94,8 +94,8 @@ class LocalBackend:
             raise Refused("'files' must be a list of files")
         found = []
         for item in files:
-            path = self.place(_text(item if isinstance(item, dict) else {}, "path"))
-            found.append({**self.entry(path), "file": {**self.entry(path)["file"], "label": item.get("label")}})
+            entry = self.entry(self.place(_text(item if isinstance(item, dict) else {}, "path")))
+            found.append({**entry, "file": {**entry["file"], "label": item.get("label")}})
         return found
 
     def get_entry(self, params: dict) -> dict:
@@ -115,10 +115,13 @@ class LocalBackend:
         media = [(self.writable(_text(a, "path"), MEDIA_SUFFIXES), _decoded(a)) for a in assets if isinstance(a, dict)]
         if len(media) != len(assets):
             raise Refused("each picture or document must be an object with a path and its content")
+        new = [path for path, _ in media if not path.exists()]
         for path, data in media:  # first: the course file may name them, and is checked with them in place
             self.write(path, data)
         problems = [d for d in self.check(target, raw) if d.is_error]
         if problems:
+            for path in new:  # (pictures it brought go with it; they come again with the next save)
+                path.unlink(missing_ok=True)
             raise Refused("the course was not saved, because catalogue check finds problems in it: "
                           + "; ".join(f"line {d.line}: {d.message}" + (f" ({d.hint})" if d.hint else "")
                                       for d in problems[:10]))

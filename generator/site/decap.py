@@ -191,5 +191,6 @@ def config_yaml(catalogue: Catalogue, local: bool = False) -> bytes:
     """config.yml, the same bytes for the same catalogue."""
     head = ("# The web editor's configuration, generated from the course format (generator/site/decap.py): "
             "do not edit.\n")
-    return (head + yaml.safe_dump(decap_config(catalogue, local), sort_keys=False, allow_unicode=True,
-                                  width=120)).encode("utf-8")
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's: a tenth of the time, the same text
+    return (head + yaml.dump(decap_config(catalogue, local), Dumper=dumper, sort_keys=False, allow_unicode=True,
+                             width=120)).encode("utf-8")

@@ -13,11 +13,7 @@ import hashlib
 import json
 import logging
 import os
-import shutil
-import subprocess
 import sys
-import tarfile
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -25,7 +21,6 @@ from typing import Iterator
 from generator.content.catalogue import Catalogue
 from generator.engine.artifact import Artifact
 from generator.fingerprint import fingerprint
-from generator.site import decap
 from generator.site.pages import render_page
 from generator.site.theme import Theme
 
@@ -69,6 +64,13 @@ class Bundle:
 def pin(folder: Path | None = None) -> Pin:
     """The version `package.json` pins (exactly) and its integrity in `package-lock.json`."""
     folder = folder or EDITOR_DIR
+    files = (folder / "package.json", folder / "package-lock.json")
+    return _pin(folder, *((st.st_size, st.st_mtime_ns) for st in map(os.stat, files)))
+
+
+@functools.lru_cache(maxsize=4)
+def _pin(folder: Path, *stats: tuple[int, int]) -> Pin:
+    """`pin`, read once while the files are unchanged (the lock file is large; the preview plans on every save)."""
     wanted = json.loads((folder / "package.json").read_text(encoding="utf-8"))["dependencies"][PACKAGE]
     locked = json.loads((folder / "package-lock.json").read_text(encoding="utf-8"))["packages"][f"node_modules/{PACKAGE}"]
     if locked["version"] != wanted:
@@ -139,10 +141,15 @@ def admin_files(catalogue: Catalogue, theme: Theme, base_key: str, local: bool =
         render_page, theme, "admin.html", {"script": theme.env.globals["root_url"](bundle.site_path),
                                            "integrity": bundle.integrity, "licence": LICENCE, "version": bundle.version},
         ADMIN), fingerprint(base_key, "admin page", bundle.key, str(local)))
-    yield Artifact(ADMIN + "config.yml", functools.partial(decap.config_yaml, catalogue, local),
+    yield Artifact(ADMIN + "config.yml", functools.partial(_config_yaml, catalogue, local),
                    fingerprint(base_key, "decap config", str(local), *institutions))
     yield Artifact(bundle.site_path, bundle.path.read_bytes, bundle.key)
     yield Artifact(LICENCE, functools.partial(licence, bundle), fingerprint("decap licence", bundle.key))
+
+
+def _config_yaml(catalogue: Catalogue, local: bool) -> bytes:
+    from generator.site import decap  # (only when made: a command that makes no editor never loads it)
+    return decap.config_yaml(catalogue, local)
 
 
 def local_admin_files(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:
@@ -165,6 +172,7 @@ def licence(bundle: Bundle) -> bytes:
 def install(folder: Path | None = None) -> Bundle:
     """Fetch the pinned decap-cms package with npm, check it against the lock file's integrity, and put its script
     and licence notices into editor/dist/ (replaced whole, so a failed install leaves the last one)."""
+    import shutil, subprocess, tarfile, tempfile  # noqa: E401 — only `make editor` needs them
     folder = folder or EDITOR_DIR
     wanted = pin(folder)
     npm = shutil.which("npm")
