@@ -285,6 +285,7 @@ def test_a_build_without_the_bundle_leaves_admin_out_in_one_line(tmp_path, monke
 
 
 @needs_bundle
+@pytest.mark.slow  # (builds a site)
 def test_installing_the_editor_after_a_build_brings_admin_with_the_next_build(tmp_path, monkeypatch):
     site, out = editor_site(tmp_path), tmp_path / "out"
     monkeypatch.setattr(editor, "EDITOR_DIR", tmp_path / "nowhere")
@@ -296,6 +297,7 @@ def test_installing_the_editor_after_a_build_brings_admin_with_the_next_build(tm
     assert build(site, out).up_to_date
 
 
+@pytest.mark.slow  # (builds a site)
 def test_a_site_without_a_repository_has_no_admin_and_says_how_to_get_one(tmp_path, monkeypatch, caplog):
     monkeypatch.setattr(editor, "_told", set())
     out = tmp_path / "out"
@@ -319,6 +321,7 @@ def editor_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @needs_bundle
+@pytest.mark.slow  # (builds a site)
 def test_the_admin_page_loads_decap_from_the_site_checked_by_its_hash(editor_build):
     page = (editor_build / "admin/index.html").read_text()
     src, integrity = re.search(r'<script src="([^"]+)" integrity="([^"]+)"', page).groups()
@@ -336,6 +339,7 @@ def test_the_admin_page_loads_decap_from_the_site_checked_by_its_hash(editor_bui
 
 
 @needs_bundle
+@pytest.mark.slow  # (builds a site)
 def test_the_admin_has_its_own_policy_and_the_rest_keeps_the_site_one(editor_build):
     from .test_hardening import CSP, addresses
     rules = headers_rules((editor_build / "_headers").read_text())
@@ -356,6 +360,7 @@ def test_the_admin_has_its_own_policy_and_the_rest_keeps_the_site_one(editor_bui
 
 
 @needs_bundle
+@pytest.mark.slow  # (builds a site)
 def test_a_rebuild_reuses_the_editor_files(tmp_path):
     site = editor_site(tmp_path)
     out = tmp_path / "out"
