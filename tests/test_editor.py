@@ -139,18 +139,12 @@ def test_every_kind_of_course_field_has_a_widget():
     assert set(CHECKS) - {"base_url", "github_repo"} <= set(decap.WIDGETS)  # a new kind needs a widget
 
 
-def test_a_picture_field_is_an_image_stored_beside_the_course(tmp_path, monkeypatch):
-    """The media branch adds `image` and `image_alt` to the course format; until then, as it is expected."""
-    fields = COURSE_FIELDS if any(s.name == "image" for s in COURSE_FIELDS) else COURSE_FIELDS + (
-        FieldSpec("image", "image", "A picture of the course: a JPEG, PNG or WebP file beside this file"),
-        FieldSpec("image_alt", "plain_text", "What the picture shows, for people who cannot see it", max_length=250))
-    monkeypatch.setattr(decap, "COURSE_FIELDS", fields)
-    monkeypatch.setitem(schema.KIND_WORDS, "image", "the name of a picture file beside this file")
+def test_a_picture_field_is_an_image_stored_beside_the_course(tmp_path):
     _, found = collections(editor_site(tmp_path))
     image = next(f for f in found[0]["fields"] if f["name"] == "image")
     assert image["widget"] == "image" and image["required"] is False and image["choose_url"] is False
     assert next(f for f in found[0]["fields"] if f["name"] == "image_alt")["widget"] == "string"
-    assert (found[0]["media_folder"], found[0]["public_folder"]) == ("", "")
+    assert (found[0]["media_folder"], found[0]["public_folder"]) == ("", "")  # the file beside the course file
 
 
 @pytest.mark.parametrize("languages, locale", [("[cs, en]", "cs"), ("[bg]", "bg"), ("[et, en]", "en"),
