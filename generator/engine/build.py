@@ -30,6 +30,7 @@ from generator.fast.spare import Survey, convert, has_spare, intact_inodes, keep
     start_maker, survey, take_spare, wait_for_maker
 from generator.fast.tuning import collecting_rarely, frozen, giving_way
 from generator.fingerprint import basis, fingerprint
+from generator.site.editor import state as editor_state
 from generator.site.routes import Plan, plan
 from generator.site.theme import load_themes, theme_digest
 
@@ -338,7 +339,7 @@ def input_signature(source: Path, base_url: str | None = None) -> str:
     config, _ = load_config(source, base_url)
     if config is None:
         return ""
-    parts = [basis(config, theme_digest(config))]
+    parts = [basis(config, theme_digest(config)), editor_state()]
     try:
         _file_signatures(source / "content", "", parts)
     except OSError:
@@ -358,7 +359,7 @@ def _file_signatures(folder: Path, prefix: str, parts: list[str]) -> None:
 
 def site_fingerprint(catalogue: Catalogue, theme_digest: str) -> str:
     """Everything a site is made from: if this is unchanged since the last build, so is the output."""
-    return fingerprint(basis(catalogue.config, theme_digest),
+    return fingerprint(basis(catalogue.config, theme_digest), editor_state(),
                        *(f"{c.id}:{c.digest}:{c.passed}" for c in sorted(catalogue.courses, key=lambda c: c.id)),
                        *(f"{i.id}:{i.digest}" for i in catalogue.institutions),
                        *(f"page {p.slug}:{p.digest}" for p in catalogue.pages))
