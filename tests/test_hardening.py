@@ -370,10 +370,12 @@ def test_hostile_pages_run_nothing_in_a_browser_with_the_policy_enforced(tmp_pat
 
 
 def codes(site: Path) -> list[tuple[str, str]]:
-    """(file name, diagnostic code) of every problem `check` finds, timed: none may take long."""
-    start = time.monotonic()
+    """(file name, diagnostic code) of every problem `check` finds, in this process's processor time: none may
+    take long (what these inputs would cost unguarded is minutes, not seconds; processor time, unlike the clock,
+    does not count the other work of a busy machine)."""
+    start = time.process_time()
     found = [(Path(d.path).name, d.code) for d in check(site)]
-    assert time.monotonic() - start < 10
+    assert time.process_time() - start < 10
     return found
 
 
