@@ -650,3 +650,24 @@ def test_a_spare_maker_that_died_is_not_waited_for(site, tmp_path):
     build(site, out)
     assert time.monotonic() - started < 20 and tree(out) == tree(cold(site, tmp_path, "died"))
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out")) == [".out.spare"]
+
+
+def test_a_build_with_nothing_to_publish_makes_the_spare_a_stopped_build_took(site, tmp_path):
+    out = tmp_path / "out"
+    build(site, out, remove_old_later=True)
+    edit(site, 1, "An edit.")
+    build(site, out, remove_old_later=True)  # (its replaced site is the spare)
+    spare = tmp_path / ".out.spare"
+    assert spare.is_dir()
+    spare.rename(tmp_path / ".out.new-stopped")  # as a build stopped after taking it over leaves things
+    course = next((site / "content/courses").glob("*/*.md"))
+    course.write_text(course.read_text())  # touched, the same content: nothing to publish
+    assert build(site, out, remove_old_later=True).up_to_date
+    deadline = time.monotonic() + 30
+    while sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out")) != [".out.spare"] \
+            and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out")) == [".out.spare"]
+    edit(site, 2, "Another edit.")  # and the next build takes it over
+    build(site, out, remove_old_later=True)
+    assert tree(out) == tree(cold(site, tmp_path, "after"))

@@ -125,7 +125,7 @@ def _make_site(catalogue: Catalogue, diags: list[Diagnostic], staged: StagedSite
         if previous and previous.fingerprint == made_from and previous.all_intact(out):
             staged.discard()  # the same content, touched: note the files' new signature for the next build
             touched = dataclasses.replace(previous, inputs=inputs, warnings=[dataclasses.asdict(d) for d in diags],
-                                          steady=days)
+                                          steady=days, spare=staged.keep_a_spare())
             touched.__dict__["token"] = previous.token  # (made of neither)
             write_manifest(cache_dir, out, touched)
             return BuildResult(catalogue, tuple(diags), len(previous.files), timings, up_to_date=True)
@@ -312,6 +312,16 @@ class StagedSite:
             return True
         remove([old], later=remove_old_later)
         return False
+
+    def keep_a_spare(self) -> str:
+        """For a build that publishes nothing (the site is as its content says): what earlier builds left beside
+        the output removed, and the published site's spare made again if one of them took it and was stopped
+        (from a command, by a process of its own); the token the spare will carry, or ""."""
+        out, previous = self.out.resolve(), self.previous
+        recover(out, later=self.clean_later)
+        if previous is None or has_spare(out, previous.spare):
+            return previous.spare if previous else ""
+        return previous.token if self.clean_later and start_maker(out, previous.token, []) else ""
 
     def discard(self) -> None:
         """Remove what was staged (nothing, once published; a spare not taken yet stays one)."""
