@@ -28,6 +28,7 @@ from generator.diagnostics import ERROR, WARNING, Diagnostic, shortened
 from generator.content.facets import Facet, build_facets
 from generator.content.markup import MarkdownRenderer, has_scheme, image_lines, links_shown_as_text, rewrite_links
 from generator.content.model import Course, Institution, Translation
+from generator.content.pathways import spelling_problems
 from generator.fast.parallel import can_fork, run_all
 from generator.content.checks import Checker, check_course_rules
 from generator.content.schema import COURSE_FIELDS, INSTITUTION_FIELDS, TRANSLATION_FIELDS, language_name
@@ -88,9 +89,10 @@ def _parse_course_file(source: SourceFile, renderer: MarkdownRenderer,
     diags += description_problems
     if body_html is None or any(d.is_error for d in diags):
         return None, diags
+    towards = doc.values.get("stackable_towards")
     course = Course(id=f"{institution_id}/{slug}", institution_id=institution_id, slug=slug, source=source.display,
                     body_html=body_html, digest=digest, title_line=doc.values["title"].line, course_links=course_links,
-                    **clean)
+                    towards_place=(towards.line, towards.col) if towards else (0, 0), **clean)
     return course, diags
 
 
@@ -449,7 +451,7 @@ def cross_check(found: Discovery, institutions: list[Institution], courses: list
                                     hint="give one of the files another name"))
         else:
             seen[key] = source.display
-    return diags + _copied_courses(courses) + _missing_link_targets(found, courses)
+    return diags + _copied_courses(courses) + _missing_link_targets(found, courses) + spelling_problems(courses)
 
 
 def _translation_problems(found: Discovery, languages: tuple[str, ...] | None) -> list[Diagnostic]:

@@ -15,6 +15,7 @@ from generator.content import schema
 from generator.site import words
 from generator.site.text import N_
 from generator.content.model import Course, Institution
+from generator.content.pathways import pathway_of
 
 # (upper bound, label): a course goes to the first bucket whose bound it does not exceed, so 2.5 is in 3–5
 CREDIT_BUCKETS = ((2, "1–2"), (5, "3–5"), (10, "6–10"), (30, "11–30"), (60, "31–60"))
@@ -164,10 +165,34 @@ def card(course: Course, institution: Institution) -> dict:
         "start": course.start_date.isoformat() if course.start_date else "",
         "fee": fee_code(course),
         "status": course.status,
+        **plan_facts(course),
     }
     if course.translations:
         data["translations"] = {t.language: {"title": t.title, "summary": t.summary} for t in course.translations}
     return data
+
+
+def plan_facts(course: Course) -> dict:
+    """The facts the shortlist and the comparison show besides a card's (as codes; words.json words them)."""
+    facts: dict = {"id": course.id, "workload": workload_code(course), "admission": course.admission,
+                   "assessment": course.assessment}
+    for name, day in (("end", course.end_date), ("deadline", course.application_deadline)):
+        if day:
+            facts[name] = day.isoformat()
+    for name in ("supervision", "stackability", "stackable_towards", "europass"):
+        if getattr(course, name) is not None:
+            facts[name] = getattr(course, name)
+    if pathway_of(course):
+        facts["pathway"] = pathway_of(course)
+    if course.start_date or (course.application_deadline and course.status in ("open", "upcoming")):
+        facts["calendar"] = True  # it has its own calendar.ics (as feeds.course_calendar_path finds)
+    return facts
+
+
+def workload_code(course: Course) -> str:
+    """A course's workload as a card names it: '5' (credits alone) or '5 140' (credits and stated hours)."""
+    code = credits_code(course.credits)
+    return f"{code} {course.workload_hours}" if course.workload_hours else code
 
 
 def credits_code(credits: float) -> str:
@@ -186,15 +211,22 @@ def card_words(listed: Sequence[Course], speak: words.Words) -> dict[str, dict[s
     """The words of the cards' facts in one interface language, by code: each value the listed courses have,
     written as the static listing writes it (CLDR's dates, numbers and money in the locale)."""
     table: dict[str, dict[str, str]] = {name: {} for name in
-                                        ("credits", "audience", "mode", "language", "start", "fee", "status")}
+                                        ("credits", "audience", "mode", "language", "start", "fee", "status",
+                                         "workload", "date")}
     for course in listed:
         table["credits"].setdefault(credits_code(course.credits), speak.credits_short(course))
         table["fee"].setdefault(fee_code(course), speak.fee(course))
         if course.start_date:
             table["start"].setdefault(course.start_date.isoformat(), speak.date(course.start_date))
+        table["workload"].setdefault(workload_code(course), speak.credits(course))
+        for day in (course.start_date, course.end_date, course.application_deadline):
+            if day:
+                table["date"].setdefault(day.isoformat(), speak.date(day))
         for code in course.language:
             table["language"].setdefault(code, speak.language(code))
-    for field, choices in (("audience", schema.AUDIENCES), ("mode", schema.MODES), ("status", schema.STATUSES)):
+    for field, choices in (("audience", schema.AUDIENCES), ("mode", schema.MODES), ("status", schema.STATUSES),
+                           ("admission", schema.ADMISSIONS), ("supervision", schema.SUPERVISION),
+                           ("stackability", schema.STACKABILITY)):
         table[field] = {c.value: speak.label(c.value, field) for c in choices}
     return {name: dict(sorted(values.items())) for name, values in table.items()}
 

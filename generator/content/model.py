@@ -98,6 +98,7 @@ class Course:
     translations: tuple[Translation, ...] = ()  # in the order of their language codes
     digest: str = ""  # hash of the source file and its translations: the course's own pages change only with them
     title_line: int = field(default=0, compare=False)  # where the title is, for checks across courses
+    towards_place: tuple[int, int] = field(default=(0, 0), compare=False)  # stackable_towards' line, column
     # links to other courses' files (course id, address, line, column), for checks across courses
     course_links: tuple[tuple[str, str, int, int], ...] = field(default=(), compare=False)
 
