@@ -9,7 +9,6 @@ import datetime as dt
 import functools
 import hashlib
 import json
-import os
 from urllib.parse import urlencode
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping, Sequence
@@ -29,11 +28,8 @@ CALENDAR_MONTHS = 12
 
 
 def today() -> dt.date:
-    """The day the site is built for: SOURCE_DATE_EPOCH's day when it is set (reproducible builds), else the
-    clock's, in UTC. The one place that asks; the calendar page is the only page that depends on it."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+    """The day the site is built for: the clock's, in UTC. The one place that asks (the calendar page is the
+    only file that depends on it); a build date given on the command line is to be wired here."""
     return dt.datetime.now(dt.timezone.utc).date()
 
 
