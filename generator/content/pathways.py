@@ -99,28 +99,32 @@ def pathways(courses: Iterable[Course]) -> tuple[Pathway, ...]:
 
 
 def spelling_problems(courses: Sequence[Course]) -> list[Diagnostic]:
-    """A warning on each course whose award looks like another spelling of an award other courses name: the
-    less used spelling is told (both, when as many courses use each), with the other as its did-you-mean."""
+    """A warning on each course whose award looks like another spelling of an award that as many courses or more
+    name: it is told once, with the most used look-alike as its did-you-mean (both are told when as many courses
+    use each)."""
     groups: dict[str, list[Course]] = defaultdict(list)
     for course in courses:
         if course.stackability == "stackable" and course.stackable_towards:
             groups[award_key(course.stackable_towards)].append(course)
-    diags: list[Diagnostic] = []
+    alike: dict[str, list[str]] = defaultdict(list)
     for key, other in _look_alikes(sorted(groups)):
-        mine, theirs = groups[key], groups[other]
-        if len(mine) > len(theirs):
-            continue
+        if len(groups[other]) >= len(groups[key]):
+            alike[key].append(other)
+    diags: list[Diagnostic] = []
+    for key, others in sorted(alike.items()):
+        best = min(others, key=lambda other: (-len(groups[other]), other))
+        theirs = groups[best]
         example = min(theirs, key=lambda c: c.source)
-        said = " ".join((example.stackable_towards or "").split())
-        others = f"{len(theirs)} other course" + ("s" if len(theirs) > 1 else "")
-        for course in mine:
+        said = shortened(" ".join((example.stackable_towards or "").split()), 80)
+        count = f"{len(theirs)} other course stacks" if len(theirs) == 1 else f"{len(theirs)} other courses stack"
+        for course in groups[key]:
             line, col = course.towards_place
             diags.append(Diagnostic(
                 course.source, line, col, WARNING, code="award-spelling",
-                message=f"'stackable_towards' looks like the award that {others} stack towards, spelled "
-                        f"otherwise: '{shortened(said, 80)}' (as in {example.source})",
-                hint=f"did you mean '{shortened(said, 80)}'? Courses form one pathway only when they name their "
-                     "award the same way; if it is another award, ignore this"))
+                message=f"'stackable_towards' looks like another spelling of '{said}', the award {count} towards "
+                        f"(as in {example.source})",
+                hint="did you mean that? Courses form one pathway only when they name their award the same way; "
+                     "if it is another award, ignore this"))
     return diags
 
 

@@ -26,7 +26,7 @@ from generator.content.catalogue import Catalogue
 from generator.content.config import Config
 from generator.content.identity import URN, course_iri, institution_iri, page_url, pathway_iri
 from generator.content.model import Course, Institution
-from generator.content.pathways import pathways
+from generator.content.pathways import Pathway, pathways
 from generator.content.schema import COURSE_FIELDS
 
 # Terms of the official context this export uses. Three properties are written as compact IRIs instead,
@@ -107,10 +107,11 @@ def course_elm(course: Course, institution: Institution, config: Config) -> dict
 
 
 def catalogue_elm(catalogue: Catalogue) -> dict[str, Any]:
-    """Every listed course's learning opportunity in one JSON-LD document, by course id."""
+    """Every listed course's learning opportunity in one JSON-LD document, by course id, then the pathways."""
     return {"@context": context(), "@graph": [
         _opportunity(course, catalogue.institutions_by_id[course.institution_id], catalogue.config)
-        for course in sorted(catalogue.listed, key=lambda c: c.id)]}
+        for course in sorted(catalogue.listed, key=lambda c: c.id)]
+        + [_pathway(pathway, catalogue.config) for pathway in pathways(catalogue.listed)]}
 
 
 def elm_files(catalogue: Catalogue) -> dict[str, bytes]:
@@ -121,7 +122,7 @@ def elm_files(catalogue: Catalogue) -> dict[str, bytes]:
         node = node_json(course, catalogue.institutions_by_id[course.institution_id], catalogue.config)
         files[course.url + "elm.jsonld"] = course_document(node)
         nodes.append(node)
-    files["elm.jsonld"] = catalogue_document(nodes)
+    files["elm.jsonld"] = catalogue_document(nodes + pathway_nodes(catalogue))
     return files
 
 
@@ -170,7 +171,7 @@ def pathway_nodes(catalogue: Catalogue) -> list[bytes]:
                        separators=(",", ":")).encode("utf-8") for pathway in pathways(catalogue.listed)]
 
 
-def _pathway(pathway: Any, config: Config) -> dict[str, Any]:
+def _pathway(pathway: Pathway, config: Config) -> dict[str, Any]:
     iri = pathway_iri(pathway.slug, config)
     members = [course_iri(course, config) for course in pathway.courses]
     codes = sorted({code for course in pathway.courses for code in course.language})
