@@ -72,6 +72,7 @@ def test_an_award_is_compared_without_case_accents_spaces_or_punctuation():
     long = "Certificate " + "in advanced research methods " * 20
     assert len(pathway_slug(long)) <= 80 and pathway_slug(long) != pathway_slug(long + "x")
     assert pathway_slug(long) == pathway_slug(long.upper())
+    assert award_key("博士课程") != award_key("硕士课程") and award_key("博士课程").startswith("award-")
 
 
 def test_the_sample_has_a_pathway_of_two_to_four_courses_across_institutions(sample):

@@ -55,9 +55,14 @@ class Pathway:
 
 
 def award_key(text: str) -> str:
-    """An award as compared: ASCII letters and digits, lowercase, words joined by hyphens."""
+    """An award as compared: ASCII letters and digits, lowercase, words joined by hyphens (an award in a script
+    with no such letters: its words, casefolded, with a hash of them)."""
     plain = unicodedata.normalize("NFKD", text.translate(_LOWER_CYRILLIC).translate(TRANSLITERATION))
-    return re.sub(r"[^a-z0-9]+", "-", plain.encode("ascii", "ignore").decode().lower()).strip("-")
+    key = re.sub(r"[^a-z0-9]+", "-", plain.encode("ascii", "ignore").decode().lower()).strip("-")
+    if key:
+        return key
+    words = " ".join(text.casefold().split())
+    return "award-" + hashlib.blake2b(words.encode(), digest_size=4).hexdigest() if words else ""
 
 
 def pathway_slug(text: str) -> str:
