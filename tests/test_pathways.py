@@ -142,6 +142,7 @@ def test_two_spellings_of_one_award_are_told_where_the_less_used_one_is(make_sit
 
 # ---- ELM -------------------------------------------------------------------------------------------------------
 
+@pytest.mark.slow  # SHACL over the whole catalogue, twice
 def test_elm_relates_a_pathways_courses_and_still_conforms(sample):
     document = elm.catalogue_elm(sample)
     for shapes in (load_shapes(), load_shapes(activate_all=True)):
