@@ -158,6 +158,10 @@ BROKEN_FILES: dict[str, str | bytes] = {
     "image.md": COURSE + "\n![a photo](https://example.org/photo.jpg)\n",
     "no-enrol-url.md": broken("enrol_url: https://test.example.org/apply\n", ""),
     "workload.md": broken("credits: 2", "credits: 1\nworkload_hours: 40"),
+    # (the tests check as on 2026-06-01: conftest.PINNED_DAY)
+    "ended.md": broken("mode: online", "mode: online\nstart_date: 2026-01-12"),
+    "deadline.md": broken("mode: online", "mode: online\napplication_deadline: 2026-05-01\nstart_date: 2026-09-01"),
+    "placeholder.md": COURSE.replace("The course body.", "Replace this paragraph: who teaches the course."),
 }
 
 

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import difflib
 import functools
 import logging
@@ -27,7 +28,8 @@ from generator.content.files import (ID_RE, Discovery, Document, SourceFile, pla
 from generator.diagnostics import ERROR, WARNING, Diagnostic, shortened
 from generator.content.facets import Facet, build_facets
 from generator.content.markup import MarkdownRenderer, has_scheme, image_lines, links_shown_as_text, rewrite_links
-from generator.content.model import Course, Institution, Translation
+from generator.content import timeline
+from generator.content.model import ContentPage, Course, Institution, Translation
 from generator.content.pathways import spelling_problems
 from generator.fast.parallel import can_fork, run_all
 from generator.content.checks import Checker, check_course_rules
@@ -51,6 +53,8 @@ class Catalogue:
     by_institution: dict[str, tuple[Course, ...]]
     institutions_by_id: dict[str, Institution]
     facets: tuple[Facet, ...]            # for the filter form on the home page
+    today: dt.date | None = None         # the build date, which the courses are as on (content/timeline.py)
+    pages: tuple[ContentPage, ...] = ()  # the site's own pages (About, Contact...), by name
 
 
 def parse_course(source: SourceFile, renderer: MarkdownRenderer, digest: str = "",
@@ -81,7 +85,7 @@ def _parse_course_file(source: SourceFile, renderer: MarkdownRenderer,
     clean = checker.check()
     check_course_rules(checker, clean)
     diags += checker.diagnostics
-    diags += _body_problems(source, doc.body, doc.body_line)
+    diags += _body_problems(source, doc.body, doc.body_line) + placeholder_warnings(source, doc.body, doc.body_line)
     if any(d.code == "body-too-complex" for d in diags):
         return None, diags
     # rendered even when the fields have errors: its links' problems are told at once too
@@ -89,10 +93,10 @@ def _parse_course_file(source: SourceFile, renderer: MarkdownRenderer,
     diags += description_problems
     if body_html is None or any(d.is_error for d in diags):
         return None, diags
-    towards = doc.values.get("stackable_towards")
+    places = tuple((name, doc.values[name].line, doc.values[name].col) for name in PLACED if name in doc.values)
     course = Course(id=f"{institution_id}/{slug}", institution_id=institution_id, slug=slug, source=source.display,
                     body_html=body_html, digest=digest, title_line=doc.values["title"].line, course_links=course_links,
-                    towards_place=(towards.line, towards.col) if towards else (0, 0), **clean)
+                    places=places, **clean)
     return course, diags
 
 
@@ -126,7 +130,7 @@ def parse_translation(source: SourceFile, renderer: MarkdownRenderer,
                                 hint="translate each outcome of the course file, in the same order"))
     body_html, course_links = None, ()
     if doc.body.strip():
-        diags += _body_problems(source, doc.body, doc.body_line)
+        diags += _body_problems(source, doc.body, doc.body_line) + placeholder_warnings(source, doc.body, doc.body_line)
         if not any(d.code == "body-too-complex" for d in diags):
             body_html, course_links, problems = _description(source, source.path.parent.name, doc, renderer)
             diags += problems
@@ -285,6 +289,26 @@ def _body_problems(source: SourceFile, body: str, body_line: int) -> list[Diagno
                        message="images cannot be shown in course descriptions",
                        hint="remove the image; the catalogue loads nothing from other sites")
             for line in image_lines(body)]
+
+
+DATED = ("start_date", "end_date", "application_deadline")  # the fields the build date is checked against
+PLACED = DATED + ("stackable_towards",)  # the fields whose place a check across courses tells (pathways.py)
+
+
+def placeholder_warnings(source: SourceFile, body: str, body_line: int) -> list[Diagnostic]:
+    """A warning at each of `catalogue new`'s placeholder paragraphs left in a description."""
+    from generator.content.scaffold import PLACEHOLDER
+    if PLACEHOLDER not in body:
+        return []
+    diags = []
+    for number, line in enumerate(body.split("\n")):
+        at = line.find(PLACEHOLDER)
+        if at >= 0:
+            diags.append(Diagnostic(source.display, body_line + number, at + 1, WARNING, code="placeholder",
+                                    message=f"this is the template's placeholder text ('{_quoted(line[at:])}'), "
+                                            "which would be published as it is",
+                                    hint="write the course's own text in its place"))
+    return diags
 
 
 def parse_institution(source: SourceFile) -> tuple[Institution | None, list[Diagnostic]]:
@@ -549,9 +573,13 @@ def listing_key(course: Course) -> tuple:
             course.title.casefold(), course.id)
 
 
-def index(config: Config, institutions: list[Institution], courses: list[Course]) -> Catalogue:
-    """Arrange checked records for the pages (with the translations into languages the site has)."""
+def index(config: Config, institutions: list[Institution], courses: list[Course],
+          today: dt.date | None = None, pages: list[ContentPage] | tuple[ContentPage, ...] = ()) -> Catalogue:
+    """Arrange checked records for the pages (with the translations into languages the site has), each course as
+    it stands on `today` (see timeline.py; as its file says without one)."""
     courses = [_in_languages(c, config.languages) for c in courses]
+    if today is not None:
+        courses = [timeline.on(c, today) for c in courses]
     ordered = tuple(sorted(courses, key=listing_key))
     listed = tuple(c for c in ordered if c.listed)
     by_institution: dict[str, list[Course]] = defaultdict(list)
@@ -565,4 +593,6 @@ def index(config: Config, institutions: list[Institution], courses: list[Course]
         by_institution={i.id: tuple(by_institution.get(i.id, ())) for i in institutions},
         institutions_by_id={i.id: i for i in institutions},
         facets=build_facets(listed, {i.id: i for i in institutions}),
+        today=today,
+        pages=tuple(sorted(pages, key=lambda p: p.slug)),
     )

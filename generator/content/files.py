@@ -52,12 +52,14 @@ class SourceFile:
 
 @dataclass(frozen=True)
 class Discovery:
-    """Every course, translation and institution file found under content/."""
+    """Every course, translation, institution and page file found under content/."""
 
     courses: tuple[SourceFile, ...]
     institutions: tuple[SourceFile, ...]
     diagnostics: tuple[Diagnostic, ...]
     translations: tuple[SourceFile, ...] = ()  # course.cs.md beside course.md
+    pages: tuple[SourceFile, ...] = ()  # content/pages/about.md: the site's own pages (About, Contact...)
+    page_translations: tuple[SourceFile, ...] = ()  # about.cs.md beside about.md
 
 
 def translation_of(name: str) -> tuple[str, str] | None:
@@ -114,9 +116,16 @@ def discover(source: Path) -> Discovery:
         return Discovery((), (), tuple(diags))
     found = _find(content, content / "courses", 2, ".md", diags)
     institutions = _find(content, content / "institutions", 1, ".yaml", diags, extra=IMAGE_SUFFIXES)
+    pages = _find(content, content / "pages", 1, ".md", diags)
     courses = tuple(f for f in found if translation_of(f.path.name) is None)
     translations = tuple(f for f in found if translation_of(f.path.name) is not None)
-    return Discovery(courses, tuple(institutions), tuple(diags), translations)
+    return Discovery(courses, tuple(institutions), tuple(diags), translations,
+                     tuple(f for f in pages if translation_of(f.path.name) is None),
+                     tuple(f for f in pages if translation_of(f.path.name) is not None))
+
+
+PLACES = {"courses": "content/courses/<institution-id>/<course-id>.md",
+          "institutions": "content/institutions/<institution-id>.yaml", "pages": "content/pages/<page-name>.md"}
 
 
 def _find(content: Path, top: Path, depth: int, suffix: str, diags: list[Diagnostic],
@@ -131,12 +140,12 @@ def _find(content: Path, top: Path, depth: int, suffix: str, diags: list[Diagnos
                                 message="this folder is a link to another folder: links to folders are not followed",
                                 hint="put the folder itself here instead of a link to it"))
         return found
-    _walk(top, shown_top, 1, depth, suffix, extra, root, found, diags)
+    _walk(top, shown_top, 1, depth, suffix, extra, root, found, diags, PLACES[top.name])
     return found
 
 
 def _walk(here: Path, shown_here: str, level: int, depth: int, suffix: str, extra: tuple[str, ...], root: Path,
-          found: list[SourceFile], diags: list[Diagnostic]) -> None:
+          found: list[SourceFile], diags: list[Diagnostic], where: str) -> None:
     """One folder's files in name order, then its folders (as os.walk, but with one system call per folder:
     the directory entries say what is a link, a folder or a regular file)."""
     try:
@@ -175,14 +184,12 @@ def _walk(here: Path, shown_here: str, level: int, depth: int, suffix: str, extr
                                     hint=f"rename it to {stem}{suffix} if it is meant to be read"))
             continue
         if level != depth:
-            where = ("content/courses/<institution-id>/<course-id>.md" if depth == 2
-                     else "content/institutions/<institution-id>.yaml")
             diags.append(Diagnostic(shown, severity=ERROR, code="misplaced-file",
                                     message=f"this file is in the wrong folder: it belongs in {where}"))
             continue
         found.append(_source_file(here, name, shown))
     for name in _folders(here, folders, shown_here, diags):
-        _walk(here / name, f"{shown_here}/{name}", level + 1, depth, suffix, extra, root, found, diags)
+        _walk(here / name, f"{shown_here}/{name}", level + 1, depth, suffix, extra, root, found, diags, where)
 
 
 @functools.lru_cache(maxsize=1 << 17)  # the live preview lists every file again on each save: paths are slow to make

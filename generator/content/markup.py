@@ -55,15 +55,18 @@ FENCE_RE = re.compile(r"^\s*(```|~~~)")
 
 
 class _ShiftHeadings(Treeprocessor):
-    """The body sits under the page's "About the course" <h2>: its headings start at <h3>, keeping their order."""
+    """A course's description sits under the page's "About the course" <h2>: its headings start at <h3> (a
+    content page's at <h2>, under its <h1>: `top`), keeping their order."""
 
-    TOP = 3
+    def __init__(self, md: markdown.Markdown, top: int = 3) -> None:
+        super().__init__(md)
+        self.top = top
 
     def run(self, root: etree.Element) -> None:
         headings = [el for el in root.iter() if re.fullmatch(r"h[1-6]", str(el.tag))]
         if not headings:
             return
-        shift = max(0, self.TOP - min(int(el.tag[1]) for el in headings))
+        shift = max(0, self.top - min(int(el.tag[1]) for el in headings))
         for el in headings:
             el.tag = f"h{min(int(el.tag[1]) + shift, 6)}"
 
@@ -132,8 +135,12 @@ class _BareAddress(InlineProcessor):
 
 
 class _ShiftHeadingsExtension(Extension):
+    def __init__(self, top: int = 3) -> None:
+        super().__init__()
+        self.top = top
+
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Python-Markdown's name)
-        md.treeprocessors.register(_ShiftHeadings(md), "shift_headings", 5)
+        md.treeprocessors.register(_ShiftHeadings(md, self.top), "shift_headings", 5)
         md.preprocessors.register(_ListsUnderText(md), "lists_under_text", 15)  # after fenced code and HTML blocks
         md.inlinePatterns.register(_BareAddress(r"https?://[^\s<>\"'`\[\]]*[^\s<>\"'`\[\].,:;!?*_~]", md),
                                    "bare_address", _BareAddress.PRIORITY)
@@ -153,10 +160,11 @@ _INLINE_NEEDS = {
 }
 
 
-def new_markdown() -> markdown.Markdown:
-    """A Python-Markdown with the syntax course descriptions may use, all its inline patterns included."""
+def new_markdown(top: int = 3) -> markdown.Markdown:
+    """A Python-Markdown with the syntax course descriptions may use, all its inline patterns included; the
+    document's first heading level becomes `top`."""
     return markdown.Markdown(
-        extensions=["tables", "fenced_code", "sane_lists", "def_list", "abbr", _ShiftHeadingsExtension()],
+        extensions=["tables", "fenced_code", "sane_lists", "def_list", "abbr", _ShiftHeadingsExtension(top)],
         output_format="html",
     )
 
@@ -165,14 +173,15 @@ class MarkdownRenderer:
     """Renders bodies with reusable Python-Markdown instances (building one is the slow part): one for each set of
     inline patterns the documents need."""
 
-    def __init__(self) -> None:
+    def __init__(self, top: int = 3) -> None:
         self._md: dict[frozenset[str], markdown.Markdown] = {}
+        self.top = top  # the level of the documents' first headings: 3 under a course page's h2, 2 under an h1
 
     def _markdown(self, text: str) -> markdown.Markdown:
         unused = frozenset(name for name, needs in _INLINE_NEEDS.items() if not any(n in text for n in needs))
         md = self._md.get(unused)
         if md is None:
-            md = self._md[unused] = new_markdown()
+            md = self._md[unused] = new_markdown(self.top)
             for name in unused:
                 md.inlinePatterns.deregister(name, strict=False)
         return md

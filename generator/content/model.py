@@ -97,8 +97,12 @@ class Course:
     updated: dt.date | None = None
     translations: tuple[Translation, ...] = ()  # in the order of their language codes
     digest: str = ""  # hash of the source file and its translations: the course's own pages change only with them
+    # what of it is over on the build date (content/timeline.py): "", "deadline" or "ended"; with `digest`, what
+    # its own pages are made from
+    passed: str = ""
     title_line: int = field(default=0, compare=False)  # where the title is, for checks across courses
-    towards_place: tuple[int, int] = field(default=(0, 0), compare=False)  # stackable_towards' line, column
+    # where its dates are in its file (field, line, column), for the checks of dates on the build date
+    places: tuple[tuple[str, int, int], ...] = field(default=(), compare=False)
     # links to other courses' files (course id, address, line, column), for checks across courses
     course_links: tuple[tuple[str, str, int, int], ...] = field(default=(), compare=False)
 
@@ -108,8 +112,14 @@ class Course:
 
     @property
     def listed(self) -> bool:
-        """Archived courses keep their page but are left out of listings, feeds and search."""
-        return self.status != "archived"
+        """Archived courses, and those whose run is over, keep their page but are left out of listings, feeds
+        and search."""
+        return self.status != "archived" and self.passed != "ended"
+
+    @property
+    def ended(self) -> bool:
+        """True once the run is over (on the build date)."""
+        return self.passed == "ended"
 
     @property
     def body_lang(self) -> str:
@@ -125,3 +135,54 @@ class Course:
         return CourseText(done.title, done.summary, language,
                           outcomes or self.learning_outcomes, language if outcomes else own,
                           body or self.body_html, language if body else own)
+
+
+@dataclass(frozen=True)
+class PageTranslation:
+    """A content page's texts in another language, from content/pages/<page>.<language>.md."""
+
+    language: str
+    source: str
+    title: str
+    description: str       # its own, or its text's first paragraph
+    body_html: str | None  # None: the page file's text is shown
+
+
+@dataclass(frozen=True)
+class PageText:
+    """What a page in one interface language shows of a content page, each part with the language it is in."""
+
+    title: str
+    description: str
+    lang: str
+    body_html: str
+    body_lang: str
+
+
+@dataclass(frozen=True)
+class ContentPage:
+    """One of the site's own pages (About, Contact, Legal notice...), from content/pages/<slug>.md, written in the
+    site's default language, with its translations."""
+
+    slug: str
+    source: str
+    title: str
+    description: str  # its own, or its text's first paragraph: for search engines and link previews
+    body_html: str
+    language: str     # the site's default language, which the page file is written in
+    footer: bool = True
+    order: int | None = None
+    translations: tuple[PageTranslation, ...] = ()
+    digest: str = ""  # hash of the page file and its translations
+
+    @property
+    def url(self) -> str:
+        return f"{self.slug}/"
+
+    def text(self, language: str) -> PageText:
+        """What a page in `language` shows: its translation into it, where there is one."""
+        done = next((t for t in self.translations if t.language == language), None)
+        if done is None:
+            return PageText(self.title, self.description, self.language, self.body_html, self.language)
+        return PageText(done.title, done.description, language, done.body_html or self.body_html,
+                        language if done.body_html else self.language)

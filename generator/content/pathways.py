@@ -123,7 +123,7 @@ def spelling_problems(courses: Sequence[Course]) -> list[Diagnostic]:
         said = shortened(" ".join((example.stackable_towards or "").split()), 80)
         count = f"{len(theirs)} other course stacks" if len(theirs) == 1 else f"{len(theirs)} other courses stack"
         for course in groups[key]:
-            line, col = course.towards_place
+            line, col = dict((name, (line, col)) for name, line, col in course.places).get("stackable_towards", (0, 0))
             diags.append(Diagnostic(
                 course.source, line, col, WARNING, code="award-spelling",
                 message=f"'stackable_towards' looks like another spelling of '{said}', the award {count} towards "

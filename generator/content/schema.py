@@ -116,7 +116,8 @@ STACKABILITY = (
 STATUSES = (
     Choice("open", "Open for applications", "applications are open; the default"),
     Choice("upcoming", "Upcoming", "announced; applications not open yet"),
-    Choice("closed", "Closed", "applications are closed"),
+    Choice("closed", "Applications closed", "no applications are taken (set by the catalogue itself once "
+                               "the application_deadline has passed)"),
     Choice("archived", "Archived", "no longer offered: the page stays so links never break, but the course is "
                                    "left out of listings and search"),
 )
@@ -184,6 +185,25 @@ INSTITUTION_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("short_name", "plain_text", "Short name or acronym", max_length=40),
     FieldSpec("description", "text", "A few sentences about the institution", max_length=2000),
     FieldSpec("logo", "file", "Logo: an image file (.svg, .png, .jpg or .webp) beside this file"),
+)
+
+# The site's own pages (content/pages/<name>.md: About, Contact, Legal notice, Accessibility statement), written
+# in the site's default language, their text below the fields.
+PAGE_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("title", "plain_text", "Title of the page: its heading, and its link in the footer", True,
+              max_length=120, example='"Accessibility statement"'),
+    FieldSpec("description", "plain_text", "One or two sentences for search engines and link previews; when left "
+              "out, the page's first paragraph", max_length=300),
+    FieldSpec("footer", "bool", "Whether every page's footer links to it", default=True),
+    FieldSpec("order", "integer", "Where its link is in the footer: lower numbers first; pages without one come "
+              "after them, by title", minimum=0, maximum=1000, example="10"),
+)
+
+# A page's translation (about.cs.md beside about.md) gives these fields, and its text below them.
+PAGE_TRANSLATION_FIELDS: tuple[FieldSpec, ...] = (
+    dataclasses.replace(PAGE_FIELDS[0], meaning="The page's title in the translation's language"),
+    dataclasses.replace(PAGE_FIELDS[1], meaning="Its description in that language; when left out, the first "
+                                                "paragraph of its text"),
 )
 
 # Words people often write for an allowed value, per field; they get a precise "did you mean".
@@ -278,7 +298,8 @@ def value_words(spec: FieldSpec, quote: bool = False) -> str:
     if spec.step:
         limits.append(f"in steps of {spec.step}")
     if spec.default not in (None, ()):
-        default = ", ".join(spec.default) if isinstance(spec.default, tuple) else spec.default
+        default = ", ".join(spec.default) if isinstance(spec.default, tuple) else \
+            str(spec.default).lower() if isinstance(spec.default, bool) else spec.default
         limits.append(f"default {default}")
     return "; ".join([value] + limits)
 

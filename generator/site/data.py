@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any, Iterator, NamedTuple
 
 from generator.content.catalogue import Catalogue
-from generator.content.facets import browse_index, card, card_words
+from generator.content.facets import CardCodes, browse_index, card, card_codes, card_words
 from generator.content.model import Course, Institution
 from generator.engine.artifact import Artifact
 from generator.engine.cache import ParseCache
+from generator.fingerprint import fingerprint
 from generator.fast.parallel import run_all
 from generator.site import elm, feeds, planning
 from generator.site.jsonschema import write_json_schema_bytes
@@ -56,9 +57,22 @@ def cards(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifac
 
 
 def card_words_file(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:
-    """The words of the cards' facts in the theme's language (under its prefix)."""
-    yield Artifact(theme.prefix + CARD_WORDS_PATH,
-                   lambda: _compact(card_words(catalogue.listed, theme.words)))
+    """The words of the cards' facts in the theme's language (under its prefix), keyed by the codes they word."""
+    codes, digest = _card_codes(catalogue.listed)
+    yield Artifact(theme.prefix + CARD_WORDS_PATH, lambda: _compact(card_words(codes, theme.words)),
+                   functools.partial(fingerprint, base_key, "card words", digest))
+
+
+_last_codes: tuple[tuple[Course, ...], CardCodes, str] | None = None
+
+
+def _card_codes(listed: tuple[Course, ...]) -> tuple[CardCodes, str]:
+    """The cards' codes of `listed` and their fingerprint, found once for every interface language."""
+    global _last_codes
+    if _last_codes is None or _last_codes[0] is not listed:
+        codes = card_codes(listed)
+        _last_codes = (listed, codes, fingerprint(repr(codes)))
+    return _last_codes[1], _last_codes[2]
 
 
 def catalogue_data(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:

@@ -17,6 +17,7 @@ from generator.content.catalogue import Catalogue
 from generator.content.facets import FACET_LABELS, course_facets, value_label
 from generator.content.model import Course
 from generator.content.pathways import Pathway, award_key, pathways
+from generator.content.timeline import build_date
 from generator.engine.artifact import Artifact
 from generator.fingerprint import fingerprint
 from generator.site import feeds
@@ -27,10 +28,15 @@ FEEDS_INDEX = "feeds/index.json"  # each facet value's feed file name, for the b
 CALENDAR_MONTHS = 12
 
 
-def today() -> dt.date:
-    """The day the site is built for: the clock's, in UTC. The one place that asks (the calendar page is the
-    only file that depends on it); a build date given on the command line is to be wired here."""
-    return dt.datetime.now(dt.timezone.utc).date()
+def today(catalogue: Catalogue) -> dt.date:
+    """The day the site is built for: the catalogue's build date (`timeline.build_date`: --today,
+    SOURCE_DATE_EPOCH, else the system's date)."""
+    return catalogue.today or build_date()
+
+
+def next_month(day: dt.date) -> dt.date:
+    """The first day of the month after `day`'s: the calendar page changes then (see `calendar_months`)."""
+    return _add_months(day.replace(day=1), 1)
 
 
 # ---- pathways ----------------------------------------------------------------------------------------------
@@ -59,11 +65,13 @@ class Date:
     course: Course
 
 
-def calendar_months(courses: Sequence[Course], first: dt.date) -> list[tuple[dt.date, list[Date]]]:
-    """The start dates and open application deadlines from `first` on, month by month, for twelve months (as
-    the iCalendar file has them: `feeds.events`); each month as its first day and its dates in order."""
-    months = [_add_months(first.replace(day=1), n) for n in range(CALENDAR_MONTHS)]
-    end = _add_months(months[0], CALENDAR_MONTHS)
+def calendar_months(courses: Sequence[Course], today: dt.date) -> list[tuple[dt.date, list[Date]]]:
+    """The start dates and open application deadlines of twelve months from `today`'s, month by month (as the
+    iCalendar file has them: `feeds.events`; the courses as they stand on `today`, so a deadline gone by is
+    closed and a run that is over is not listed); each month as its first day and its dates in order. The
+    page depends on the day only through its month and the courses, which `build` keeps in step with."""
+    months = [_add_months(today.replace(day=1), n) for n in range(CALENDAR_MONTHS)]
+    first, end = months[0], _add_months(months[0], CALENDAR_MONTHS)
     dates: dict[dt.date, list[Date]] = {month: [] for month in months}
     for course in courses:
         found = [(course.start_date, "start")] if course.start_date else []
@@ -88,11 +96,11 @@ def planning_pages(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterato
         yield page(theme, f"{name}/index.html", f"{name}.html", {}, group_key(base_key, name, "", (), {}))
     by_id = catalogue.institutions_by_id
     facets_key = functools.lru_cache(maxsize=1)(lambda: fingerprint(repr(catalogue.facets)))
-    on = today()
+    month = today(catalogue).replace(day=1)
     yield page(theme, "calendar/index.html", "calendar.html",
-               lambda: {"months": calendar_months(catalogue.listed, on), "today": on,
+               lambda: {"months": calendar_months(catalogue.listed, month), "month": month,
                         "facets": facets_in(catalogue.facets, theme), "institutions_by_id": by_id},
-               lambda: group_key(base_key, f"calendar from {on}", facets_key(), catalogue.listed, by_id))
+               lambda: group_key(base_key, f"calendar from {month}", facets_key(), catalogue.listed, by_id))
     yield page(theme, "feeds/index.html", "feeds.html",
                lambda: {"facets": facets_in(catalogue.facets, theme), "stems": feed_stems(catalogue)},
                lambda: group_key(base_key, "feeds", facets_key(), (), {}))

@@ -31,6 +31,7 @@ ROUTES: tuple[Route, ...] = (
     Route("listing pages", pages.listing_pages, per_language=True),
     Route("course pages", pages.course_pages, per_language=True),
     Route("institution pages", pages.institution_pages, per_language=True),
+    Route("content pages", pages.content_pages, per_language=True),
     Route("not-found pages", pages.not_found_pages, per_language=True),
     Route("pathway pages", planning.pathway_pages, per_language=True),
     Route("planning pages", planning.planning_pages, per_language=True),

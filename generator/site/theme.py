@@ -16,6 +16,7 @@ from markupsafe import Markup
 from generator import __version__
 from generator.content import markup
 from generator.content.config import PACKAGE_THEMES, Config
+from generator.content.model import ContentPage
 from generator.fingerprint import fingerprint
 from generator.content import facets
 from generator.site import text, words
@@ -23,6 +24,7 @@ from generator.site.structured import json_ld_script, open_graph
 from generator.site.words import Words
 
 DEFAULT_THEME = PACKAGE_THEMES / "default"
+PREVIEW_IMAGE = "preview.png"  # in a theme's static/: the picture of a shared link, 1200 × 630 pixels
 
 
 @dataclass(frozen=True)
@@ -41,14 +43,15 @@ class Theme:
     prefix: str = ""              # where they are under the base URL: '' for the default language, else 'cs/'
 
 
-def load_themes(config: Config, compiled: Any = None) -> dict[str, Theme]:
-    """The theme in each of the site's interface languages, the default one first (their files read once)."""
+def load_themes(config: Config, compiled: Any = None, pages: tuple[ContentPage, ...] = ()) -> dict[str, Theme]:
+    """The theme in each of the site's interface languages, the default one first (their files read once), with
+    the site's content `pages` in every page's footer."""
     files = _static_files(config)
     digest = theme_digest(config)
     if len(config.languages) == 1:
-        return {config.language: load_theme(config, compiled, config.language, files, digest)}
+        return {config.language: load_theme(config, compiled, config.language, files, digest, pages)}
     shared = _SharedCompiled(compiled)
-    themes = {language: load_theme(config, shared, language, files, digest) for language in config.languages}
+    themes = {language: load_theme(config, shared, language, files, digest, pages) for language in config.languages}
     for theme in themes.values():  # loaded here, before the pages are shared out between processes
         for name in theme.env.list_templates():
             try:
@@ -82,7 +85,8 @@ class _SharedCompiled(jinja2.BytecodeCache):
 
 
 def load_theme(config: Config, compiled: Any = None, language: str | None = None,
-               files: tuple[dict[str, str], dict[str, bytes]] | None = None, digest: str | None = None) -> Theme:
+               files: tuple[dict[str, str], dict[str, bytes]] | None = None, digest: str | None = None,
+               pages: tuple[ContentPage, ...] = ()) -> Theme:
     """The theme in one interface language (the default one unless given): its static files and its Jinja
     environment (strict: a typo fails the build).
 
@@ -135,14 +139,35 @@ def load_theme(config: Config, compiled: Any = None, language: str | None = None
         absolute_url=lambda path="": config.base_url + prefix + path,
         absolute_root_url=lambda path="": config.base_url + path,
         asset=asset,
+        # the picture a shared link shows (Open Graph's og:image), when the theme has one
+        preview_image=base + assets[PREVIEW_IMAGE] if PREVIEW_IMAGE in assets else None,
         generator_version=__version__,
         json_ld_script=json_ld_script,
         open_graph=lambda site, title, description, path, *more: open_graph(site, title, description, prefix + path,
                                                                              *more, speak=speak),
         plural_samples=text.script_plurals(translations, language),  # see the `plural_forms` macro
+        # the content pages every page's footer links to, each as (address, title, language of the title), and
+        # the names of them all (the headers file gives their addresses their own rules)
+        footer_pages=footer_of(pages, language),
+        page_names=tuple(p.slug for p in pages),
     )
-    digest = fingerprint(digest or theme_digest(config), language)
+    # every page shows the footer: its links are part of what each page is made from
+    digest = fingerprint(digest or theme_digest(config), language, repr(footer_of(pages, language)),
+                         repr(env.globals["page_names"]))
     return Theme(config.theme_dir, env, assets, static, digest, translations, speak, language, prefix)
+
+
+def footer_of(pages: tuple[ContentPage, ...], language: str = "") -> tuple[tuple[str, str, str], ...]:
+    """The footer's links to content pages in `language`: (address, title, language of the title), by their
+    `order`, then those without one by title."""
+    shown = sorted((p for p in pages if p.footer),
+                   key=lambda p: (p.order is None, p.order or 0, p.title.casefold(), p.slug))
+    return tuple((p.url, *_title(p, language)) for p in shown)
+
+
+def _title(page: ContentPage, language: str) -> tuple[str, str]:
+    text = page.text(language)
+    return text.title, text.lang
 
 
 def _static_files(config: Config) -> tuple[dict[str, str], dict[str, bytes]]:

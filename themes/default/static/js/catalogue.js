@@ -270,7 +270,7 @@ function card(data, words) {
   const level = [node("abbr", { title: labels.eqf_title }, labels.eqf ?? ""), ` ${data.level}`];
   const status = data.status === "open" ? "" : said("status", data.status);
   return node("li", null, node("article", { class: "card" },
-    node("h2", { class: "card__title" }, node("a", { href: base + data.url, lang }, text.title)),
+    node("h3", { class: "card__title" }, node("a", { href: base + data.url, lang }, text.title)),
     node("p", { class: "card__institution" }, data.institution),
     status ? node("p", { class: `badge badge--${data.status}` }, status) : null,
     node("p", { class: "card__summary", lang }, text.summary),
