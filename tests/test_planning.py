@@ -237,6 +237,7 @@ def test_the_calendar_filters_like_the_home_page_and_lists_without_javascript(si
     page.locator("details.facet").filter(has=page.locator("legend", has_text="Mode")).locator("summary").click()
     page.get_by_label("Online").check()
     assert page.url.endswith("calendar/?mode=online")
+    page.wait_for_selector('[data-calendar][data-shown="mode=online"]', state="attached")  # the list filtered
     online = {c.id for c in catalogue.listed if c.mode == "online"}
     visible = page.eval_on_selector_all("li[data-course]:not([hidden])", "items => items.map(i => i.dataset.course)")
     assert visible and set(visible) <= online and len(visible) < every
