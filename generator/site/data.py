@@ -146,7 +146,7 @@ def open_data(catalogue: Catalogue, theme: Theme, base_key: str, store: ParseCac
     # a feed and a calendar for each facet value, from the same entries and events
     entries = functools.lru_cache(maxsize=1)(lambda: {c: p.feed_entry for c, p in pieces.of.items()})
     events = functools.lru_cache(maxsize=1)(lambda: {c: p.events for c, p in pieces.of.items()})
-    yield from planning.search_feeds(catalogue, entries, events, pieces.ensure)
+    yield from planning.search_feeds(catalogue, entries, events, pieces.ensure, base_key)
 
 
 def _course_elm(pieces: CoursePieces, course_id: str) -> bytes:

@@ -21,7 +21,7 @@ from generator.content.timeline import build_date
 from generator.engine.artifact import Artifact
 from generator.fingerprint import fingerprint
 from generator.site import feeds
-from generator.site.pages import facets_in, group_key, page
+from generator.site.pages import course_key, facets_in, group_key, page
 from generator.site.theme import Theme
 
 FEEDS_INDEX = "feeds/index.json"  # each facet value's feed file name, for the browser
@@ -135,9 +135,10 @@ def facet_courses(catalogue: Catalogue) -> dict[tuple[str, str], list[Course]]:
 
 def search_feeds(catalogue: Catalogue, entries: Callable[[], Mapping[str, bytes]],
                  events: Callable[[], Mapping[str, Sequence[feeds.Piece]]],
-                 needs: Callable[[], None]) -> Iterator[Artifact]:
+                 needs: Callable[[], None], base_key: str = "") -> Iterator[Artifact]:
     """feeds/<facet>/<value>.xml (Atom) and .ics (iCalendar) for every facet value, and feeds/index.json;
-    `entries` and `events` give each listed course's Atom entry and calendar events, once `needs` ran."""
+    `entries` and `events` give each listed course's Atom entry and calendar events, once `needs` ran. Each file
+    is keyed by its courses' keys: an edit makes again only the feeds of the edited course's values."""
     stems = feed_stems(catalogue)
     grouped = functools.lru_cache(maxsize=1)(lambda: facet_courses(catalogue))
     yield Artifact(FEEDS_INDEX, lambda: json.dumps({"facets": stems}, ensure_ascii=False, sort_keys=True,
@@ -149,9 +150,18 @@ def search_feeds(catalogue: Catalogue, entries: Callable[[], Mapping[str, bytes]
             title = (f"{labels[facet.key]}: {value_label(facet.key, option.value, catalogue.institutions_by_id)}"
                      f" · {catalogue.config.title}")
             courses = functools.partial(lambda k, v: grouped()[(k, v)], facet.key, option.value)
+            key = functools.partial(_feed_key, base_key, catalogue, title, courses)
             yield Artifact(path + ".xml", functools.partial(_atom, catalogue, courses, title, path + ".xml",
-                                                            "?" + urlencode({facet.key: option.value}), entries), needs=needs)
-            yield Artifact(path + ".ics", functools.partial(_ics, courses, title, events), needs=needs)
+                                                            "?" + urlencode({facet.key: option.value}), entries),
+                           key, needs=needs)
+            yield Artifact(path + ".ics", functools.partial(_ics, courses, title, events), key, needs=needs)
+
+
+def _feed_key(base_key: str, catalogue: Catalogue, title: str, courses: Callable[[], list[Course]]) -> str:
+    """A facet value's feeds are made from its courses (their files and what of them is over) and its title."""
+    by_id = catalogue.institutions_by_id
+    keys = [course_key(base_key, c, by_id[c.institution_id]) for c in courses()]
+    return fingerprint(base_key, "feed", title, *keys) if keys and all(keys) else ""  # "": never reused
 
 
 def _atom(catalogue: Catalogue, courses: Callable[[], list[Course]], title: str, path: str, query: str,
