@@ -110,7 +110,7 @@ def test_one_field_list_ties_the_schema_the_course_record_and_courses_json():
     assert schema <= record
     internal = record - schema
     assert internal == {"id", "institution_id", "slug", "source", "body_html", "digest", "passed", "title_line",
-                        "places", "course_links", "translations"}
+                        "places", "course_links", "translations", "pictures", "documents", "media_refs"}
 
 
 def test_the_build_and_the_preview_make_the_same_bytes(tmp_path):

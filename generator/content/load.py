@@ -1,5 +1,5 @@
-"""Loading a site: config → discover → parse → validate → index. `check` is this line and nothing more, so the
-pull-request check and the build can never disagree."""
+"""Loading a site: config → discover → parse → media (the files beside courses) → validate → index. `check` is this
+line and nothing more, so the pull-request check and the build can never disagree."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from generator.content.catalogue import Catalogue, cross_check, index, parse_all
+from generator.content.catalogue import Catalogue, attach_media, cross_check, index, parse_all
 from generator.content.config import load_config
 from generator.content.files import discover
 from generator.content.pages import parse_pages
@@ -53,6 +53,9 @@ def load(source: Path, base_url: str | None = None, timings: Timings | None = No
     with timings.stage("parse"):
         institutions, courses, problems = parse_all(found, cache)
         pages, page_problems = parse_pages(found, config.languages if config else None)
+    with timings.stage("media"):
+        courses, media_problems = attach_media(found, courses, cache)
+        problems += media_problems
     with timings.stage("validate"):
         diags += problems + page_problems + cross_check(found, institutions, courses,
                                                         config.languages if config else None)

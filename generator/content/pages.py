@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from generator.content.checks import Checker
 from generator.content.files import ID_RE, Discovery, Document, SourceFile, read_course, translation_of
-from generator.content.markup import MarkdownRenderer, has_scheme, image_lines, rewrite_links
+from generator.content.markup import MarkdownRenderer, has_scheme, picture_lines, rewrite_links
 from generator.content.model import ContentPage, PageTranslation
 from generator.content.schema import PAGE_FIELDS, PAGE_TRANSLATION_FIELDS, language_name
 from generator.diagnostics import ERROR, WARNING, Diagnostic, shortened
@@ -172,9 +172,9 @@ def _text(source: SourceFile, doc: Document, renderer: MarkdownRenderer, require
         return None, (), [Diagnostic(source.display, max(doc.body_line - 1, 1), 1, ERROR, code="empty-body",
                                      message="the page's text is missing: write it below the closing --- line")]
     diags = [Diagnostic(source.display, doc.body_line + line, 1, ERROR, code="image",
-                        message="images cannot be shown on the catalogue's pages",
-                        hint="remove the image; the catalogue loads nothing from other sites")
-             for line in image_lines(doc.body)]
+                        message="pictures cannot be shown on the catalogue's own pages",
+                        hint="remove the picture: pictures are shown on course pages, beside the course file")
+             for line in picture_lines(doc.body)]
     try:
         body_html = renderer.render(doc.body)
     except Exception as exc:  # noqa: BLE001 — Python-Markdown can fail on pathological input: report, never crash

@@ -70,6 +70,7 @@ KIND_WORDS = {
     "currency": "an ISO 4217 currency code (like EUR)",
     "isced": "an ISCED-F 2013 field code of 2 to 4 digits, in quotes (like \"0511\")",
     "file": "the name of an image file beside this file",
+    "image": "the file name of a picture beside the course file: a JPEG (.jpg), PNG (.png) or WebP (.webp) image",
     "base_url": "a web address like https://example.org/catalogue/, or a path like /",
 }
 
@@ -127,6 +128,8 @@ TRANSLATION_MEANINGS = {
     "summary": "Its summary in that language",
     "learning_outcomes": "Its learning outcomes in that language, as many as the course file has and in the same "
                          "order; when left out, the course file's are shown",
+    "image_alt": "The description of the course's picture in that language; when left out, the course file's is "
+                 "shown",
 }
 
 COURSE_FIELDS: tuple[FieldSpec, ...] = (
@@ -153,6 +156,11 @@ COURSE_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("prerequisites", "text", "Other admission criteria", max_length=1000),
     FieldSpec("topics", "text_list", "Subject tags", max_length=60, default=()),
     FieldSpec("isced_f", "isced", "Field of education (ISCED-F 2013)"),
+    FieldSpec("image", "image", "A picture shown on the course's page and card and in link previews (at least 1200 "
+              "pixels wide is best; at most 10 MB and 40 megapixels)", example="cryo-em-lab.jpg"),
+    FieldSpec("image_alt", "plain_text", "What the picture shows, in a few words, for people who cannot see it "
+              "(required with 'image')", max_length=250, example='"A researcher loading a sample into an '
+              'electron microscope"'),
     FieldSpec("start_date", "date", "First day of the next run"),
     FieldSpec("end_date", "date", "Last day of the next run (not before the start date)"),
     FieldSpec("application_deadline", "date", "Last day to apply (not after the start date)"),
@@ -174,9 +182,9 @@ COURSE_FIELDS: tuple[FieldSpec, ...] = (
 # A translation (course.cs.md beside course.md) gives these fields in another language, and its description below
 # them; every other field comes from the course file. Title and summary are required: cards show them together.
 TRANSLATION_FIELDS: tuple[FieldSpec, ...] = tuple(
-    dataclasses.replace(spec, required=spec.name != "learning_outcomes",
+    dataclasses.replace(spec, required=spec.name in ("title", "summary"),
                         meaning=TRANSLATION_MEANINGS[spec.name]) for spec in COURSE_FIELDS
-    if spec.name in ("title", "summary", "learning_outcomes"))
+    if spec.name in TRANSLATION_MEANINGS)
 
 INSTITUTION_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("name", "plain_text", "Full name of the institution", True, max_length=200),
@@ -227,7 +235,8 @@ ALIASES = {
     "deadline": "application_deadline", "hours": "workload_hours", "workload": "workload_hours",
     "format": "mode", "delivery": "mode", "target_group": "audience", "target_groups": "audience",
     "start": "start_date", "end": "end_date", "requirements": "prerequisites", "isced": "isced_f",
-    "qa": "quality_assurance", "name": "title",
+    "qa": "quality_assurance", "name": "title", "picture": "image", "photo": "image", "img": "image",
+    "alt": "image_alt", "alt_text": "image_alt", "image_description": "image_alt", "picture_alt": "image_alt",
 }
 
 

@@ -14,7 +14,7 @@ from generator.engine.artifact import Artifact
 from generator.engine.cache import ParseCache
 from generator.fingerprint import fingerprint
 from generator.fast.parallel import run_all
-from generator.site import elm, feeds, planning
+from generator.site import elm, feeds, media, planning
 from generator.site.jsonschema import write_json_schema_bytes
 from generator.site.pages import course_key, logo_path
 from generator.site.theme import Theme
@@ -27,7 +27,8 @@ CARD_WORDS_PATH = "search/words.json"  # the words of the result cards' facts, i
 # a test ties it to the schema's field list and to the Course record
 COURSES_JSON_FIELDS = (
     "title", "summary", "credits", "workload_hours", "eqf_level", "audience", "language", "mode", "admission",
-    "prerequisites", "learning_outcomes", "assessment", "quality_assurance", "topics", "isced_f", "start_date",
+    "prerequisites", "learning_outcomes", "assessment", "quality_assurance", "topics", "isced_f", "image",
+    "image_alt", "start_date",
     "end_date", "application_deadline", "duration", "fee", "currency", "enrol_url", "contact", "supervision",
     "stackability", "stackable_towards", "europass", "status", "updated",
 )
@@ -163,7 +164,19 @@ def _browse_json(catalogue: Catalogue) -> bytes:
 
 
 def _card_json(course: Course, institution: Institution) -> bytes:
-    return _compact(card(course, institution))
+    return _compact(card_data(course, institution))
+
+
+def card_data(course: Course, institution: Institution) -> dict[str, Any]:
+    """A result card's data (see `facets.card`), with the course's picture and its descriptions."""
+    data = card(course, institution)
+    picture = course.picture
+    if picture:
+        data["image"] = {**media.card_image(picture), "alt": course.image_alt}
+        for translation in course.translations:
+            if translation.image_alt:
+                data["translations"][translation.language]["image_alt"] = translation.image_alt
+    return data
 
 
 def _compact(value: Any) -> bytes:
@@ -179,7 +192,9 @@ def course_record(course: Course, institution: Institution, base_url: str) -> di
     }
     for name in COURSES_JSON_FIELDS:
         value = getattr(course, name)
-        if hasattr(value, "isoformat"):
+        if name == "image":  # the address of its picture, not the name of the file it was made of
+            value = base_url + media.preview_image(course.picture).path if course.picture else None
+        elif hasattr(value, "isoformat"):
             value = value.isoformat()
         elif isinstance(value, tuple):
             value = list(value)

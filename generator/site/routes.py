@@ -10,7 +10,7 @@ from generator.content.catalogue import Catalogue
 from generator.engine.artifact import Artifact
 from generator.engine.cache import ParseCache
 from generator.fingerprint import basis
-from generator.site import data, pages, planning
+from generator.site import data, media, pages, planning
 from generator.site.theme import Theme
 
 
@@ -37,6 +37,8 @@ ROUTES: tuple[Route, ...] = (
     Route("planning pages", planning.planning_pages, per_language=True),
     Route("host files", pages.host_files),
     Route("logos", data.logos),
+    Route("pictures", media.picture_files),
+    Route("documents", media.document_files),
     Route("result cards", data.cards),
     Route("result cards' words", data.card_words_file, per_language=True),
     Route("sitemap", pages.sitemap, later=True),
@@ -58,6 +60,15 @@ class Plan:
     @functools.cached_property
     def later(self) -> tuple[Artifact, ...]:
         return self.plan_later()
+
+    def without(self, later: bool = False) -> Plan:
+        """The plan without the artifacts made by now (`now`, and the `later` ones too): what the search index
+        needs stays, and the memory of the rest goes to what is made next."""
+        return Plan((), _nothing if later else self.plan_later, self.indexed, self.rows)
+
+
+def _nothing() -> tuple[Artifact, ...]:
+    return ()
 
 
 def plan(catalogue: Catalogue, themes: Mapping[str, Theme] | Theme, store: ParseCache | None = None,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gettext
 import hashlib
+import html
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,11 +17,12 @@ from markupsafe import Markup
 
 from generator import __version__
 from generator.content import markup
+from generator.content.media import beside_name
 from generator.content.config import PACKAGE_THEMES, Config
 from generator.content.model import ContentPage
 from generator.fingerprint import fingerprint
 from generator.content import facets
-from generator.site import text, words
+from generator.site import media, text, words
 from generator.site.structured import json_ld_script, open_graph
 from generator.site.words import Words
 
@@ -120,6 +123,7 @@ def load_theme(config: Config, compiled: Any = None, language: str | None = None
     env.filters["facet_value"] = lambda option, key: facets.option_label(key, option, speak)
     env.filters["json"] = _json_for_html
     env.filters["without_heading"] = markup.without_heading
+    env.filters["with_media"] = _with_media
     base = config.base_path
 
     def asset(name: str) -> str:
@@ -141,6 +145,7 @@ def load_theme(config: Config, compiled: Any = None, language: str | None = None
         asset=asset,
         # the picture a shared link shows (Open Graph's og:image), when the theme has one
         preview_image=base + assets[PREVIEW_IMAGE] if PREVIEW_IMAGE in assets else None,
+        picture_sources=lambda picture: media.sources(picture, base),
         generator_version=__version__,
         json_ld_script=json_ld_script,
         open_graph=lambda site, title, description, path, *more: open_graph(site, title, description, prefix + path,
@@ -224,6 +229,34 @@ def _template_gettext(translations: gettext.NullTranslations) -> dict[str, Any]:
         return (Markup(rv) if eval_ctx.autoescape else rv) % variables
 
     return {"_": template_gettext, "gettext": template_gettext, "ngettext": template_ngettext}
+
+
+_IMG_RE = re.compile(r"<img\b[^>]*>")
+_ATTRIBUTE_RE = re.compile(r'(\w+)="([^"]*)"')
+
+
+@jinja2.pass_environment
+def _with_media(env: jinja2.Environment, body_html: str, course: Any) -> str:
+    """A course's rendered description with its pictures shown from the files made of them (the theme's `picture`
+    macro, in _macros.html) and its links to documents made links to their copies beside the course's page, each
+    with the theme's `file_note` (the type and size of the file)."""
+    if not course.pictures and not course.documents:
+        return body_html
+    macros = env.get_template("_macros.html").module
+    pictures = {p.name: p for p in course.pictures}
+
+    def picture(match: re.Match[str]) -> str:
+        attributes = {name: html.unescape(value) for name, value in _ATTRIBUTE_RE.findall(match.group(0))}
+        shown = pictures.get(beside_name(attributes.get("src", "")))
+        return str(macros.picture(shown, attributes.get("alt", ""), "description")) if shown else ""
+
+    body_html = _IMG_RE.sub(picture, body_html) if pictures else body_html
+    for document in course.documents:
+        address = html.escape(env.globals["root_url"](course.url + document.published))
+        body_html = re.sub(f'(<a\\s[^>]*?href=")({re.escape(html.escape(document.published))})([#"][^>]*>)(.*?)(</a>)',
+                           lambda m, a=address, d=document: m.group(1) + a + m.group(3) + m.group(4)
+                           + str(macros.file_note(d)) + m.group(5), body_html, flags=re.DOTALL)
+    return Markup(body_html)
 
 
 def _hashed_name(name: str, data: bytes) -> str:

@@ -233,6 +233,18 @@ class Words:
             said = self._said[("interval", start, end)] = self._intervals.format(icu.DateInterval(*seconds))
         return said
 
+    def file_size(self, size: int) -> str:
+        """A file's size as CLDR writes it: '240 kB', '1.2 MB' ('1,2 MB' in Czech); a kilobyte is 1,000 bytes."""
+        if size < 999_500:
+            amount, skeleton, unit = max(1, round(size / 1000)), "measure-unit/digital-kilobyte unit-width-short " \
+                "precision-integer", "kB"
+        else:
+            amount, skeleton, unit = round(size / 1_000_000, 1), "measure-unit/digital-megabyte unit-width-short .#", \
+                "MB"
+        if self.locale is None:
+            return f"{number(amount)} {unit}"
+        return self._formatted(skeleton, amount)
+
     def sort_key(self) -> Callable[[str], object]:
         """A key that sorts words in the language's alphabetical order ('ch' after 'h' in Czech, 'cs' after 'c'
         in Hungarian), from ICU's collation of CLDR's rules; English's is case-blind code-point order."""
@@ -249,6 +261,7 @@ class Words:
             "level": self.level, "language": self.language, "languages": self.languages, "country": self.country,
             "isced": self.isced, "date": self.date, "date_range": self.date_range, "number": self.number,
             "month": self.month,
+            "file_size": self.file_size,
         }
 
 

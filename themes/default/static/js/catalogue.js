@@ -269,6 +269,7 @@ function card(data, words) {
   const fact = (term, ...value) => node("div", null, node("dt", null, labels[term] ?? ""), node("dd", null, ...value));
   const level = [node("abbr", { title: labels.eqf_title }, labels.eqf ?? ""), ` ${data.level}`];
   const status = data.status === "open" ? "" : said("status", data.status);
+  const alt = own?.image_alt ? [own.image_alt, here] : [data.image?.alt, data.lang];
   return node("li", null, node("article", { class: "card" },
     node("h3", { class: "card__title" }, node("a", { href: base + data.url, lang }, text.title)),
     node("p", { class: "card__institution" }, data.institution),
@@ -279,7 +280,19 @@ function card(data, words) {
       fact("for", list("audience", data.audience)), fact("mode", said("mode", data.mode)),
       fact("language", list("language", data.language)),
       fact("starts", data.start ? said("start", data.start) : labels.no_date ?? ""),
-      fact("fee", said("fee", data.fee)))));
+      fact("fee", said("fee", data.fee))),
+    data.image ? picture(data.image, ...alt) : null));
+}
+
+// The same markup as the picture macro (templates/_macros.html), loaded when it comes near the screen; its
+// width and height give it its shape before it arrives.
+function picture(image, alt, lang) {
+  const set = (files) => files.map(([path, width]) => `${shared}${path} ${width}w`).join(", ");
+  const sizes = root.dataset.pictureSizes || "100vw";
+  const img = node("img", { src: shared + image.src, srcset: set(image.img), sizes, width: String(image.w),
+                            height: String(image.h), lang, loading: "lazy", decoding: "async" });
+  img.alt = alt || "";
+  return node("picture", { class: "card__picture" }, node("source", { type: "image/webp", srcset: set(image.webp), sizes }), img);
 }
 
 // --- wiring ------------------------------------------------------------------------------------------------------
