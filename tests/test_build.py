@@ -263,7 +263,9 @@ def test_markdown_bodies_cannot_run_script(make_site, tmp_path):
     # the one script element is the schema.org data block (not executable; its text never holds a "<")
     data_block = re.search(r'<script type="application/ld\+json">([^<]*)</script>', html)
     assert data_block and "alert(8)" in data_block.group(1)
-    lowered = html.replace(data_block.group(0), "").lower()
+    # the theme's own module scripts (the shortlist's toggle is on every page) are no content
+    theme_scripts = re.compile(r'<script type="module" src="/assets/js/[a-z]+\.[0-9a-f]{10}\.js"></script>')
+    lowered = theme_scripts.sub("", html.replace(data_block.group(0), "")).lower()
     assert "<script" not in lowered and "javascript:" not in lowered and "<iframe" not in lowered
     assert "onclick" not in lowered and "onerror" not in lowered and "<form" not in lowered and "style=" not in lowered
     assert "&lt;/title&gt;&lt;script&gt;alert(8)&lt;/script&gt;" in html

@@ -682,7 +682,8 @@ def test_readers_never_see_the_output_folder_missing_while_it_is_replaced(tmp_pa
 
 def test_builds_in_other_folders_at_other_times_are_byte_identical_and_leak_no_paths(tmp_path, monkeypatch):
     outputs = []
-    for n, epoch in enumerate(("0", "1700000000")):
+    # two days of one month: the calendar page shows the build date's month and the eleven after it
+    for n, epoch in enumerate(("1700000000", "1700800000")):
         site = copy_site("basic", tmp_path / f"machine-{n}" / "somewhere" / "site")
         monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
         out = tmp_path / f"machine-{n}" / "out"

@@ -341,10 +341,11 @@ def test_an_edit_renders_only_the_pages_made_from_the_course(site, tmp_path, mon
     course = site / "content/courses/alpha-institute/data-stewardship.md"
     course.write_text(course.read_text() + "\nOne more sentence.\n")
     build(site, out)
-    # its page, the listing page with its card and its institution's page; not the other pages, nor the sitemap
-    # (made of addresses and dates alone)
-    assert sorted(rendered) == ["courses/alpha-institute/data-stewardship/index.html", "index.html",
-                                "institutions/alpha-institute/index.html"]
+    # its page, the listing page with its card, its institution's page, the pathways' pages and the calendar (which
+    # list its course); not the other pages, nor the sitemap (made of addresses and dates alone)
+    assert sorted(rendered) == ["calendar/index.html", "courses/alpha-institute/data-stewardship/index.html",
+                                "index.html", "institutions/alpha-institute/index.html", "pathways/index.html",
+                                "pathways/the-institute-s-certificate-in-research-management/index.html"]
     assert tree(out) == tree(cold(site, tmp_path, "rendered"))
 
 

@@ -145,9 +145,13 @@ class Page(HTMLParser):
         self.own_text: list[str] = []
         self._langs: list[tuple[str, str]] = []
         self._skip = 0
+        self.title = ""                  # the <title>'s text (see read_page)
+        self.foreign_text: list[str] = []  # the texts in another language than the page's
+        self._in_title = False
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
+        self._in_title = tag == "title"
         if tag == "html":
             self.lang = attrs.get("lang", "")
         if tag == "link" and attrs.get("rel") == "alternate" and attrs.get("hreflang"):
@@ -164,6 +168,7 @@ class Page(HTMLParser):
                 self.own_text.append(attrs[name])
 
     def handle_endtag(self, tag):
+        self._in_title = False
         while self._langs:
             open_tag, mark = self._langs.pop()
             if mark:
@@ -172,13 +177,24 @@ class Page(HTMLParser):
                 break
 
     def handle_data(self, data):
-        if not self._skip and data.strip():
+        if self._in_title:
+            self.title += data
+        elif self._skip and data.strip():
+            self.foreign_text.append(data.strip())
+        elif data.strip():
             self.own_text.append(data.strip())
 
 
 def read_page(path: Path) -> Page:
     page = Page()
     page.feed(path.read_text(encoding="utf-8"))
+    # a page's <title> cannot mark the language of the content it repeats (a course's title, an award): what
+    # the page shows elsewhere in another language is not its own text there either
+    title = page.title
+    for text in sorted(page.foreign_text, key=len, reverse=True):
+        title = title.replace(text, "")
+    if title.strip():
+        page.own_text.append(title.strip())
     return page
 
 

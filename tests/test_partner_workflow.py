@@ -148,6 +148,12 @@ BROKEN_FILES: dict[str, str | bytes] = {
                                                               "enrol_url: https://test.example.org/apply"),
     "not-utf8.md": broken("A Test Course", "A Test Caf\u00e9").encode("latin-1"),
     "Bad Name.md": COURSE,
+    "award.md": broken("title: A Test Course", "title: An Award Course\nstackability: stackable\n"
+                                                "stackable_towards: Certificate in Clinical Research"),
+    "award-spelled-otherwise.md": broken("title: A Test Course", "title: Another Award Course\nstackability: stackable"
+                                                                 "\nstackable_towards: Certificate of Clinical Research"),
+    "award-again.md": broken("title: A Test Course", "title: A Third Award Course\nstackability: stackable\n"
+                                                      "stackable_towards: Certificate in Clinical Research"),
     "no-body.md": COURSE.replace("The course body.\n", ""),
     "image.md": COURSE + "\n![a photo](https://example.org/photo.jpg)\n",
     "no-alt.md": broken("mode: online", "mode: online\nimage: missing.jpg") + "\n![](lab.png)\n",

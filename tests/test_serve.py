@@ -180,17 +180,22 @@ def test_only_the_pages_showing_a_course_are_rewritten(served):
         "courses/alpha-institute/data-stewardship/index.html", "courses/alpha-institute/data-stewardship/card.json",
         "index.html",                            # its card on the first listing page
         "institutions/alpha-institute/index.html",
+        "pathways/the-institute-s-certificate-in-research-management/index.html",  # its card on its pathway's page
     }, rewritten
     # then, in the background, the data files that carry its summary (the rest stay as they were)
     line = served.read_line(r"data files: \d+ written")
     later = {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()
              and not any("pagefind" in part for part in p.relative_to(out).parts)}
     data = {rel for rel in later if after.get(rel) != later[rel]}
+    # the feeds of its filters' values (each filter value's Atom feed and calendar that hold it)
+    filters = {rel for rel in later if rel.startswith("feeds/") and rel.endswith((".xml", ".ics"))
+               and b"data-stewardship" in (out / rel).read_bytes()}
+    assert len(filters) >= 16  # a feed and a calendar for each of its eight filters, at least
     assert data == {
         "courses.json", "courses.csv", "elm.jsonld", "courses/alpha-institute/data-stewardship/elm.jsonld",
         "feed.xml", "institutions/alpha-institute/feed.xml",
         "courses.ics", "courses/alpha-institute/data-stewardship/calendar.ics",
-    }, data
+    } | filters, data
     assert f"data files: {len(data)} written" in line
 
 

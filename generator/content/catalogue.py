@@ -31,6 +31,7 @@ from generator.content import media, timeline
 from generator.content.markup import (DECORATIVE, Image, MarkdownRenderer, Rendered, has_scheme, image_lines,
                                       links_shown_as_text, rewrite_links)
 from generator.content.model import ContentPage, Course, Institution, MediaRef, Translation
+from generator.content.pathways import spelling_problems
 from generator.fast.parallel import can_fork, run_all
 from generator.content.checks import BESIDE_HINT, Checker, check_course_rules, picture_name_problem
 from generator.content.schema import COURSE_FIELDS, INSTITUTION_FIELDS, TRANSLATION_FIELDS, language_name
@@ -95,7 +96,7 @@ def _parse_course_file(source: SourceFile, renderer: MarkdownRenderer, digest: s
     diags += description_problems
     if body_html is None or any(d.is_error for d in diags):
         return None, diags
-    places = tuple((name, doc.values[name].line, doc.values[name].col) for name in DATED if name in doc.values)
+    places = tuple((name, doc.values[name].line, doc.values[name].col) for name in PLACED if name in doc.values)
     course = Course(id=f"{institution_id}/{slug}", institution_id=institution_id, slug=slug, source=source.display,
                     body_html=body_html, digest=digest, title_line=doc.values["title"].line, course_links=course_links,
                     places=places, media_refs=_image_ref(source, doc, clean.get("image")) + refs, **clean)
@@ -374,6 +375,7 @@ def _body_problems(source: SourceFile, body: str, body_line: int) -> list[Diagno
 
 
 DATED = ("start_date", "end_date", "application_deadline")  # the fields the build date is checked against
+PLACED = DATED + ("stackable_towards",)  # the fields whose place a check across courses tells (pathways.py)
 
 
 def placeholder_warnings(source: SourceFile, body: str, body_line: int) -> list[Diagnostic]:
@@ -556,7 +558,7 @@ def cross_check(found: Discovery, institutions: list[Institution], courses: list
                                     hint="give one of the files another name"))
         else:
             seen[key] = source.display
-    return diags + _copied_courses(courses) + _missing_link_targets(found, courses)
+    return diags + _copied_courses(courses) + _missing_link_targets(found, courses) + spelling_problems(courses)
 
 
 def _translation_problems(found: Discovery, languages: tuple[str, ...] | None) -> list[Diagnostic]:

@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 from functools import lru_cache
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Callable, NamedTuple, Sequence
 
 from generator.content import schema
@@ -16,6 +17,7 @@ from generator.content import schema
 from generator.site import words
 from generator.site.text import N_
 from generator.content.model import Course, Institution
+from generator.content.pathways import pathway_of
 
 # (upper bound, label): a course goes to the first bucket whose bound it does not exceed, so 2.5 is in 3–5
 CREDIT_BUCKETS = ((2, "1–2"), (5, "3–5"), (10, "6–10"), (30, "11–30"), (60, "31–60"))
@@ -165,10 +167,34 @@ def card(course: Course, institution: Institution) -> dict:
         "start": course.start_date.isoformat() if course.start_date else "",
         "fee": fee_code(course),
         "status": course.status,
+        **plan_facts(course),
     }
     if course.translations:
         data["translations"] = {t.language: {"title": t.title, "summary": t.summary} for t in course.translations}
     return data
+
+
+def plan_facts(course: Course) -> dict:
+    """The facts the shortlist and the comparison show besides a card's (as codes; words.json words them)."""
+    facts: dict = {"id": course.id, "workload": workload_code(course), "admission": course.admission,
+                   "assessment": course.assessment}
+    for name, day in (("end", course.end_date), ("deadline", course.application_deadline)):
+        if day:
+            facts[name] = day.isoformat()
+    for name in ("supervision", "stackability", "stackable_towards", "europass"):
+        if getattr(course, name) is not None:
+            facts[name] = getattr(course, name)
+    if pathway_of(course):
+        facts["pathway"] = pathway_of(course)
+    if course.start_date or (course.application_deadline and course.status in ("open", "upcoming")):
+        facts["calendar"] = True  # it has its own calendar.ics (as feeds.course_calendar_path finds)
+    return facts
+
+
+def workload_code(course: Course) -> str:
+    """A course's workload as a card names it: '5' (credits alone) or '5 140' (credits and stated hours)."""
+    code = credits_code(course.credits)
+    return f"{code} {course.workload_hours}" if course.workload_hours else code
 
 
 def credits_code(credits: float) -> str:
@@ -191,6 +217,8 @@ class CardCodes(NamedTuple):
     fees: tuple[tuple[str, float | None, str], ...]
     starts: tuple[tuple[str, dt.date], ...]
     languages: tuple[str, ...]
+    workloads: tuple[tuple[str, float, int | None], ...] = ()  # each workload code's credits and stated hours
+    dates: tuple[tuple[str, dt.date], ...] = ()      # every start, end and deadline (the comparison's)
 
 
 def card_codes(listed: Sequence[Course]) -> CardCodes:
@@ -199,14 +227,21 @@ def card_codes(listed: Sequence[Course]) -> CardCodes:
     fees: dict[str, tuple[float | None, str]] = {}
     starts: dict[str, dt.date] = {}
     languages: set[str] = set()
+    workloads: dict[str, tuple[float, int | None]] = {}
+    dates: dict[str, dt.date] = {}
     for course in listed:
+        workloads.setdefault(workload_code(course), (course.credits, course.workload_hours))
+        for day in (course.start_date, course.end_date, course.application_deadline):
+            if day:
+                dates.setdefault(day.isoformat(), day)
         credits.setdefault(credits_code(course.credits), course.credits)
         fees.setdefault(fee_code(course), (course.fee, course.currency))
         if course.start_date:
             starts.setdefault(course.start_date.isoformat(), course.start_date)
         languages.update(course.language)
     return CardCodes(tuple(sorted(credits.items())), tuple((code, *fees[code]) for code in sorted(fees)),
-                     tuple(sorted(starts.items())), tuple(sorted(languages)))
+                     tuple(sorted(starts.items())), tuple(sorted(languages)),
+                     tuple((code, *workloads[code]) for code in sorted(workloads)), tuple(sorted(dates.items())))
 
 
 def card_words(codes: CardCodes | Sequence[Course], speak: words.Words) -> dict[str, dict[str, str]]:
@@ -222,8 +257,14 @@ def card_words(codes: CardCodes | Sequence[Course], speak: words.Words) -> dict[
         "start": {code: speak.date(start) for code, start in codes.starts},
         "fee": {code: speak.fee_amount(fee, currency) for code, fee, currency in codes.fees},
         "status": {},
+        # (Words says a workload from a course's credits and hours: these two stand for it)
+        "workload": {code: speak.credits(SimpleNamespace(credits=credits, workload_hours=hours))  # type: ignore[arg-type]
+                     for code, credits, hours in codes.workloads},
+        "date": {code: speak.date(day) for code, day in codes.dates},
     }
-    for field, choices in (("audience", schema.AUDIENCES), ("mode", schema.MODES), ("status", schema.STATUSES)):
+    for field, choices in (("audience", schema.AUDIENCES), ("mode", schema.MODES), ("status", schema.STATUSES),
+                           ("admission", schema.ADMISSIONS), ("supervision", schema.SUPERVISION),
+                           ("stackability", schema.STACKABILITY)):
         table[field] = {c.value: speak.label(c.value, field) for c in choices}
     return {name: dict(sorted(values.items())) for name, values in table.items()}
 

@@ -36,3 +36,10 @@ def file_iri(config: Config, path: str) -> str:
     if config.absolute:
         return page_url(config, path)
     return f"{URN}:file:{path}"
+
+
+def pathway_iri(slug: str, config: Config) -> str:
+    """The IRI of a learning pathway (the award its courses stack towards): its page's address, or a `urn:`."""
+    if config.absolute:
+        return page_url(config, f"pathways/{slug}/")
+    return f"{URN}:pathway:{slug}"

@@ -31,6 +31,7 @@ from generator.fast.spare import Survey, convert, has_spare, intact_inodes, keep
 from generator.fast.tuning import collecting_rarely, frozen, giving_way
 from generator.fingerprint import basis, fingerprint
 from generator.site.editor import state as editor_state
+from generator.site import planning
 from generator.site.routes import Plan, plan
 from generator.site.theme import load_themes, theme_digest
 
@@ -381,4 +382,7 @@ def _steady_days(catalogue: Catalogue) -> list[str]:
     if catalogue.today is None:
         return []
     since, until = steady(catalogue.courses, catalogue.today)
-    return [since.isoformat() if since else "", until.isoformat() if until else ""]
+    # the calendar page shows twelve months from the build date's: a new month changes it
+    since = max(since or dt.date.min, catalogue.today.replace(day=1))
+    until = min(until or dt.date.max, planning.next_month(catalogue.today))
+    return [since.isoformat(), until.isoformat()]

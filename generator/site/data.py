@@ -14,7 +14,7 @@ from generator.engine.artifact import Artifact
 from generator.engine.cache import ParseCache
 from generator.fingerprint import fingerprint
 from generator.fast.parallel import run_all
-from generator.site import elm, feeds, media
+from generator.site import elm, feeds, media, planning
 from generator.site.jsonschema import write_json_schema_bytes
 from generator.site.pages import course_key, logo_path
 from generator.site.theme import Theme
@@ -141,9 +141,13 @@ def open_data(catalogue: Catalogue, theme: Theme, base_key: str, store: ParseCac
                    needs=pieces.ensure)
     yield Artifact("courses.csv", lambda: feeds.courses_csv(catalogue, {c: p.csv_row for c, p in pieces.of.items()}),
                    needs=pieces.ensure)
-    # written piece by piece, never joined (see `elm.catalogue_pieces`)
-    yield Artifact("elm.jsonld", lambda: elm.catalogue_pieces([pieces.of[c.id].elm_node for c in pieces.order]),
-                   needs=pieces.ensure)
+    # written piece by piece, never joined (see `elm.catalogue_pieces`); the pathways' nodes after the courses'
+    yield Artifact("elm.jsonld", lambda: elm.catalogue_pieces([pieces.of[c.id].elm_node for c in pieces.order]
+                                                              + elm.pathway_nodes(catalogue)), needs=pieces.ensure)
+    # a feed and a calendar for each facet value, from the same entries and events
+    entries = functools.lru_cache(maxsize=1)(lambda: {c: p.feed_entry for c, p in pieces.of.items()})
+    events = functools.lru_cache(maxsize=1)(lambda: {c: p.events for c, p in pieces.of.items()})
+    yield from planning.search_feeds(catalogue, entries, events, pieces.ensure, base_key)
 
 
 def _course_elm(pieces: CoursePieces, course_id: str) -> bytes:

@@ -24,8 +24,9 @@ import pycountry
 from generator.site import words
 from generator.content.catalogue import Catalogue
 from generator.content.config import Config
-from generator.content.identity import URN, course_iri, institution_iri, page_url
+from generator.content.identity import URN, course_iri, institution_iri, page_url, pathway_iri
 from generator.content.model import Course, Institution
+from generator.content.pathways import Pathway, pathways
 from generator.content.schema import COURSE_FIELDS
 
 # Terms of the official context this export uses. Three properties are written as compact IRIs instead,
@@ -38,7 +39,7 @@ CONTEXT_TERMS = (
     "LearningOutcome", "Location", "Note", "Organisation", "PeriodOfTime", "PriceDetail", "WebResource",
     "additionalNote", "address", "admissionProcedure", "altLabel", "amount", "applicationDeadline",
     "awardingBody", "awardingOpportunity", "category", "contentURL", "countryCode", "creditPoint", "dcType",
-    "description", "educationLevel", "endDate", "entryRequirement", "framework", "homepage", "inScheme",
+    "description", "educationLevel", "endDate", "entryRequirement", "framework", "hasPart", "homepage", "inScheme",
     "language", "learningAchievementSpecification", "learningOutcome", "legalName", "location", "mode",
     "noteLiteral", "point", "prefLabel", "priceDetail", "provenBy", "providedBy", "scheduleInformation",
     "startDate", "subject", "supplementaryDocument", "targetGroup", "temporal", "thematicArea", "title",
@@ -106,10 +107,11 @@ def course_elm(course: Course, institution: Institution, config: Config) -> dict
 
 
 def catalogue_elm(catalogue: Catalogue) -> dict[str, Any]:
-    """Every listed course's learning opportunity in one JSON-LD document, by course id."""
+    """Every listed course's learning opportunity in one JSON-LD document, by course id, then the pathways."""
     return {"@context": context(), "@graph": [
         _opportunity(course, catalogue.institutions_by_id[course.institution_id], catalogue.config)
-        for course in sorted(catalogue.listed, key=lambda c: c.id)]}
+        for course in sorted(catalogue.listed, key=lambda c: c.id)]
+        + [_pathway(pathway, catalogue.config) for pathway in pathways(catalogue.listed)]}
 
 
 def elm_files(catalogue: Catalogue) -> dict[str, bytes]:
@@ -120,7 +122,7 @@ def elm_files(catalogue: Catalogue) -> dict[str, bytes]:
         node = node_json(course, catalogue.institutions_by_id[course.institution_id], catalogue.config)
         files[course.url + "elm.jsonld"] = course_document(node)
         nodes.append(node)
-    files["elm.jsonld"] = catalogue_document(nodes)
+    files["elm.jsonld"] = catalogue_document(nodes + pathway_nodes(catalogue))
     return files
 
 
@@ -158,6 +160,35 @@ def catalogue_pieces(node_jsons: Sequence[bytes]) -> list[bytes]:
         pieces.append(node)
     pieces.append(b"\n]}\n")
     return pieces
+
+
+def pathway_nodes(catalogue: Catalogue) -> list[bytes]:
+    """Each pathway as a line of the catalogue document: an `elm:LearningAchievementSpecification` of the award
+    that `elm:hasPart` its courses' specifications (LOQ's closest property for credentials that stack: ELM has
+    no award we could describe further, and a course's own document cannot refer to a node it does not hold,
+    so the relation is told here, where every course is)."""
+    return [json.dumps(_pathway(pathway, catalogue.config), ensure_ascii=False, sort_keys=True,
+                       separators=(",", ":")).encode("utf-8") for pathway in pathways(catalogue.listed)]
+
+
+def _pathway(pathway: Pathway, config: Config) -> dict[str, Any]:
+    iri = pathway_iri(pathway.slug, config)
+    members = [course_iri(course, config) for course in pathway.courses]
+    codes = sorted({code for course in pathway.courses for code in course.language})
+    node: dict[str, Any] = {
+        "id": iri, "type": "LearningAchievementSpecification", "title": {pathway.lang: pathway.award},
+        "hasPart": [f"{member}#achievement" for member in members],
+        # what the award's parts teach and in which languages: their outcomes, by their identifiers
+        "learningOutcome": [f"{member}#outcome-{n}" for member, course in zip(members, pathway.courses)
+                            for n in range(1, len(course.learning_outcomes) + 1)],
+        "language": [language(code) for code in codes],
+        "creditPoint": {"id": f"{iri}#credit", "type": "CreditPoint", "framework": coded(ECTS),
+                        "point": decimal(pathway.credits)},
+    }
+    fields = sorted({course.isced_f for course in pathway.courses if course.isced_f})
+    if fields:
+        node["thematicArea"] = [coded(ISCED_F + code) for code in fields]
+    return node
 
 
 def encode(document: dict[str, Any]) -> bytes:

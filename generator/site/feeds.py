@@ -78,8 +78,9 @@ def course_date(course: Course) -> dt.date:
 # ---- Atom --------------------------------------------------------------------------------------------------
 
 def atom_feed(courses: Iterable[Course], catalogue: Catalogue, title: str, path: str,
-              entries: Mapping[str, bytes] | None = None) -> bytes:
-    """An Atom 1.0 feed of courses, most recently updated first; `path` is the feed's own path in the site.
+              entries: Mapping[str, bytes] | None = None, alternate: str | None = None) -> bytes:
+    """An Atom 1.0 feed of courses, most recently updated first; `path` is the feed's own path in the site,
+    `alternate` the page that shows them (else the folder of the feed).
 
     `entries` may give courses' entries as `feed_entry` makes them (by course id): each course is in two
     feeds, and a rebuild keeps the entries of unchanged courses.
@@ -93,7 +94,8 @@ def atom_feed(courses: Iterable[Course], catalogue: Catalogue, title: str, path:
     _add(feed, "subtitle", config.description)
     _add(feed, "updated", _timestamp(max((course_date(c) for c in ordered), default=UNKNOWN_DATE)))
     _add(feed, "link", rel="self", type="application/atom+xml", href=page_url(config, path))
-    _add(feed, "link", rel="alternate", type="text/html", href=page_url(config, path.removesuffix("feed.xml")))
+    _add(feed, "link", rel="alternate", type="text/html",
+         href=page_url(config, path.removesuffix("feed.xml") if alternate is None else alternate))
     author = _add(feed, "author")
     _add(author, "name", config.title)
     if config.absolute:
@@ -230,6 +232,11 @@ def course_calendar_path(course: Course, catalogue: Catalogue) -> str | None:
 def course_calendar_ics(course: Course, catalogue: Catalogue, pieces: Sequence[Piece] | None = None) -> bytes:
     """One course's events, for its page's "add to calendar" link (`pieces`: as `course_events` made them)."""
     return _calendar_from(list(course_events(course, catalogue) if pieces is None else pieces), course.title)
+
+
+def events_calendar(pieces: Sequence[Piece], name: str) -> bytes:
+    """An iCalendar file named `name` of events as `course_events` makes them (a facet value's feed)."""
+    return _calendar_from(list(pieces), name)
 
 
 def _calendar_from(pieces: list[Piece], name: str) -> bytes:

@@ -16,6 +16,7 @@ import jinja2
 from generator.content.catalogue import Catalogue
 from generator.content.facets import Facet, option_label
 from generator.content.model import Course, Institution
+from generator.content.pathways import pathway_of
 from generator.diagnostics import ContentError, Diagnostic, display_path
 from generator.engine.artifact import Artifact
 from generator.fingerprint import fingerprint
@@ -263,6 +264,7 @@ def _course_values(catalogue: Catalogue, course: Course, institution: Institutio
         "social": course_open_graph(course, config, theme.env.globals["preview_image"], speak=theme.words,
                                     prefix=theme.prefix, text=text),
         "calendar_path": course_calendar_path(course, catalogue),
+        "pathway": f"pathways/{pathway_of(course)}/" if pathway_of(course) else None,
     }
 
 

@@ -11,7 +11,7 @@ from generator.content.catalogue import Catalogue
 from generator.engine.artifact import Artifact
 from generator.engine.cache import ParseCache
 from generator.fingerprint import basis
-from generator.site import data, editor, media, pages
+from generator.site import data, editor, media, pages, planning
 from generator.site.theme import Theme
 
 
@@ -34,6 +34,8 @@ ROUTES: tuple[Route, ...] = (
     Route("institution pages", pages.institution_pages, per_language=True),
     Route("content pages", pages.content_pages, per_language=True),
     Route("not-found pages", pages.not_found_pages, per_language=True),
+    Route("pathway pages", planning.pathway_pages, per_language=True),
+    Route("planning pages", planning.planning_pages, per_language=True),
     Route("host files", pages.host_files),
     Route("logos", data.logos),
     Route("pictures", media.picture_files),

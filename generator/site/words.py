@@ -199,6 +199,13 @@ class Words:
             self._said[("date", value)] = said
         return said
 
+    def month(self, value: dt.date) -> str:
+        """'March 2027' ('březen 2027', '2027. március'): a month of a year, as CLDR's yMMMM skeleton says it."""
+        if self.locale is None:
+            return f"{MONTHS[value.month - 1]} {value.year}"
+        from babel.dates import format_skeleton
+        return format_skeleton("yMMMM", value, locale=self.locale)
+
     def date_range(self, start: dt.date | None, end: dt.date | None) -> str:
         """'15–17 March 2027', '30 March – 2 April 2027', or one date (as CLDR's intervals, in the locale)."""
         if start is None:
@@ -253,6 +260,7 @@ class Words:
             "label": self.label,
             "level": self.level, "language": self.language, "languages": self.languages, "country": self.country,
             "isced": self.isced, "date": self.date, "date_range": self.date_range, "number": self.number,
+            "month": self.month,
             "file_size": self.file_size,
         }
 

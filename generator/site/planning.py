@@ -1,0 +1,177 @@
+"""Planning: the pages and feeds that help a visitor plan a year of training. Learning pathways (stackable
+courses grouped by award), the calendar of the next twelve months, the shortlist and the comparison (kept in
+the browser: their pages are frames the theme's script fills from the published card data), the page to
+follow a search, and its static feeds: one Atom feed and one iCalendar file per facet value, which the
+browser combines into any filtered view (docs/open-data.md)."""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+from urllib.parse import urlencode
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Mapping, Sequence
+
+from generator.content.catalogue import Catalogue
+from generator.content.facets import FACET_LABELS, course_facets, value_label
+from generator.content.model import Course
+from generator.content.pathways import Pathway, award_key, pathways
+from generator.content.timeline import build_date
+from generator.engine.artifact import Artifact
+from generator.fingerprint import fingerprint
+from generator.site import feeds
+from generator.site.pages import course_key, facets_in, group_key, page
+from generator.site.theme import Theme
+
+FEEDS_INDEX = "feeds/index.json"  # each facet value's feed file name, for the browser
+CALENDAR_MONTHS = 12
+
+
+def today(catalogue: Catalogue) -> dt.date:
+    """The day the site is built for: the catalogue's build date (`timeline.build_date`: --today,
+    SOURCE_DATE_EPOCH, else the system's date)."""
+    return catalogue.today or build_date()
+
+
+def next_month(day: dt.date) -> dt.date:
+    """The first day of the month after `day`'s: the calendar page changes then (see `calendar_months`)."""
+    return _add_months(day.replace(day=1), 1)
+
+
+# ---- pathways ----------------------------------------------------------------------------------------------
+
+def pathway_pages(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:
+    """The pathways' index and one page per pathway: its courses in order of start, their total credits."""
+    found = pathways(catalogue.listed)
+    by_id = catalogue.institutions_by_id
+    every = tuple(c for p in found for c in p.courses)
+    yield page(theme, "pathways/index.html", "pathways.html", {"pathways": found, "institutions_by_id": by_id},
+               functools.partial(group_key, base_key, f"pathways {[p.slug for p in found]}", "", every, by_id))
+    for pathway in found:
+        yield page(theme, pathway.url + "index.html", "pathway.html",
+                   {"pathway": pathway, "institutions_by_id": by_id},
+                   functools.partial(group_key, base_key, f"pathway {pathway.slug}", "", pathway.courses, by_id))
+
+
+# ---- the calendar ------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Date:
+    """A day of the calendar: a course's start or its application deadline."""
+
+    day: dt.date
+    kind: str  # "start" or "deadline"
+    course: Course
+
+
+def calendar_months(courses: Sequence[Course], today: dt.date) -> list[tuple[dt.date, list[Date]]]:
+    """The start dates and open application deadlines of twelve months from `today`'s, month by month (as the
+    iCalendar file has them: `feeds.events`; the courses as they stand on `today`, so a deadline gone by is
+    closed and a run that is over is not listed); each month as its first day and its dates in order. The
+    page depends on the day only through its month and the courses, which `build` keeps in step with."""
+    months = [_add_months(today.replace(day=1), n) for n in range(CALENDAR_MONTHS)]
+    first, end = months[0], _add_months(months[0], CALENDAR_MONTHS)
+    dates: dict[dt.date, list[Date]] = {month: [] for month in months}
+    for course in courses:
+        found = [(course.start_date, "start")] if course.start_date else []
+        if course.application_deadline and course.status in feeds.DEADLINE_STATUSES:
+            found.append((course.application_deadline, "deadline"))
+        for day, kind in found:
+            if first <= day < end:
+                dates[day.replace(day=1)].append(Date(day, kind, course))
+    return [(month, sorted(dates[month], key=lambda d: (d.day, d.kind == "start", d.course.id))) for month in months]
+
+
+def _add_months(day: dt.date, n: int) -> dt.date:
+    years, month = divmod(day.month - 1 + n, 12)
+    return day.replace(year=day.year + years, month=month + 1)
+
+
+# ---- the shortlist, the comparison, the calendar and following a search: one page each --------------------
+
+def planning_pages(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:
+    """/shortlist/, /compare/, /calendar/ and /feeds/ in the theme's language."""
+    for name in ("shortlist", "compare"):
+        yield page(theme, f"{name}/index.html", f"{name}.html", {}, group_key(base_key, name, "", (), {}))
+    by_id = catalogue.institutions_by_id
+    facets_key = functools.lru_cache(maxsize=1)(lambda: fingerprint(repr(catalogue.facets)))
+    month = today(catalogue).replace(day=1)
+    yield page(theme, "calendar/index.html", "calendar.html",
+               lambda: {"months": calendar_months(catalogue.listed, month), "month": month,
+                        "facets": facets_in(catalogue.facets, theme), "institutions_by_id": by_id},
+               lambda: group_key(base_key, f"calendar from {month}", facets_key(), catalogue.listed, by_id))
+    yield page(theme, "feeds/index.html", "feeds.html",
+               lambda: {"facets": facets_in(catalogue.facets, theme), "stems": feed_stems(catalogue)},
+               lambda: group_key(base_key, "feeds", facets_key(), (), {}))
+
+
+# ---- a feed for each facet value -----------------------------------------------------------------------------
+
+def feed_stems(catalogue: Catalogue) -> dict[str, dict[str, str]]:
+    """Each facet value's file name under feeds/<facet>/ (without .xml or .ics): its words in ASCII
+    ('1–2' → '1-2', 'CZ' → 'cz'), with a short hash where two values would have the same."""
+    stems: dict[str, dict[str, str]] = {}
+    for facet in catalogue.facets:
+        plain = {v.value: award_key(v.value) for v in facet.values}
+        taken: dict[str, int] = {}
+        for stem in plain.values():
+            taken[stem] = taken.get(stem, 0) + 1
+        stems[facet.key] = {value: stem if stem and taken[stem] == 1 else
+                            (stem + "-" if stem else "") + hashlib.blake2b(value.encode(), digest_size=3).hexdigest()
+                            for value, stem in plain.items()}
+    return stems
+
+
+def facet_courses(catalogue: Catalogue) -> dict[tuple[str, str], list[Course]]:
+    """The listed courses of each (facet, value), in listing order."""
+    found: dict[tuple[str, str], list[Course]] = {}
+    for course in catalogue.listed:
+        for key, values in course_facets(course, catalogue.institutions_by_id[course.institution_id]).items():
+            for value in dict.fromkeys(values):
+                found.setdefault((key, value), []).append(course)
+    return found
+
+
+def search_feeds(catalogue: Catalogue, entries: Callable[[], Mapping[str, bytes]],
+                 events: Callable[[], Mapping[str, Sequence[feeds.Piece]]],
+                 needs: Callable[[], None], base_key: str = "") -> Iterator[Artifact]:
+    """feeds/<facet>/<value>.xml (Atom) and .ics (iCalendar) for every facet value, and feeds/index.json;
+    `entries` and `events` give each listed course's Atom entry and calendar events, once `needs` ran. Each file
+    is keyed by its courses' keys: an edit makes again only the feeds of the edited course's values."""
+    stems = feed_stems(catalogue)
+    grouped = functools.lru_cache(maxsize=1)(lambda: facet_courses(catalogue))
+    yield Artifact(FEEDS_INDEX, lambda: json.dumps({"facets": stems}, ensure_ascii=False, sort_keys=True,
+                                                   separators=(",", ":")).encode("utf-8"))
+    labels = dict(FACET_LABELS)
+    for facet in catalogue.facets:
+        for option in facet.values:
+            path = f"feeds/{facet.key}/{stems[facet.key][option.value]}"
+            title = (f"{labels[facet.key]}: {value_label(facet.key, option.value, catalogue.institutions_by_id)}"
+                     f" · {catalogue.config.title}")
+            courses = functools.partial(lambda k, v: grouped()[(k, v)], facet.key, option.value)
+            key = functools.partial(_feed_key, base_key, catalogue, title, courses)
+            yield Artifact(path + ".xml", functools.partial(_atom, catalogue, courses, title, path + ".xml",
+                                                            "?" + urlencode({facet.key: option.value}), entries),
+                           key, needs=needs)
+            yield Artifact(path + ".ics", functools.partial(_ics, courses, title, events), key, needs=needs)
+
+
+def _feed_key(base_key: str, catalogue: Catalogue, title: str, courses: Callable[[], list[Course]]) -> str:
+    """A facet value's feeds are made from its courses (their files and what of them is over) and its title."""
+    by_id = catalogue.institutions_by_id
+    keys = [course_key(base_key, c, by_id[c.institution_id]) for c in courses()]
+    return fingerprint(base_key, "feed", title, *keys) if keys and all(keys) else ""  # "": never reused
+
+
+def _atom(catalogue: Catalogue, courses: Callable[[], list[Course]], title: str, path: str, query: str,
+          entries: Callable[[], Mapping[str, bytes]]) -> bytes:
+    return feeds.atom_feed(courses(), catalogue, title, path, entries(), alternate=query)
+
+
+def _ics(courses: Callable[[], list[Course]], title: str, events: Callable[[], Mapping[str, Sequence[Any]]]) -> bytes:
+    made = events()
+    return feeds.events_calendar([piece for course in courses() for piece in made[course.id]], title)
+
+
+__all__ = ["Pathway", "calendar_months", "feed_stems", "pathway_pages", "planning_pages", "search_feeds", "today"]
