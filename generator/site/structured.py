@@ -147,10 +147,10 @@ def open_graph(config: Config, title: str, description: str, path: str, course: 
 def course_open_graph(course: Course, config: Config, image: str | None = None, speak: words.Words = words.ENGLISH,
                       prefix: str = "", text: CourseText | None = None) -> list[tuple[str, str]]:
     """open_graph() for a course page (in the language of `speak`, whose pages are under `prefix`; its title and
-    summary from `text`, as the page shows them), with its picture unless another `image` is given."""
+    summary from `text`, as the page shows them), with its picture, or `image` (the site's) when it has none."""
     text = text or course.text(course.body_lang)
     alt, size = None, None
-    if image is None and course.picture:
+    if course.picture:
         shown = media.preview_image(course.picture)
         image, alt, size = shown.path, text.image_alt, (shown.width, shown.height)
     return open_graph(config, text.title, text.summary, prefix + course.url, course, image, speak, alt, size)
