@@ -7,9 +7,9 @@ BIN := $(VENV)/bin
 BASE_URL ?=
 BUILD_FLAGS ?=
 
-.PHONY: build check test test-fast serve serve-output browser bench clean
+.PHONY: build check test test-fast serve serve-output browser bench lighthouse screenshots clean
 
-build: $(VENV)/.installed
+build: $(VENV)/.installed tools/node_modules/.installed
 	$(BIN)/catalogue build $(if $(BASE_URL),--base-url $(BASE_URL)) $(BUILD_FLAGS)
 
 check: $(VENV)/.installed
@@ -34,7 +34,16 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m compileall -q generator
 	touch $@
 
-$(VENV)/.test-installed: $(VENV)/.installed
+# esbuild, from npm, minifies the theme's CSS and JavaScript (Debian's npm is installed when it is missing)
+tools/node_modules/.installed: tools/package.json tools/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "Installing npm, for the theme's minifier (Debian package 'npm')"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm; }
+	npm ci --prefix tools --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(VENV)/.test-installed: $(VENV)/.installed tools/node_modules/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
@@ -46,7 +55,7 @@ browser:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
 # Live preview: rebuilds and reloads as files change (http://127.0.0.1:8000/)
-serve: $(VENV)/.installed
+serve: $(VENV)/.installed tools/node_modules/.installed
 	$(BIN)/catalogue serve
 
 # Benchmarks (figures, not tests): builds, search in the browser, live preview; N courses (default 4000)
@@ -61,4 +70,4 @@ serve-output:
 	$(BIN)/python -m http.server --bind 127.0.0.1 --directory output 8000
 
 clean:
-	rm -rf output $(VENV) .pytest_cache
+	rm -rf output $(VENV) .pytest_cache tools/node_modules

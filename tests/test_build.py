@@ -61,7 +61,7 @@ def test_basic_site_pages(basic_build):
     files = set(tree(out))
     assert expected <= files
     assert {f for f in files if f.startswith("assets/")} and all(
-        re.search(r"\.[0-9a-f]{10}\.\w+$", f) for f in files if f.startswith("assets/"))
+        re.search(r"\.[0-9a-f]{10}\.\w+(\.map)?$", f) for f in files if f.startswith("assets/"))
 
 
 def test_course_page_shows_every_field_in_words(basic_build):

@@ -32,7 +32,7 @@ CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'sel
        "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 SHORT = "public, max-age=0, must-revalidate"
 FOREVER = "public, max-age=31536000, immutable"
-HASHED = re.compile(r"^(assets/(.+/)?[^/]+\.[0-9a-f]{10}(\.\w+)?|pagefind/(shards/\d+/)?(index|fragment|filter)/\w+_[0-9a-f]{7,}\.pf_\w+)$")
+HASHED = re.compile(r"^(assets/(.+/)?[^/]+\.[0-9a-f]{10}(\.\w+)?(\.map)?|pagefind/(shards/\d+/)?(index|fragment|filter)/\w+_[0-9a-f]{7,}\.pf_\w+)$")
 
 
 def tree(out: Path) -> dict[str, bytes]:

@@ -249,6 +249,8 @@ SITE_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("languages", "languages", "Interface languages: the first at /, each other under /<code>/",
               default=("en",)),
     FieldSpec("language", "languages", "The older name of `languages`", default=()),
+    FieldSpec("logo", "file", "The catalogue's logo beside its name in every page's header: an image file (.svg, "
+              ".png, .jpg or .webp) beside site.yaml; the theme's own mark when not given"),
 )
 
 

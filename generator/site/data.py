@@ -21,6 +21,7 @@ from generator.site.words import Words
 
 SCHEMA_PATH = "schema/course.schema.json"  # the course format, for editors that validate YAML front matter
 BROWSE_PATH = "search/browse.json"  # the filter table of the home page's script
+CARDS_PATH = "search/cards.json"  # every result card, in the browse table's order: the script's one request for cards
 CARD_WORDS_PATH = "search/words.json"  # the words of the result cards' facts, in each interface language
 # courses.json publishes every course field, in this order (docs/courses-json.md; the CSV columns follow it);
 # a test ties it to the schema's field list and to the Course record
@@ -62,11 +63,12 @@ def card_words_file(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterat
 
 
 def catalogue_data(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:
-    """courses.json, the course format as a JSON Schema, and the browse table."""
+    """courses.json, the course format as a JSON Schema, the browse table and the result cards."""
     schema_id = catalogue.config.base_url + SCHEMA_PATH if catalogue.config.absolute else None
     yield Artifact("courses.json", functools.partial(courses_json, catalogue))
     yield Artifact(SCHEMA_PATH, functools.partial(write_json_schema_bytes, schema_id))
     yield Artifact(BROWSE_PATH, functools.partial(_browse_json, catalogue))
+    yield Artifact(CARDS_PATH, functools.partial(_cards_json, catalogue))
 
 
 class Pieces(NamedTuple):
@@ -144,8 +146,16 @@ def _browse_json(catalogue: Catalogue) -> bytes:
     return _compact(browse_index(catalogue.listed, catalogue.facets, catalogue.institutions_by_id, orders))
 
 
+@functools.lru_cache(maxsize=65536)  # records are immutable: the live preview writes cards.json again on every edit
 def _card_json(course: Course, institution: Institution) -> bytes:
-    return _compact(card(course, institution))
+    return _compact(card(course, institution, logo_path(institution) or ""))
+
+
+def _cards_json(catalogue: Catalogue) -> bytes:
+    """Every listed course's card, in the rows' order of the browse table: the home page's script shows any
+    filter's results from this one file, fetched once."""
+    by_id = catalogue.institutions_by_id
+    return b"[" + b",\n".join(_card_json(c, by_id[c.institution_id]) for c in catalogue.listed) + b"]"
 
 
 def _compact(value: Any) -> bytes:
