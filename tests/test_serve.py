@@ -269,7 +269,7 @@ def test_search_works_in_the_preview(served, page):
     while not (served.out / "pagefind/pagefind.js").exists() and time.time() < deadline:
         time.sleep(0.2)
     page.goto(served.url + "?q=glossary")
-    page.wait_for_function("() => document.querySelector('[data-status]').textContent.includes('found for')",
+    page.wait_for_function("() => document.querySelector('[data-status]').textContent.includes(' for “')",
                            timeout=20_000)
     assert page.locator("[data-results] a").first.get_attribute("href") == "/courses/alpha-institute/data-stewardship/"
 

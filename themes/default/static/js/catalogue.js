@@ -303,7 +303,9 @@ function showChips(state) {
 
 function node(tag, attrs, ...children) {
   const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs || {})) if (value) element.setAttribute(name, value);
+  for (const [name, value] of Object.entries(attrs || {})) {
+    if (value !== undefined && value !== null && value !== false) element.setAttribute(name, value);  // (alt="" too)
+  }
   element.append(...children.filter((child) => child !== null && child !== undefined));
   return element;
 }
