@@ -248,7 +248,7 @@ def test_search_finds_words_from_bodies_in_any_language(basic_build, serve, page
         assert shown_urls(page) == [expected]
     page.goto(base + "?q=pipetting")  # the archived course is not in the index
     wait_ready(page)
-    settle(page, status_for(0))
+    settle(page, status_for(0, "pipetting"))
 
 
 def test_search_finds_a_czech_course_of_the_sample(sample_build, serve, page):
@@ -309,7 +309,7 @@ def test_no_match_state_offers_a_reset(sample_build, serve, page):
     out, _ = sample_build
     page.goto(serve(out) + "?q=zzzzqqqq&level=4")
     wait_ready(page)
-    settle(page, status_for(0))
+    settle(page, status_for(0, "zzzzqqqq"))
     assert page.locator("[data-empty]").is_visible() and page.locator("[data-results]").is_hidden()
     page.get_by_role("button", name="Show all courses").click()
     page.wait_for_function("() => !document.querySelector('[data-static]').hidden")
@@ -386,7 +386,7 @@ def test_labels_and_repeated_facts_stay_out_of_the_index(basic_build, serve, pag
     # "Form of participation" labels a value on every course page: searching for it would find them all
     page.goto(base + "?q=participation")
     wait_ready(page)
-    settle(page, status_for(0))
+    settle(page, status_for(0, "participation"))
     # what partners wrote stays
     page.goto(base + "?" + urlencode({"q": "monitoring"}))
     wait_ready(page)
