@@ -79,31 +79,36 @@ def test_skip_to_results_from_the_panel(sample_build, serve, page):
     page.goto(serve(out))
     wait_ready(page)
     page.get_by_role("button", name="Filters", exact=True).click()
-    page.get_by_role("link", name="Skip to results").click()
+    page.get_by_role("link", name="Skip to results").first.click()
     assert page.evaluate("() => document.activeElement.id") == "results"
     assert page.get_by_role("button", name="Filters", exact=True).get_attribute("aria-expanded") == "false"
 
 
 @pytest.mark.browser
-def test_few_tab_presses_from_a_ticked_filter_to_the_first_result(sample_build, serve, page):
-    """From a ticked box to the first result took 14 Tab presses before the panel had its foot and the chips
-    came before it; the panel's own buttons and the sort are all that is left between them now."""
+@pytest.mark.parametrize("width", [375, 1280])
+def test_few_keys_from_a_ticked_filter_to_the_first_result(sample_build, serve, page, width):
+    """From a ticked box ("EQF level 7") to the first result took 18 Tab presses (the rest of the open facets and
+    the closed ones' headings, then the sort): after each open facet, "Skip to results" is the next stop now."""
     out, _ = sample_build
+    page.set_viewport_size({"width": width, "height": 800})
     page.goto(serve(out))
     wait_ready(page)
-    page.locator("details[data-facet-group=mode] summary").click()
-    box = page.locator("input[name=mode][value=online]")
+    if width < 600:
+        page.locator("[data-toggle-filters]").click()
+    box = page.locator("input[name=level][value='7']")
     box.focus()
     page.keyboard.press("Space")
-    shown_state(page, "mode=online")
+    shown_state(page, "level=7")
     presses = 0
-    while presses < 30 and not page.evaluate("() => !!document.activeElement.closest('[data-results] .card')"):
+    while presses < 30 and not page.evaluate("() => document.activeElement.matches('[data-skip-results]')"):
         page.keyboard.press("Tab")
         presses += 1
-    # the rest of the open facet (blended, on-site), the closed ones' headings (language, topic), the panel's two
-    # buttons and the sort: 7, and the 8th reaches the first course
-    passed = page.evaluate("() => document.activeElement.closest('[data-results] li') === document.querySelector('[data-results] li')")
-    assert passed and presses == 8
+    assert page.locator("[data-skip-results]:focus").is_visible()   # it shows itself when it has the focus
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    presses += 1
+    assert page.evaluate("() => document.activeElement.closest('[data-results] li') === document.querySelector('[data-results] li')")
+    assert presses == 3  # "EQF level 8", "Skip to results", then the first course (and one Enter)
 
 
 # --- what the page does to the layout and the network ----------------------------------------------------------

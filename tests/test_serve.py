@@ -177,7 +177,7 @@ def test_only_the_pages_showing_a_course_are_rewritten(served):
              and not any("pagefind" in part for part in p.relative_to(out).parts)}
     rewritten = {rel for rel in after if before.get(rel) != after[rel]}
     assert rewritten == {
-        "courses/alpha-institute/data-stewardship/index.html", "courses/alpha-institute/data-stewardship/card.json",
+        "courses/alpha-institute/data-stewardship/index.html",
         "index.html",                            # its card on the first listing page
         "institutions/alpha-institute/index.html",
     }, rewritten
@@ -190,6 +190,7 @@ def test_only_the_pages_showing_a_course_are_rewritten(served):
         "courses.json", "courses.csv", "elm.jsonld", "courses/alpha-institute/data-stewardship/elm.jsonld",
         "feed.xml", "institutions/alpha-institute/feed.xml",
         "courses.ics", "courses/alpha-institute/data-stewardship/calendar.ics",
+        "search/cards.json",                     # its result card, with every other
     }, data
     assert f"data files: {len(data)} written" in line
 

@@ -147,7 +147,7 @@ def _value_positions(course: Course, institution: Institution,
 
 
 def card(course: Course, institution: Institution, logo: str = "") -> dict:
-    """What a result card shows (card.json: the home page's search and filter results), in every interface
+    """What a result card shows (search/cards.json: the home page's search and filter results), in every interface
     language at once: the course's own texts and their translations, and its facts as codes that the words
     table of each language (`card_words`) turns into words; `logo` is where the institution's logo is, if it
     has one."""

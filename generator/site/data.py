@@ -1,5 +1,5 @@
 """The site's data files: the theme's static files and logos, the browse table and result cards the home page's
-script reads, courses.json, the JSON Schema, and the open data (ELM, Atom, iCalendar, CSV)."""
+script reads (every card in one file), courses.json, the JSON Schema, and the open data (ELM, Atom, iCalendar, CSV)."""
 from __future__ import annotations
 
 import functools
@@ -45,15 +45,6 @@ def logos(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifac
     for institution in catalogue.institutions:
         if institution.logo:
             yield Artifact(logo_path(institution), (folder / institution.logo).read_bytes)
-
-
-def cards(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:
-    """Each listed course's result card, which the home page's script shows for search results: one for every
-    interface language, beside the course's page in the default one."""
-    for course in catalogue.listed:
-        institution = catalogue.institutions_by_id[course.institution_id]
-        yield Artifact(course.url + "card.json", functools.partial(_card_json, course, institution),
-                       course_key(base_key, course, institution))
 
 
 def card_words_file(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:

@@ -34,7 +34,6 @@ ROUTES: tuple[Route, ...] = (
     Route("not-found pages", pages.not_found_pages, per_language=True),
     Route("host files", pages.host_files),
     Route("logos", data.logos),
-    Route("result cards", data.cards),
     Route("result cards' words", data.card_words_file, per_language=True),
     Route("sitemap", pages.sitemap, later=True),
     Route("catalogue data", data.catalogue_data, later=True),

@@ -20,7 +20,7 @@ const el = {
   status: $("[data-status]"), staticList: $("[data-static]"), results: $("[data-results]"), empty: $("[data-empty]"),
   more: $("[data-more]"), query: $("#q"), sort: $("#sort"), toggle: $("[data-toggle-filters]"),
   filters: $("[data-filters]"), chips: $("[data-chips]"), chipList: $("[data-chip-list]"), list: $("#results"),
-  show: $("[data-show-results]"), skip: $("[data-skip-results]"),
+  show: $("[data-show-results]"),
 };
 const base = root ? root.dataset.base : "/";          // the pages in this language (and their cards' words)
 const shared = root ? root.dataset.root || base : "/";  // what every language shares: the browse table, the cards, the index
@@ -436,7 +436,7 @@ async function start() {
   });
   el.toggle.addEventListener("click", () => openFilters(el.toggle.getAttribute("aria-expanded") !== "true"));
   el.show.addEventListener("click", toResults);
-  el.skip.addEventListener("click", toResults);
+  for (const skip of root.querySelectorAll("[data-skip-results]")) skip.addEventListener("click", toResults);
   window.addEventListener("popstate", () => { const s = readUrl(); writeForm(s); run(s).catch(failed); });
   await run(state).catch(failed);
   root.dataset.ready = "true";
