@@ -65,6 +65,14 @@ bench: $(VENV)/.test-installed browser
 	$(BIN)/python benchmarks/search.py --n $(N)
 	$(BIN)/python benchmarks/serve.py --n $(N)
 
+# Lighthouse's four scores of four pages of the sample, mobile settings (a figure, not a test; npm, first use)
+lighthouse: $(VENV)/.test-installed browser
+	$(BIN)/python benchmarks/lighthouse.py
+
+# The README's pictures: the sample at 375 and 1280 px, into docs/screenshots/
+screenshots: $(VENV)/.test-installed browser
+	$(BIN)/python docs/screenshots.py
+
 # Preview the built site at http://127.0.0.1:8000/
 serve-output:
 	$(BIN)/python -m http.server --bind 127.0.0.1 --directory output 8000

@@ -86,14 +86,20 @@ def serve(folder: Path, port: int = 0) -> tuple[http.server.ThreadingHTTPServer,
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
 
-def scores(url: str) -> dict[str, float]:
-    """Lighthouse's scores for one page (its default: a phone, simulated slow 4G and a slower CPU)."""
+def scores(url: str, tries: int = 3) -> dict[str, float]:
+    """Lighthouse's scores for one page (its default: a phone, simulated slow 4G and a slower CPU). A run that
+    fails to record the page's trace (Lighthouse's NO_NAVSTART, on a busy machine) is tried again."""
     with tempfile.TemporaryDirectory() as work:
         report = Path(work) / "report.json"
         env = {**os.environ, "CHROME_PATH": os.environ.get("CHROME_PATH", "/usr/bin/chromium")}
-        subprocess.run([str(lighthouse()), url, "--quiet", "--output=json", f"--output-path={report}",
-                        "--only-categories=" + ",".join(CATEGORIES),
-                        "--chrome-flags=--headless --no-sandbox --disable-gpu"], check=True, env=env)
+        for attempt in range(tries):
+            run = subprocess.run([str(lighthouse()), url, "--quiet", "--output=json", f"--output-path={report}",
+                                  "--only-categories=" + ",".join(CATEGORIES),
+                                  "--chrome-flags=--headless --no-sandbox --disable-gpu"], env=env)
+            if run.returncode == 0:
+                break
+            if attempt == tries - 1:
+                raise SystemExit(f"Lighthouse failed on {url} {tries} times")
         data = json.loads(report.read_text(encoding="utf-8"))
     result = {c: data["categories"][c]["score"] for c in CATEGORIES}
     result["cls"] = data["audits"]["cumulative-layout-shift"]["numericValue"]
@@ -111,12 +117,13 @@ def main() -> None:
         out = args.out
         if out is None:
             out = Path(work) / "site"
-            subprocess.run([sys.executable, "-m", "generator", "build", "--source", str(ROOT), "--out", str(out),
+            subprocess.run([sys.executable, "-m", "generator", "build", "-q", "--source", str(ROOT), "--out", str(out),
                             "--base-url", f"http://127.0.0.1:{port}/"], check=True, stdout=subprocess.DEVNULL)
         course = sorted((out / "courses").glob("*/*/index.html"))[0].parent.relative_to(out).as_posix()
         institution = sorted((out / "institutions").glob("*/index.html"))[0].parent.relative_to(out).as_posix()
         server, base = serve(out, port)
         try:
+            print(f"Lighthouse {LIGHTHOUSE}, mobile settings")
             print(f"{'page':45} {'perf':>5} {'a11y':>5} {'best':>5} {'seo':>5} {'CLS':>6} {'LCP ms':>7}")
             for path in ("", "page/2/", course + "/", institution + "/"):
                 s = scores(base + path)
