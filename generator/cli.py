@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import os
 import signal
@@ -15,7 +16,9 @@ from generator import __version__
 from generator.engine.build import build, check
 from generator.diagnostics import (ContentError, GithubReporter, JsonReporter, Reporter, TextReporter, UsageError,
                           display_path, has_errors, system_problem)
+from generator.content.config import load_config
 from generator.content.scaffold import create_course
+from generator.content.timeline import build_date
 from generator.fast.tuning import leave
 
 log = logging.getLogger(__name__)
@@ -45,6 +48,18 @@ def port(text: str) -> int:
     return number
 
 
+def day(text: str) -> dt.date:
+    """A date from the command line, written YYYY-MM-DD."""
+    try:
+        return dt.date.fromisoformat(text) if len(text) == 10 else dt.date.fromisoformat("")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date: write it as YYYY-MM-DD, like 2027-03-01") from None
+
+
+TODAY_HELP = ("build for this date, YYYY-MM-DD: which courses have ended or closed (default: the day of "
+              "SOURCE_DATE_EPOCH when it is set, else today)")
+
+
 def parser() -> Parser:
     p = Parser(prog="catalogue", description="Build and check the micro-credentials catalogue.")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -59,11 +74,13 @@ def parser() -> Parser:
     b.add_argument("--no-cache", action="store_true",
                    help="ignore and do not update SOURCE/.catalogue-cache: parse, render and index everything")
     b.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    b.add_argument("--today", type=day, metavar="DATE", help=TODAY_HELP)
 
     s = sub.add_parser("serve", help="preview the site, rebuilding and reloading pages as files change")
     s.add_argument("--source", type=Path, default=Path("."), help="site folder holding content/ (default: .)")
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
     s.add_argument("--port", type=port, default=8000, help="port to listen on (default: 8000; 0 picks a free one)")
+    s.add_argument("--today", type=day, metavar="DATE", help=TODAY_HELP)
 
     c = sub.add_parser("check", help="report every problem in the content, without building")
     c.add_argument("files", nargs="*", type=Path, help="report only on these files (all files are still read)")
@@ -71,6 +88,7 @@ def parser() -> Parser:
     c.add_argument("--strict", action="store_true", help="fail on warnings too")
     c.add_argument("--format", choices=("text", "github", "json"), default="text",
                    help="text for people (default), github for pull-request annotations, json for tools")
+    c.add_argument("--today", type=day, metavar="DATE", help=TODAY_HELP.replace("build for", "check as on"))
 
     n = sub.add_parser("new", help="start a new course file with every field explained")
     n.add_argument("institution", help="the institution's id: its file is content/institutions/<id>.yaml")
@@ -162,7 +180,7 @@ def _fails(diagnostics: list, strict: bool) -> bool:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    diagnostics = check(args.source)
+    diagnostics = check(args.source, today=args.today)
     if args.files:
         wanted = {display_path(f) for f in args.files}
         diagnostics = [d for d in diagnostics if d.path in wanted]
@@ -190,7 +208,9 @@ def run_new(args: argparse.Namespace) -> int:
 def run_serve(args: argparse.Namespace) -> int:
     from generator.serve import serve  # watchdog and the server are needed only here
     try:
-        serve(args.source, args.host, args.port, announce=lambda line: print(line, file=sys.stderr, flush=True))
+        build_date(args.today)  # a SOURCE_DATE_EPOCH that is not a date is said before the preview starts
+        serve(args.source, args.host, args.port, announce=lambda line: print(line, file=sys.stderr, flush=True),
+              today=args.today)
     except KeyboardInterrupt:  # Ctrl-C is how a preview ends: before it was fully started, too
         print("Stopped.", file=sys.stderr)
     return EXIT_OK
@@ -218,7 +238,7 @@ def run_build(args: argparse.Namespace) -> int:
     out = args.out or args.source / "output"
     try:
         result = build(args.source, out, args.base_url, args.strict, use_cache=not args.no_cache,
-                       on_stage=progress(args.quiet), remove_old_later=True)
+                       on_stage=progress(args.quiet), remove_old_later=True, today=args.today)
     except ContentError as exc:
         if progress(args.quiet):
             print("\r\x1b[K", end="", file=sys.stderr)
@@ -239,4 +259,8 @@ def run_build(args: argparse.Namespace) -> int:
         log.info("Built %s: %d files in %s, %d of them new or changed; %s", what, result.files, display_path(out),
                  result.written, search)
     log.info("Stages: %s (%.2f s in all)", result.timings.summary(), sum(result.timings.stages.values()))
+    config = result.catalogue.config if result.catalogue else load_config(args.source, args.base_url)[0]
+    if config is not None and not config.absolute:
+        log.info("No sitemap: it needs full addresses, and the base URL %s has no host (give one with --base-url "
+                 "or base_url in site.yaml, like https://example.org/catalogue/)", config.base_url)
     return EXIT_OK

@@ -16,6 +16,11 @@ import pytest
 from generator.fast import pagefind as search
 from generator.engine.build import BuildResult, build
 
+# Every build and check of the tests (and of the commands they start) is for one day, before the sample's and the
+# fixtures' dates, so that what they show does not change as days go by (content/timeline.py).
+PINNED_DAY = "2026-06-01"
+os.environ["SOURCE_DATE_EPOCH"] = "1780272000"  # 2026-06-01T00:00:00Z
+
 ROOT = Path(__file__).resolve().parent.parent
 SITES = Path(__file__).resolve().parent / "sites"
 CHROMIUM = os.environ.get("CATALOGUE_CHROMIUM", "/usr/bin/chromium")

@@ -21,7 +21,18 @@ NEVER = ("iframe", "frame", "frameset", "object", "embed", "applet", "base", "st
          "template", "noscript")
 # the theme's own pictures: the catalogue's logo, institutions' logos (on their pages and the cards)
 THEME_IMAGES = ("institution__logo", "brand__logo", "site-footer__logo", "mark")
-NOT_IN_A_DESCRIPTION = ("script", "form", "input", "button", "textarea", "select", "meta", "link", "img")
+NOT_IN_A_DESCRIPTION = ("script", "form", "input", "button", "textarea", "select", "meta", "link", "picture",
+                        "source")
+# a course's picture: the files made of it (generator/site/media.py), under the site's path, named by their content
+MEDIA_FILE = re.compile(r"^(/[^/\s]+)*/media/[a-z0-9-]+-[0-9a-f]{16}-\d+\.(webp|jpg|png)$")
+PICTURE_ATTRIBUTES = {"src", "srcset", "sizes", "width", "height", "alt", "lang", "loading", "decoding"}
+
+
+def _media_files(attrs: dict[str, str | None]) -> bool:
+    """Whether an <img> or <source> shows only the site's own picture files."""
+    files = [part.strip().split(" ")[0] for part in (attrs.get("srcset") or "").split(",") if part.strip()]
+    files += [attrs["src"] or ""] if "src" in attrs else []
+    return bool(files) and all(MEDIA_FILE.match(f) for f in files)
 
 
 class Elements(HTMLParser):
@@ -66,7 +77,15 @@ def assert_safe(html: str, description: bool = False) -> None:
     assert len(re.findall(r"<script", html, re.IGNORECASE)) == len(scripts), "a <script> the parser did not see"
     for tag, attrs in parser.elements:
         assert tag not in NEVER and not (description and tag in NOT_IN_A_DESCRIPTION), (tag, attrs)
-        assert tag != "img" or attrs.get("class") in THEME_IMAGES, (tag, attrs)
+        if tag == "img" and description:  # a picture of a description, before the page shows it from its files
+            assert set(attrs) <= {"src", "alt"} and not re.match(r"[a-z][a-z0-9+.-]*:|/", attrs.get("src") or "",
+                                                                 re.IGNORECASE), (tag, attrs)
+        elif tag == "img":
+            assert attrs.get("class") in THEME_IMAGES or (set(attrs) <= PICTURE_ATTRIBUTES
+                                                          and _media_files(attrs)), (tag, attrs)
+        if tag == "source":
+            assert set(attrs) == {"type", "srcset", "sizes"} and attrs["type"] == "image/webp" and \
+                _media_files(attrs), (tag, attrs)
         assert not [name for name in attrs if name.startswith("on") or name in ("style", "srcdoc", "http-equiv")], \
             (tag, attrs)
         assert not [name for name, value in attrs.items() if name in URL_ATTRIBUTES and bad_url(value)], (tag, attrs)

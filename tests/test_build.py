@@ -67,7 +67,7 @@ def test_basic_site_pages(basic_build):
 def test_course_page_shows_every_field_in_words(basic_build):
     out, _ = basic_build
     html = (out / "courses/alpha-institute/data-stewardship/index.html").read_text()
-    for words in ["Data Stewardship in the Life Sciences", "EQF level 8 (doctoral level)", "2 ECTS credits · 55 hours",
+    for words in ["Data Stewardship in the Life Sciences", "EQF level 8 (doctoral level)", "2 ECTS credits", "55 hours",
                   "Free", "Doctoral candidates, Research managers", "Online", "English", "Master&#39;s degree",
                   "Write a data management plan for a funded project.", "A data management plan, reviewed by a data steward.",
                   "Approved by the institute&#39;s doctoral board.", "Research Data Management, Open Science",
@@ -85,11 +85,11 @@ def test_course_page_shows_every_field_in_words(basic_build):
 def test_human_words_for_ranges_and_fees(basic_build):
     out, _ = basic_build
     cs = (out / "courses/alpha-institute/kurz-biostatistiky/index.html").read_text()
-    assert "2.5 ECTS credits · 62.5–75 hours" in cs
+    assert "2.5 ECTS credits" in cs and "62.5–75 hours" in cs
     assert "3,500 CZK" in cs and "Czech, English" in cs and "Upcoming" in cs
     assert '<div class="prose" lang="cs">' in cs and '<h1 lang="cs">' in cs
     gcp = (out / "courses/beta-centre/good-clinical-practice/index.html").read_text()
-    assert "1 ECTS credit · 25–30 hours" in gcp and "€450" in gcp and "20–21 January 2027" in gcp
+    assert "1 ECTS credit" in gcp and "25–30 hours" in gcp and "€450" in gcp and "20–21 January 2027" in gcp
     assert "<h3>Programme</h3>" in gcp and gcp.count("<h1") == 1  # body headings sit below the page's
 
 

@@ -109,8 +109,8 @@ def test_one_field_list_ties_the_schema_the_course_record_and_courses_json():
     assert set(COURSES_JSON_FIELDS) == schema
     assert schema <= record
     internal = record - schema
-    assert internal == {"id", "institution_id", "slug", "source", "body_html", "digest", "title_line", "course_links",
-                        "translations"}
+    assert internal == {"id", "institution_id", "slug", "source", "body_html", "digest", "passed", "title_line",
+                        "places", "course_links", "translations", "pictures", "documents", "media_refs"}
 
 
 def test_the_build_and_the_preview_make_the_same_bytes(tmp_path):

@@ -32,7 +32,7 @@ CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'sel
        "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 SHORT = "public, max-age=0, must-revalidate"
 FOREVER = "public, max-age=31536000, immutable"
-HASHED = re.compile(r"^(assets/(.+/)?[^/]+\.[0-9a-f]{10}(\.\w+)?(\.map)?|pagefind/(shards/\d+/)?(index|fragment|filter)/\w+_[0-9a-f]{7,}\.pf_\w+)$")
+HASHED = re.compile(r"^(assets/(.+/)?[^/]+\.[0-9a-f]{10}(\.\w+)?(\.map)?|media/[a-z0-9-]+-[0-9a-f]{16}-\d+\.(webp|jpg|png)|pagefind/(shards/\d+/)?(index|fragment|filter)/\w+_[0-9a-f]{7,}\.pf_\w+)$")
 
 
 def tree(out: Path) -> dict[str, bytes]:
@@ -316,7 +316,8 @@ def test_hostile_values_stay_in_their_context_in_every_file(tmp_path):
     page = files["courses/evil-institute/xss-everywhere/index.html"].decode()
     assert title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;") \
         .replace("'", "&#39;") in page  # shown as the partner wrote it, {{ 7*7 }} included
-    assert "49" not in page.split('<div class="prose"')[0].split("</header>")[0]
+    # {{ 7*7 }} was not run as a template (its "49" is looked for in the text, not in the assets' hashed names)
+    assert "49" not in re.sub(r"<[^>]*>", "", page.split('<div class="prose"')[0].split("</header>")[0])
     record = next(c for c in json.loads(files["courses.json"])["courses"] if c["id"] == "evil-institute/xss-everywhere")
     assert record["title"] == title
     bom = files["courses/evil-institute/bom-start/index.html"].decode()

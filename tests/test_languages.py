@@ -20,7 +20,9 @@ from generator.content.load import load
 from generator.site import text, words
 from generator.site.theme import DEFAULT_THEME
 
-from .conftest import ROOT
+from generator.engine.build import build
+
+from .conftest import ROOT, copy_site, write_files
 from .test_text import extracted
 
 LANGUAGES = ("en", "cs", "pl", "hu", "sl", "et", "lt", "lv", "sk", "hr", "bg", "ro")
@@ -218,21 +220,28 @@ def test_switcher_and_hreflang_links_resolve_to_the_same_page_in_each_language(s
             assert page.alternates["x-default"] == page.alternates["en"]
 
 
-def test_the_sitemap_lists_every_language_with_its_alternates(sample_build):
-    out, result = sample_build
+@pytest.mark.slow
+def test_the_sitemap_lists_every_language_with_its_alternates(tmp_path):
+    site = copy_site("basic", tmp_path / "site")
+    (site / "site.yaml").write_text((site / "site.yaml").read_text() + "languages: [en, cs, pl]\n")
+    write_files(site, {"content/pages/about.md": "---\ntitle: About\n---\n\nWho we are.\n"})
+    out = tmp_path / "out"
+    result = build(site, out)
+    host, languages = "https://courses.example.org/", ("en", "cs", "pl")
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
     index = ET.parse(out / "sitemap.xml").getroot()
     maps = [loc.text for loc in index.findall("s:sitemap/s:loc", ns)]
-    assert maps == [f"/sitemaps/{code}.xml" for code in LANGUAGES]
+    assert maps == [f"{host}sitemaps/{code}.xml" for code in languages]
     listed = len(result.catalogue.listed)
-    for code in LANGUAGES:
+    for code in languages:
         urls = ET.parse(out / "sitemaps" / f"{code}.xml").getroot().findall("s:url", ns)
         assert len(urls) > listed
-        for url in urls:
-            loc = url.find("s:loc", ns).text
-            assert target(out, loc).is_file(), loc
+        locs = [url.find("s:loc", ns).text for url in urls]
+        assert f"{host}{'' if code == 'en' else code + '/'}about/" in locs  # content pages too
+        for url, loc in zip(urls, locs):
+            assert loc.startswith(host) and target(out, loc.removeprefix(host[:-1])).is_file(), loc
             links = {link.get("hreflang"): link.get("href") for link in url.findall("x:link", ns)}
-            assert set(links) == {*LANGUAGES, "x-default"} and links[code] == loc
+            assert set(links) == {*languages, "x-default"} and links[code] == loc
 
 
 def test_netlify_sends_a_first_visit_to_the_browsers_language(sample_build):

@@ -150,8 +150,22 @@ BROKEN_FILES: dict[str, str | bytes] = {
     "Bad Name.md": COURSE,
     "no-body.md": COURSE.replace("The course body.\n", ""),
     "image.md": COURSE + "\n![a photo](https://example.org/photo.jpg)\n",
+    "no-alt.md": broken("mode: online", "mode: online\nimage: missing.jpg") + "\n![](lab.png)\n",
+    "html-picture.md": COURSE + "\n<img src=lab.png alt=lab>\n",
+    "svg.md": broken("mode: online", "mode: online\nimage: drawing.jpg\nimage_alt: A drawing"),
+    "drawing.jpg": '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+    "text.md": COURSE + "\n![A plan](plan.png)\n",
+    "plan.png": "not a picture at all\n",
+    "documents.md": COURSE + "\n[Syllabus](syllabus.pdf) and [data](data.xlsx)\n",
+    "data.xlsx": b"PK\x03\x04 a spreadsheet",
+    "unused.webp": b"RIFF",
+    "unused.pdf": b"%PDF-1.4",
     "no-enrol-url.md": broken("enrol_url: https://test.example.org/apply\n", ""),
     "workload.md": broken("credits: 2", "credits: 1\nworkload_hours: 40"),
+    # (the tests check as on 2026-06-01: conftest.PINNED_DAY)
+    "ended.md": broken("mode: online", "mode: online\nstart_date: 2026-01-12"),
+    "deadline.md": broken("mode: online", "mode: online\napplication_deadline: 2026-05-01\nstart_date: 2026-09-01"),
+    "placeholder.md": COURSE.replace("The course body.", "Replace this paragraph: who teaches the course."),
 }
 
 

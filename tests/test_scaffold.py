@@ -9,7 +9,7 @@ import yaml
 
 from generator.engine.build import build, check
 from generator.cli import main
-from generator.content.scaffold import course_template, create_course, slugify
+from generator.content.scaffold import PLACEHOLDER, course_template, create_course, slugify
 from generator.content.schema import COURSE_FIELDS
 
 from .conftest import ROOT
@@ -36,11 +36,15 @@ FILLED = {
 
 
 def fill(text: str, values: dict[str, str]) -> str:
-    """Replace each field's empty line `name:` with `name: value`, as a partner would."""
+    """Replace each field's empty line `name:` with `name: value`, and the description's placeholder paragraphs
+    with the course's own text, as a partner would."""
     for name, value in values.items():
         text, count = re.subn(rf"^{name}:$", f"{name}:{'' if value.startswith(chr(10)) else ' '}{value}", text,
                               flags=re.M)
         assert count == 1, name
+    text, count = re.subn(rf"^{PLACEHOLDER}:.*$", "Three days of sessions at the microscope, with a report.", text,
+                          flags=re.M)
+    assert count == 3
     return text
 
 
@@ -132,7 +136,13 @@ def test_untouched_scaffold_fails_with_one_error_per_required_field_at_its_line(
                                                          if name != "title"]
     for d, name in zip(errors, [n for n in REQUIRED if n != "title"]):
         assert d.message == f"'{name}' is empty"
-    assert [d.message for d in diagnostics if not d.is_error] == ["'enrol_url' is missing"]
+    warnings = [d for d in diagnostics if not d.is_error]
+    assert warnings[0].message == "'enrol_url' is missing"
+    # the description's three placeholder paragraphs, each at its line: they would be published as they are
+    body_lines = [number for number, line in enumerate(new_course.read_text(encoding="utf-8").split("\n"), 1)
+                  if line.startswith(PLACEHOLDER)]
+    assert [(d.line, d.col, d.code) for d in warnings[1:]] == [(n, 1, "placeholder") for n in body_lines]
+    assert len(body_lines) == 3 and all("template's placeholder text" in d.message for d in warnings[1:])
     assert main(["check", REL]) == 1
 
 

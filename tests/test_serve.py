@@ -214,8 +214,9 @@ def test_new_and_deleted_courses(served, page):
     page.get_by_role("link", name="Pharmacovigilance Basics").wait_for()
     status, html = fetch(served.url + "courses/beta-centre/pharmacovigilance/")
     assert status == 200 and "<h1 lang=\"en\">Pharmacovigilance Basics</h1>" in html
-    # the files no page shows follow in the background: sitemap, courses.json, the search table
-    for path in ("sitemap.xml", "courses.json", "search/browse.json"):
+    # the files no page shows follow in the background: the feed, courses.json, the search table (the preview has
+    # no sitemap: its addresses have no host)
+    for path in ("feed.xml", "courses.json", "search/browse.json"):
         deadline = time.time() + 20
         while "beta-centre/pharmacovigilance/" not in fetch(served.url + path)[1]:
             assert time.time() < deadline, f"{path} does not list the new course"
@@ -313,3 +314,28 @@ def test_ctrl_c_stops_cleanly(served):
 def test_build_output_never_has_the_live_script(basic_build):
     out, _ = basic_build
     assert not any(b"_catalogue" in p.read_bytes() for p in out.rglob("*") if p.is_file())
+
+
+def test_a_saved_picture_shows_in_the_open_page(tmp_path, start_server, page):
+    from .test_media import photo
+    site = copy_site("basic", tmp_path / "site")
+    folder = site / "content/courses/beta-centre"
+    (folder / "ward.jpg").write_bytes(photo(size=(800, 500)))
+    edit(folder / "good-clinical-practice.md", "mode: on-site\n", "mode: on-site\nimage: ward.jpg\n"
+                                                                   "image_alt: A hospital ward\n")
+    server = start_server(site)
+    page.goto(server.url + "courses/beta-centre/good-clinical-practice/")
+    picture = page.locator(".course__picture img")
+    first = picture.get_attribute("src")
+    page.wait_for_function("() => document.querySelector('script[src^=\"/_catalogue/live.js\"]')")
+    time.sleep(0.3)
+    (folder / "ward.jpg").write_bytes(photo(size=(640, 480)))  # the partner saves a new picture over the old
+    page.wait_for_function("first => { const img = document.querySelector('.course__picture img');"
+                           " return img && img.getAttribute('src') !== first && img.complete && img.naturalWidth > 0 }",
+                           arg=first, timeout=20_000)
+    assert picture.get_attribute("width") == "640" and picture.get_attribute("height") == "480"
+    served = sorted(p.name for p in (server.out / "media").iterdir())
+    assert len({name.rsplit("-", 2)[1] for name in served}) == 1  # the old picture's files are gone
+    assert sorted({name.rsplit("-", 1)[1] for name in served}) == ["480.jpg", "480.webp", "640.jpg", "640.webp"]
+    line = server.read_line(r"ward\.jpg: \d+ files? written")
+    assert "content/courses/beta-centre/ward.jpg" in line

@@ -135,7 +135,9 @@ def test_sanitiser_adds_rel_to_links():
 
 
 def test_images_are_found_outside_code_only():
-    assert image_lines("text\n![a](b.png)\n```\n![no](x)\n```\n<img src=y>\n") == [1, 5]
+    # pictures written in HTML (Markdown's are fine), each with whether it is on another site
+    assert image_lines("text\n![a](b.png)\n```\n<img src=no>\n```\n<img src=y>\n<IMG SRC='https://x.org/a.png'>\n"
+                       "    <img src=code>\n") == [(5, False), (6, True)]
 
 
 # --- words -------------------------------------------------------------------------------------------

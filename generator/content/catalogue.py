@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import difflib
 import functools
 import logging
@@ -26,10 +27,12 @@ from generator.content.files import (ID_RE, Discovery, Document, SourceFile, pla
                                     read_yaml_file, translation_of)
 from generator.diagnostics import ERROR, WARNING, Diagnostic, shortened
 from generator.content.facets import Facet, build_facets
-from generator.content.markup import MarkdownRenderer, has_scheme, image_lines, links_shown_as_text, rewrite_links
-from generator.content.model import Course, Institution, Translation
+from generator.content import media, timeline
+from generator.content.markup import (DECORATIVE, Image, MarkdownRenderer, Rendered, has_scheme, image_lines,
+                                      links_shown_as_text, rewrite_links)
+from generator.content.model import ContentPage, Course, Institution, MediaRef, Translation
 from generator.fast.parallel import can_fork, run_all
-from generator.content.checks import Checker, check_course_rules
+from generator.content.checks import BESIDE_HINT, Checker, check_course_rules, picture_name_problem
 from generator.content.schema import COURSE_FIELDS, INSTITUTION_FIELDS, TRANSLATION_FIELDS, language_name
 
 log = logging.getLogger(__name__)
@@ -50,6 +53,8 @@ class Catalogue:
     by_institution: dict[str, tuple[Course, ...]]
     institutions_by_id: dict[str, Institution]
     facets: tuple[Facet, ...]            # for the filter form on the home page
+    today: dt.date | None = None         # the build date, which the courses are as on (content/timeline.py)
+    pages: tuple[ContentPage, ...] = ()  # the site's own pages (About, Contact...), by name
 
 
 def parse_course(source: SourceFile, renderer: MarkdownRenderer, digest: str = "",
@@ -80,18 +85,27 @@ def _parse_course_file(source: SourceFile, renderer: MarkdownRenderer,
     clean = checker.check()
     check_course_rules(checker, clean)
     diags += checker.diagnostics
-    diags += _body_problems(source, doc.body, doc.body_line)
+    diags += _body_problems(source, doc.body, doc.body_line) + placeholder_warnings(source, doc.body, doc.body_line)
     if any(d.code == "body-too-complex" for d in diags):
         return None, diags
     # rendered even when the fields have errors: its links' problems are told at once too
-    body_html, course_links, description_problems = _description(source, institution_id, doc, renderer)
+    body_html, course_links, refs, description_problems = _description(source, institution_id, doc, renderer)
     diags += description_problems
     if body_html is None or any(d.is_error for d in diags):
         return None, diags
+    places = tuple((name, doc.values[name].line, doc.values[name].col) for name in DATED if name in doc.values)
     course = Course(id=f"{institution_id}/{slug}", institution_id=institution_id, slug=slug, source=source.display,
                     body_html=body_html, digest=digest, title_line=doc.values["title"].line, course_links=course_links,
-                    **clean)
+                    places=places, media_refs=_image_ref(source, doc, clean.get("image")) + refs, **clean)
     return course, diags
+
+
+def _image_ref(source: SourceFile, doc: Document, name: str | None) -> tuple[MediaRef, ...]:
+    """The picture a course file's `image` names, with its place."""
+    if not name:
+        return ()
+    value = doc.values["image"]
+    return (MediaRef("image", name, source.display, value.line, value.col),)
 
 
 def parse_translation(source: SourceFile, renderer: MarkdownRenderer,
@@ -122,12 +136,17 @@ def parse_translation(source: SourceFile, renderer: MarkdownRenderer,
                                 message=f"'learning_outcomes' has {len(outcomes)} items, but {main} has "
                                         f"{len(course.learning_outcomes)}",
                                 hint="translate each outcome of the course file, in the same order"))
-    body_html, course_links = None, ()
+    body_html, course_links, refs = None, (), ()
     if doc.body.strip():
-        diags += _body_problems(source, doc.body, doc.body_line)
+        diags += _body_problems(source, doc.body, doc.body_line) + placeholder_warnings(source, doc.body, doc.body_line)
         if not any(d.code == "body-too-complex" for d in diags):
-            body_html, course_links, problems = _description(source, source.path.parent.name, doc, renderer)
+            body_html, course_links, refs, problems = _description(source, source.path.parent.name, doc, renderer)
             diags += problems
+    if course is not None and clean["image_alt"] and not course.image:
+        alt = kept["image_alt"]
+        diags.append(Diagnostic(source.display, alt.key_line, alt.key_col, WARNING, code="image-alt",
+                                message=f"'image_alt' is given, but {main} has no 'image': it describes no picture",
+                                hint=f"add the picture to {main}, or remove 'image_alt' here"))
     if course is not None and language == course.body_lang:
         diags.append(Diagnostic(source.display, severity=WARNING, code="own-language",
                                 message=f"this translation is in {language_name(language)}, the language {main} "
@@ -137,7 +156,8 @@ def parse_translation(source: SourceFile, renderer: MarkdownRenderer,
     if any(d.is_error for d in diags):
         return None, diags
     return Translation(language=language, source=source.display, title=clean["title"], summary=clean["summary"],
-                       learning_outcomes=outcomes or None, body_html=body_html, course_links=course_links), diags
+                       learning_outcomes=outcomes or None, body_html=body_html, image_alt=clean["image_alt"],
+                       course_links=course_links, media_refs=refs), diags
 
 
 _COURSE_FIELD_NAMES = {spec.name for spec in COURSE_FIELDS}
@@ -160,27 +180,39 @@ def _language_problems(source: SourceFile, slug: str, language: str) -> list[Dia
 
 
 def _description(source: SourceFile, institution_id: str, doc: Document, renderer: MarkdownRenderer
-                 ) -> tuple[str | None, tuple[tuple[str, str, int, int], ...], list[Diagnostic]]:
-    """A course's description rendered, its links checked (see `_links`); no HTML when it cannot be rendered."""
+                 ) -> tuple[str | None, tuple[tuple[str, str, int, int], ...], tuple[MediaRef, ...], list[Diagnostic]]:
+    """A course's description rendered, its links and pictures checked (see `_links`); no HTML when it cannot be
+    rendered."""
     try:
-        body_html = renderer.render(doc.body)
+        rendered = renderer.rendered(doc.body)
     except Exception as exc:  # noqa: BLE001 — Python-Markdown can fail on pathological input: report, never crash
-        return None, (), [Diagnostic(source.display, doc.body_line, 1, ERROR, code="body-too-complex",
-                                     message=f"the course description cannot be rendered ({type(exc).__name__})",
-                                     hint="simplify its structure: fewer nested lists and quotes")]
-    return _links(source, institution_id, doc.body, doc.body_line, body_html)
+        return None, (), (), [Diagnostic(source.display, doc.body_line, 1, ERROR, code="body-too-complex",
+                                         message=f"the course description cannot be rendered ({type(exc).__name__})",
+                                         hint="simplify its structure: fewer nested lists and quotes")]
+    return _links(source, institution_id, doc.body, doc.body_line, rendered)
 
 
-def _links(source: SourceFile, institution_id: str, body: str, body_line: int,
-           body_html: str) -> tuple[str, tuple[tuple[str, str, int, int], ...], list[Diagnostic]]:
-    """A description's links checked: full addresses (https:, mailto:) and the page's own sections (#...) go where
-    they say; a link to another course's file (other-course.md, ../other-institution/course.md) becomes a link to
-    that course's page; any other address would go nowhere on the catalogue (a file of the repository, a path of
-    the institution's own site): an error. Returns the HTML with course links made page links, the course links
-    (course id, address, line, column: whether each course exists is checked once every file is read), and the
-    errors."""
+def _links(source: SourceFile, institution_id: str, body: str, body_line: int, rendered: Rendered
+           ) -> tuple[str, tuple[tuple[str, str, int, int], ...], tuple[MediaRef, ...], list[Diagnostic]]:
+    """A description's links and pictures checked: full addresses (https:, mailto:) and the page's own sections
+    (#...) go where they say; a link to another course's file (other-course.md, ../other-institution/course.md)
+    becomes a link to that course's page; a link to a PDF beside the course file is to its copy beside the
+    course's page; any other address would go nowhere on the catalogue (a file of the repository, a path of the
+    institution's own site): an error. A picture is a JPEG, PNG or WebP file beside the course file, with a
+    description. Returns the HTML with course links made page links, the course links (course id, address, line,
+    column: whether each course exists is checked once every file is read), the files beside the course it names
+    (checked then too), and the errors."""
     found: list[tuple[str, str, int, int]] = []
+    refs: list[MediaRef] = []
     diags: list[Diagnostic] = []
+    body_html = rendered.html
+    searched: dict[str, int] = {}  # where the next picture of each address is looked for in the text
+    for image in rendered.images:
+        ref, problem = _picture_ref(source, body, body_line, image, searched)
+        if ref:
+            refs.append(ref)
+        if problem:
+            diags.append(problem)
 
     def rewrite(href: str) -> str | None:
         if not href or href.startswith("#") or has_scheme(href):
@@ -193,12 +225,7 @@ def _links(source: SourceFile, institution_id: str, body: str, body_line: int,
             return None
         target = _course_file(href, institution_id)
         if target is None:
-            diags.append(Diagnostic(source.display, line, col, ERROR, code="bad-link",
-                                    message=f"the link '{_quoted(href)}' goes nowhere on the catalogue: a link in a "
-                                            "description needs a full address",
-                                    hint="start it with https://, or link another course by its file name, like "
-                                         "other-course.md"))
-            return None
+            return _file_link(href, line, col)
         if not target:
             diags.append(Diagnostic(source.display, line, col, ERROR, code="bad-link",
                                     message=f"the link '{_quoted(href)}' is to a file that is not a course",
@@ -208,6 +235,29 @@ def _links(source: SourceFile, institution_id: str, body: str, body_line: int,
         found.append((target, href, line, col))
         fragment = urlsplit(href).fragment
         return f"../../{target}/" + (f"#{fragment}" if fragment else "")
+
+    def _file_link(href: str, line: int, col: int) -> str | None:
+        """A link to a file beside the course file: a PDF (copied beside the page) or a file of another kind
+        (checked once every file is read: told as such when it is there); any other address goes nowhere."""
+        name = media.beside_name(href)
+        beside = bool(name) and "/" not in name and not name.startswith(".") and "." in name
+        if name.lower().endswith(".pdf"):
+            if not beside:
+                diags.append(Diagnostic(source.display, line, col, ERROR, code="document",
+                                        message=f"the document '{_quoted(href)}' is not beside the course file",
+                                        hint=f"move it into content/courses/{institution_id}/ and link it by its "
+                                             f"file name, like [Syllabus]({posixpath.basename(name)})"))
+                return None
+            published = media.document_name(name)
+            refs.append(MediaRef("document", name, source.display, line, col, published))
+            fragment = urlsplit(href).fragment
+            return published + (f"#{fragment}" if fragment else "")
+        if beside:
+            refs.append(MediaRef("file", name, source.display, line, col, written=href))
+            return None
+        diags.append(Diagnostic(source.display, line, col, ERROR, code="bad-link", message=media.nowhere(href),
+                                hint=media.NOWHERE_HINT))
+        return None
 
     body_html = rewrite_links(body_html, rewrite)
     for shown, reference in links_shown_as_text(body_html):
@@ -220,7 +270,37 @@ def _links(source: SourceFile, institution_id: str, body: str, body_line: int,
                    "[text](https://…)"
         diags.append(Diagnostic(source.display, line, col, WARNING, code="link-as-text",
                                 message=f"'{_quoted(shown)}' is shown as text, not as a link: {why}", hint=hint))
-    return body_html, tuple(found), diags
+    return body_html, tuple(found), tuple(refs), diags
+
+
+def _picture_ref(source: SourceFile, body: str, body_line: int, image: Image,
+                 searched: dict[str, int]) -> tuple[MediaRef | None, Diagnostic | None]:
+    """A picture of a description (![what it shows](file.jpg)): the file it names, and why it cannot be shown.
+    `searched` says, for each address, where the text of the next picture with it is looked for."""
+    written = image.src or "!["
+    at = body.find(written, searched.get(written, 0))
+    at = at if at >= 0 else body.find(written)
+    searched[written] = at + 1
+    line, col = _place_at(body, at, body_line)
+
+    def problem(message: str, hint: str, ref: MediaRef | None = None) -> tuple[MediaRef | None, Diagnostic]:
+        return ref, Diagnostic(source.display, line, col, ERROR, message, hint, "picture")
+    if not image.src.strip():
+        return problem("a picture without a file name", "write the picture's file name between the parentheses: "
+                                                        "![what it shows](photo.jpg)")
+    shown = _quoted(image.src)
+    name = image.src if has_scheme(image.src) or image.src.startswith("//") else media.beside_name(image.src)
+    wrong = picture_name_problem(name)
+    if wrong:
+        what, hint = wrong
+        return problem(f"the picture '{shown}' {what}", hint.replace(BESIDE_HINT.split(" and ")[1],
+                                                                    "write ![what it shows](photo.jpg)"))
+    ref = MediaRef("picture", name, source.display, line, col)
+    if not image.alt.strip() and image.title.strip().lower() != DECORATIVE:
+        return problem(f"the picture '{shown}' has no description: write what it shows between the brackets, like "
+                       f"![Students at a microscope]({shown})",
+                       f'if it is only decoration, say so: ![]({shown} "{DECORATIVE}")', ref)
+    return ref, None
 
 
 def _course_file(href: str, institution_id: str) -> str | None:
@@ -248,7 +328,11 @@ def _quoted(text: str) -> str:
 
 def _place_in_body(body: str, text: str, body_line: int) -> tuple[int, int]:
     """The file line and column where `text` first appears in the description (its first line if nowhere)."""
-    at = body.find(text)
+    return _place_at(body, body.find(text), body_line)
+
+
+def _place_at(body: str, at: int, body_line: int) -> tuple[int, int]:
+    """The file line and column of a position in the description (its first line for -1)."""
     if at < 0:
         return body_line, 1
     line, col = place_of(body, at)
@@ -280,9 +364,30 @@ def _body_problems(source: SourceFile, body: str, body_line: int) -> list[Diagno
                            message="the course description is missing: write it below the closing --- line",
                            hint="describe the course structure, schedule and lecturers in a few paragraphs")]
     return [Diagnostic(source.display, body_line + line, 1, ERROR, code="image",
-                       message="images cannot be shown in course descriptions",
-                       hint="remove the image; the catalogue loads nothing from other sites")
-            for line in image_lines(body)]
+                       message="a picture written in HTML (<img>) from another site: the catalogue loads nothing "
+                               "from other hosts" if remote else "a picture written in HTML (<img>): pictures are "
+                               "written in Markdown",
+                       hint="save the picture beside the course file and write ![what it shows](photo.jpg)")
+            for line, remote in image_lines(body)]
+
+
+DATED = ("start_date", "end_date", "application_deadline")  # the fields the build date is checked against
+
+
+def placeholder_warnings(source: SourceFile, body: str, body_line: int) -> list[Diagnostic]:
+    """A warning at each of `catalogue new`'s placeholder paragraphs left in a description."""
+    from generator.content.scaffold import PLACEHOLDER
+    if PLACEHOLDER not in body:
+        return []
+    diags = []
+    for number, line in enumerate(body.split("\n")):
+        at = line.find(PLACEHOLDER)
+        if at >= 0:
+            diags.append(Diagnostic(source.display, body_line + number, at + 1, WARNING, code="placeholder",
+                                    message=f"this is the template's placeholder text ('{_quoted(line[at:])}'), "
+                                            "which would be published as it is",
+                                    hint="write the course's own text in its place"))
+    return diags
 
 
 def parse_institution(source: SourceFile) -> tuple[Institution | None, list[Diagnostic]]:
@@ -517,6 +622,67 @@ def _failed_file_links(source: SourceFile, renderer: MarkdownRenderer) -> tuple[
     return _description(source, source.path.parent.name, doc, renderer)[1]
 
 
+def _failed_file_refs(source: SourceFile, renderer: MarkdownRenderer) -> tuple[MediaRef, ...]:
+    """The files beside it that a course file (or translation) that did not parse names."""
+    doc, problems = read_course(source)
+    if doc is None:
+        return ()
+    image = doc.values.get("image")
+    name = image.value.strip() if image is not None and isinstance(image.value, str) else ""
+    refs = _image_ref(source, doc, name) if name and picture_name_problem(name) is None else ()
+    if not any(marker in doc.body for marker in ("![", "](", "]:")) or \
+            any(d.code == "body-too-complex" for d in problems):
+        return refs  # (a description that shows no picture and links nothing is not rendered again)
+    return refs + _description(source, source.path.parent.name, doc, renderer)[2]
+
+
+def attach_media(found: Discovery, courses: list[Course], cache: ParseCache | None = None
+                 ) -> tuple[list[Course], list[Diagnostic]]:
+    """Check the pictures and documents beside course files that the courses name, and give each course those it
+    shows (their hashes joined to its digest: its pages change with them). The course files (and translations)
+    that did not parse are read again for the files they name, so that every problem is told at once; a picture
+    or a document that no course names gets a warning."""
+    checker = media.MediaChecker(cache)
+    folders = {s.display: s.path.parent for s in (*found.courses, *found.translations)}
+    named: set[tuple[str, str]] = set()
+    diags: list[Diagnostic] = []
+    done = []
+    for course in courses:
+        refs = course.media_refs + tuple(ref for t in course.translations for ref in t.media_refs)
+        named.update((course.institution_id, ref.name) for ref in refs)
+        if not refs:
+            done.append(course)
+            continue
+        pictures, documents, problems = checker.check(folders[course.source], refs)
+        diags += problems
+        digest = made_from(course.digest, *(p.digest for p in pictures), *(d.digest for d in documents)) \
+            if course.digest else ""
+        done.append(dataclasses.replace(course, pictures=pictures, documents=documents, digest=digest))
+    parsed = {c.source for c in courses} | {t.source for c in courses for t in c.translations}
+    failed = [s for s in (*found.courses, *found.translations) if s.display not in parsed]
+    renderer = MarkdownRenderer() if failed else None
+    for source in failed:
+        refs = _failed_file_refs(source, renderer)  # type: ignore[arg-type]
+        named.update((source.path.parent.name, ref.name) for ref in refs)
+        diags += checker.check(source.path.parent, refs)[2]
+    for source in found.media:
+        if (source.path.parent.name, source.path.name) not in named:
+            diags.append(_unused(source))
+    return done, diags
+
+
+def _unused(source: SourceFile) -> Diagnostic:
+    name = source.path.name
+    if name.lower().endswith(media.DOCUMENT_SUFFIXES):
+        return Diagnostic(source.display, severity=WARNING, code="unused-file",
+                          message="this document is not linked from any course's description: it is not published",
+                          hint=f"link it from a description, like [Syllabus]({name}), or delete the file")
+    return Diagnostic(source.display, severity=WARNING, code="unused-file",
+                      message="this picture is not shown by any course: no course file names it",
+                      hint=f"write 'image: {name}' in a course file, or ![what it shows]({name}) in a description, "
+                           "or delete the file")
+
+
 def _copied_courses(courses: list[Course]) -> list[Diagnostic]:
     """A warning on each course with the same title, start date, language and mode as another of its
     institution's: most likely a copy whose fields were not changed yet (courses are added by copying one). Each
@@ -548,9 +714,13 @@ def listing_key(course: Course) -> tuple:
             course.title.casefold(), course.id)
 
 
-def index(config: Config, institutions: list[Institution], courses: list[Course]) -> Catalogue:
-    """Arrange checked records for the pages (with the translations into languages the site has)."""
+def index(config: Config, institutions: list[Institution], courses: list[Course],
+          today: dt.date | None = None, pages: list[ContentPage] | tuple[ContentPage, ...] = ()) -> Catalogue:
+    """Arrange checked records for the pages (with the translations into languages the site has), each course as
+    it stands on `today` (see timeline.py; as its file says without one)."""
     courses = [_in_languages(c, config.languages) for c in courses]
+    if today is not None:
+        courses = [timeline.on(c, today) for c in courses]
     ordered = tuple(sorted(courses, key=listing_key))
     listed = tuple(c for c in ordered if c.listed)
     by_institution: dict[str, list[Course]] = defaultdict(list)
@@ -564,4 +734,6 @@ def index(config: Config, institutions: list[Institution], courses: list[Course]
         by_institution={i.id: tuple(by_institution.get(i.id, ())) for i in institutions},
         institutions_by_id={i.id: i for i in institutions},
         facets=build_facets(listed, {i.id: i for i in institutions}),
+        today=today,
+        pages=tuple(sorted(pages, key=lambda p: p.slug)),
     )

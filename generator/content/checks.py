@@ -493,12 +493,51 @@ def check_file(c: Checker, spec: FieldSpec, v: Value) -> str | None:
     return name
 
 
+def check_image(c: Checker, spec: FieldSpec, v: Value) -> str | None:
+    """A picture's file name: beside the course file, of a kind the catalogue makes pictures from. Whether the
+    file is there and really is such a picture is checked once every course is read (content/media.py)."""
+    value = v.value
+    if not isinstance(value, str) or not value.strip():
+        _wrong_type(c, spec, v, "a file name")
+        return None
+    name = value.strip()
+    problem = picture_name_problem(name)
+    if problem:
+        what, hint = problem
+        c.problem(v, f"'{spec.name}' is '{_short(name, 60)}', which {what}", hint, code="picture")
+        return None
+    return name
+
+
+PICTURE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+PICTURE_HINT = "save it as a JPEG for a photo, or as a PNG for a drawing or a diagram"
+SVG_WHY = "SVG drawings are not allowed, because an SVG file can carry scripts that would run on the catalogue's pages"
+BESIDE_HINT = "save the picture beside the course file and write its file name, like photo.jpg"
+
+
+def picture_name_problem(name: str) -> tuple[str, str] | None:
+    """(what is wrong, said of the picture: "is …"; how to fix it) with a picture's name, or None."""
+    if name.lower().startswith(("http:", "https:", "//")):
+        return "is on another site: the catalogue loads nothing from other hosts", BESIDE_HINT
+    if re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*:", name):
+        return "is not the name of a picture file", BESIDE_HINT
+    if "/" in name or "\\" in name:
+        return ("is in another folder: a picture must be beside the course file",
+                "move the picture into the course file's folder and write only its file name")
+    suffix = "." + name.rsplit(".", 1)[1].lower() if "." in name else ""
+    if suffix == ".svg":
+        return f"is an SVG drawing: {SVG_WHY}", "export it as a PNG"
+    if suffix not in PICTURE_SUFFIXES:
+        return "is not a JPEG (.jpg), PNG (.png) or WebP (.webp) file", PICTURE_HINT
+    return None
+
+
 CHECKS: dict[str, Callable[[Checker, FieldSpec, Value], Any]] = {
     "text": check_text, "plain_text": check_plain_text, "credits": check_credits, "integer": check_integer,
     "money": check_money, "date": check_date, "url": check_url, "email": check_email, "bool": check_bool,
     "enum": check_enum, "enum_list": check_enum_list, "text_list": check_text_list,
     "languages": check_languages, "country": check_country, "currency": check_currency, "isced": check_isced,
-    "file": check_file,
+    "file": check_file, "image": check_image,
 }
 
 
@@ -531,6 +570,13 @@ def check_course_rules(c: Checker, clean: dict[str, Any]) -> None:
                                                "'stackable'",
                   "add 'stackability: stackable'" if _absent(values, "stackability")
                   else "change 'stackability' to stackable, or remove 'stackable_towards'", WARNING, "stackability")
+    if clean.get("image") and _absent(values, "image_alt"):
+        c.problem(values["image"], "'image' is given without 'image_alt', the description of the picture for people "
+                                   "who cannot see it",
+                  "add a line 'image_alt: …' saying in a few words what the picture shows", code="image-alt")
+    if clean.get("image_alt") and _absent(values, "image"):
+        c.problem(values["image_alt"], "'image_alt' is given without 'image': it describes no picture",
+                  "add 'image: …' with the picture's file name, or remove 'image_alt'", WARNING, "image-alt")
     if "currency" in values and _absent(values, "fee") and values["currency"].value is not None:
         c.problem(values["currency"], "'currency' is given without a 'fee'", "add the fee, or 0 if it is free",
                   WARNING, "currency")

@@ -5,10 +5,11 @@ search and filters work on, and order each facet's values, so the static pages a
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from functools import lru_cache
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 from generator.content import schema
 
@@ -184,18 +185,46 @@ def fee_code(course: Course) -> str:
     return "0" if course.fee == 0 else f"{credits_code(course.fee)} {course.currency}"
 
 
-def card_words(listed: Sequence[Course], speak: words.Words) -> dict[str, dict[str, str]]:
-    """The words of the cards' facts in one interface language, by code: each value the listed courses have,
-    written as the static listing writes it (CLDR's dates, numbers and money in the locale)."""
-    table: dict[str, dict[str, str]] = {name: {} for name in
-                                        ("credits", "audience", "mode", "language", "start", "fee", "status")}
+class CardCodes(NamedTuple):
+    """The values the listed courses' cards name, by code (`card`), with what each code stands for: the same
+    in every interface language, found once a build and worded in each (`card_words`)."""
+
+    credits: tuple[tuple[str, float], ...]
+    fees: tuple[tuple[str, float | None, str], ...]
+    starts: tuple[tuple[str, dt.date], ...]
+    languages: tuple[str, ...]
+
+
+def card_codes(listed: Sequence[Course]) -> CardCodes:
+    """Every code the cards of `listed` use, in code order."""
+    credits: dict[str, float] = {}
+    fees: dict[str, tuple[float | None, str]] = {}
+    starts: dict[str, dt.date] = {}
+    languages: set[str] = set()
     for course in listed:
-        table["credits"].setdefault(credits_code(course.credits), speak.credits_short(course))
-        table["fee"].setdefault(fee_code(course), speak.fee(course))
+        credits.setdefault(credits_code(course.credits), course.credits)
+        fees.setdefault(fee_code(course), (course.fee, course.currency))
         if course.start_date:
-            table["start"].setdefault(course.start_date.isoformat(), speak.date(course.start_date))
-        for code in course.language:
-            table["language"].setdefault(code, speak.language(code))
+            starts.setdefault(course.start_date.isoformat(), course.start_date)
+        languages.update(course.language)
+    return CardCodes(tuple(sorted(credits.items())), tuple((code, *fees[code]) for code in sorted(fees)),
+                     tuple(sorted(starts.items())), tuple(sorted(languages)))
+
+
+def card_words(codes: CardCodes | Sequence[Course], speak: words.Words) -> dict[str, dict[str, str]]:
+    """The words of the cards' facts in one interface language, by code: each value the listed courses have
+    (`codes`, or the courses themselves), written as the static listing writes it (CLDR's dates, numbers and
+    money in the locale)."""
+    if not isinstance(codes, CardCodes):
+        codes = card_codes(codes)
+    table = {
+        "credits": {code: speak.credits_amount(credits) for code, credits in codes.credits},
+        "audience": {}, "mode": {},
+        "language": {code: speak.language(code) for code in codes.languages},
+        "start": {code: speak.date(start) for code, start in codes.starts},
+        "fee": {code: speak.fee_amount(fee, currency) for code, fee, currency in codes.fees},
+        "status": {},
+    }
     for field, choices in (("audience", schema.AUDIENCES), ("mode", schema.MODES), ("status", schema.STATUSES)):
         table[field] = {c.value: speak.label(c.value, field) for c in choices}
     return {name: dict(sorted(values.items())) for name, values in table.items()}

@@ -32,6 +32,8 @@ ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TRANSLATION_RE = re.compile(r"^(?P<slug>.+)\.(?P<language>[A-Za-z]{2})\.md$")  # course.cs.md: a translation
 FENCE_RE = re.compile(r"^(---|\.\.\.)[ \t]*$")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".svg")
+MEDIA_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".pdf")  # beside course files: pictures and documents
+MARKDOWN_SUFFIXES = (".markdown", ".mdown", ".mkd", ".mkdn", ".mdwn", ".txt", ".text", "")  # maybe a course file
 MAX_NAME = 100      # characters of a file or folder name: it becomes part of the page's address
 MAX_KEY = 100       # characters of a field name
 # Invisible characters that have no place in a course file: C0 and C1 controls (tab and line ends aside),
@@ -52,12 +54,15 @@ class SourceFile:
 
 @dataclass(frozen=True)
 class Discovery:
-    """Every course, translation and institution file found under content/."""
+    """Every course, translation, institution and page file found under content/."""
 
     courses: tuple[SourceFile, ...]
     institutions: tuple[SourceFile, ...]
     diagnostics: tuple[Diagnostic, ...]
     translations: tuple[SourceFile, ...] = ()  # course.cs.md beside course.md
+    pages: tuple[SourceFile, ...] = ()  # content/pages/about.md: the site's own pages (About, Contact...)
+    page_translations: tuple[SourceFile, ...] = ()  # about.cs.md beside about.md
+    media: tuple[SourceFile, ...] = ()  # pictures and PDF documents beside course files
 
 
 def translation_of(name: str) -> tuple[str, str] | None:
@@ -112,15 +117,25 @@ def discover(source: Path) -> Discovery:
                                 message="the content folder is a link to a folder outside the site folder",
                                 hint="put the content folder itself in the site folder"))
         return Discovery((), (), tuple(diags))
-    found = _find(content, content / "courses", 2, ".md", diags)
+    media: list[SourceFile] = []
+    found = _find(content, content / "courses", 2, ".md", diags, beside=media)
     institutions = _find(content, content / "institutions", 1, ".yaml", diags, extra=IMAGE_SUFFIXES)
+    pages = _find(content, content / "pages", 1, ".md", diags)
     courses = tuple(f for f in found if translation_of(f.path.name) is None)
     translations = tuple(f for f in found if translation_of(f.path.name) is not None)
-    return Discovery(courses, tuple(institutions), tuple(diags), translations)
+    return Discovery(courses, tuple(institutions), tuple(diags), translations,
+                     tuple(f for f in pages if translation_of(f.path.name) is None),
+                     tuple(f for f in pages if translation_of(f.path.name) is not None), tuple(media))
+
+
+PLACES = {"courses": "content/courses/<institution-id>/<course-id>.md",
+          "institutions": "content/institutions/<institution-id>.yaml", "pages": "content/pages/<page-name>.md"}
 
 
 def _find(content: Path, top: Path, depth: int, suffix: str, diags: list[Diagnostic],
-          extra: tuple[str, ...] = ()) -> list[SourceFile]:
+          extra: tuple[str, ...] = (), beside: list[SourceFile] | None = None) -> list[SourceFile]:
+    """The files ending in `suffix` `depth` folders below `top`; files ending in one of `extra` are passed over,
+    and pictures and documents at that depth are put in `beside` when it is given (course folders)."""
     found: list[SourceFile] = []
     if not top.is_dir():
         return found
@@ -131,12 +146,13 @@ def _find(content: Path, top: Path, depth: int, suffix: str, diags: list[Diagnos
                                 message="this folder is a link to another folder: links to folders are not followed",
                                 hint="put the folder itself here instead of a link to it"))
         return found
-    _walk(top, shown_top, 1, depth, suffix, extra, root, found, diags)
+    _walk(top, shown_top, 1, depth, suffix, extra, root, found, diags, PLACES[top.name], beside)
     return found
 
 
 def _walk(here: Path, shown_here: str, level: int, depth: int, suffix: str, extra: tuple[str, ...], root: Path,
-          found: list[SourceFile], diags: list[Diagnostic]) -> None:
+          found: list[SourceFile], diags: list[Diagnostic], where: str,
+          beside: list[SourceFile] | None = None) -> None:
     """One folder's files in name order, then its folders (as os.walk, but with one system call per folder:
     the directory entries say what is a link, a folder or a regular file)."""
     try:
@@ -168,21 +184,57 @@ def _walk(here: Path, shown_here: str, level: int, depth: int, suffix: str, extr
         lowered = name.lower()
         if lowered.endswith(extra):
             continue
+        if beside is not None and lowered.endswith(MEDIA_SUFFIXES):
+            if level == depth:
+                beside.append(_source_file(here, name, shown))
+            else:
+                diags.append(Diagnostic(shown, severity=WARNING, code="ignored-file",
+                                        message="this file is ignored: pictures and documents go beside the course "
+                                                "file that shows them, in content/courses/<institution-id>/",
+                                        hint="move it there"))
+            continue
         if not name.endswith(suffix):
-            stem = name.rsplit(".", 1)[0]
-            diags.append(Diagnostic(shown, severity=WARNING, code="ignored-file",
-                                    message=f"this file is ignored: only {suffix} files are read here",
-                                    hint=f"rename it to {stem}{suffix} if it is meant to be read"))
+            diags.append(_ignored(here / name, shown, suffix, beside is not None))
             continue
         if level != depth:
-            where = ("content/courses/<institution-id>/<course-id>.md" if depth == 2
-                     else "content/institutions/<institution-id>.yaml")
             diags.append(Diagnostic(shown, severity=ERROR, code="misplaced-file",
                                     message=f"this file is in the wrong folder: it belongs in {where}"))
             continue
         found.append(_source_file(here, name, shown))
     for name in _folders(here, folders, shown_here, diags):
-        _walk(here / name, f"{shown_here}/{name}", level + 1, depth, suffix, extra, root, found, diags)
+        _walk(here / name, f"{shown_here}/{name}", level + 1, depth, suffix, extra, root, found, diags, where, beside)
+
+
+def _ignored(path: Path, shown: str, suffix: str, courses: bool) -> Diagnostic:
+    """The warning for a file that is not read: renaming it helps only when it looks like the files read here."""
+    name = path.name
+    stem, dot, ending = name.rpartition(".")
+    stem = stem if dot else name
+    kinds = ("course files (.md), pictures (.jpg, .png, .webp) and PDF documents (.pdf)" if courses
+             else f"{suffix} files")
+    if _looks_like(path, "." + ending.lower() if dot else "", suffix):
+        return Diagnostic(shown, severity=WARNING, code="ignored-file",
+                          message=f"this file is ignored: only {kinds} are read here",
+                          hint=f"rename it to {stem}{suffix} if it is meant to be read")
+    return Diagnostic(shown, severity=WARNING, code="ignored-file",
+                      message=f"this file is ignored: only {kinds} are read here")
+
+
+def _looks_like(path: Path, ending: str, suffix: str) -> bool:
+    """Whether a file is probably meant to be read (a course file saved as .markdown or .txt, say): it has a
+    Markdown-like name ending, or starts as a course file does (---) or, for YAML, a `name:` line."""
+    if suffix == ".md" and ending in (".markdown", ".mdown", ".mkd", ".mkdn", ".mdwn"):
+        return True
+    if suffix == ".yaml" and ending == ".yml":
+        return True
+    if ending not in MARKDOWN_SUFFIXES:
+        return False
+    try:
+        with open(path, "rb") as f:  # (a regular file: links and devices were reported before)
+            start = f.read(64).lstrip(b"\xef\xbb\xbf")
+    except OSError:
+        return False
+    return start.startswith(b"---") if suffix == ".md" else re.match(rb"[A-Za-z_]+:", start) is not None
 
 
 @functools.lru_cache(maxsize=1 << 17)  # the live preview lists every file again on each save: paths are slow to make

@@ -1,16 +1,19 @@
-"""Loading a site: config → discover → parse → validate → index. `check` is this line and nothing more, so the
-pull-request check and the build can never disagree."""
+"""Loading a site: config → discover → parse → media (the files beside courses) → validate → index. `check` is this
+line and nothing more, so the pull-request check and the build can never disagree."""
 from __future__ import annotations
 
+import datetime as dt
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from generator.content.catalogue import Catalogue, cross_check, index, parse_all
+from generator.content.catalogue import Catalogue, attach_media, cross_check, index, parse_all
 from generator.content.config import load_config
 from generator.content.files import discover
+from generator.content.pages import parse_pages
+from generator.content.timeline import build_date, date_warnings
 from generator.diagnostics import ContentError, Diagnostic, has_errors
 from generator.engine.cache import ParseCache
 
@@ -37,28 +40,36 @@ class Timings:
 
 
 def load(source: Path, base_url: str | None = None, timings: Timings | None = None,
-         cache: ParseCache | None = None) -> tuple[Catalogue, list[Diagnostic]]:
-    """Every stage up to rendering; the catalogue and its warnings. Raises ContentError with every
-    diagnostic when any of them is an error."""
+         cache: ParseCache | None = None, today: dt.date | None = None) -> tuple[Catalogue, list[Diagnostic]]:
+    """Every stage up to rendering; the catalogue, its courses as they stand on `today` (the build date: see
+    `timeline.build_date`), and its warnings. Raises ContentError with every diagnostic when any of them is
+    an error."""
     timings = timings or Timings()
+    today = build_date(today)
     with timings.stage("config"):
         config, diags = load_config(source, base_url)
     with timings.stage("discover"):
         found = discover(source)
     with timings.stage("parse"):
         institutions, courses, problems = parse_all(found, cache)
+        pages, page_problems = parse_pages(found, config.languages if config else None)
+    with timings.stage("media"):
+        courses, media_problems = attach_media(found, courses, cache)
+        problems += media_problems
     with timings.stage("validate"):
-        diags += problems + cross_check(found, institutions, courses, config.languages if config else None)
+        diags += problems + page_problems + cross_check(found, institutions, courses,
+                                                        config.languages if config else None)
+        diags += date_warnings(courses, today)
     if config is None or has_errors(diags):
         raise ContentError(diags)
     with timings.stage("index"):
-        catalogue = index(config, institutions, courses)
+        catalogue = index(config, institutions, courses, today, pages)
     return catalogue, sorted(diags)
 
 
-def check(source: Path, base_url: str | None = None) -> list[Diagnostic]:
-    """Every problem in the site's content, without rendering anything."""
+def check(source: Path, base_url: str | None = None, today: dt.date | None = None) -> list[Diagnostic]:
+    """Every problem in the site's content (on the build date), without rendering anything."""
     try:
-        return load(source, base_url)[1]
+        return load(source, base_url, today=today)[1]
     except ContentError as exc:
         return exc.diagnostics

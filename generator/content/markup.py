@@ -9,7 +9,7 @@ import html
 import logging
 import re
 import xml.etree.ElementTree as etree
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import markdown
 import nh3
@@ -50,20 +50,26 @@ MAX_BRACKET_WORK = 100_000    # characters Python-Markdown scans to match [ and 
 _QUOTE_RE = re.compile(r"[ \t]*((?:>[ \t]*)+)")
 _DEFINITION_RE = re.compile(r"^[ ]{0,3}:[ \t]")
 _ABBREVIATION_RE = re.compile(r"^[ ]{0,3}\*\[[^\]]*\]:", re.MULTILINE)
-IMAGE_RE = re.compile(r"!\[[^\]]*\]\s*[\(\[]|<img\b", re.IGNORECASE)
+IMAGE_RE = re.compile(r"<img\b", re.IGNORECASE)  # a picture written in HTML (Markdown's ![…](…) is fine)
+_REMOTE_SRC_RE = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']?\s*(?:[a-z][a-z0-9+.-]*:|//)""", re.IGNORECASE)
+_ANY_PICTURE_RE = re.compile(r"!\[[^\]]*\]\s*[\(\[]|<img\b", re.IGNORECASE)
+DECORATIVE = "decorative"  # the title that marks a picture as decoration: ![](divider.png "decorative")
 FENCE_RE = re.compile(r"^\s*(```|~~~)")
 
 
 class _ShiftHeadings(Treeprocessor):
-    """The body sits under the page's "About the course" <h2>: its headings start at <h3>, keeping their order."""
+    """A course's description sits under the page's "About the course" <h2>: its headings start at <h3> (a
+    content page's at <h2>, under its <h1>: `top`), keeping their order."""
 
-    TOP = 3
+    def __init__(self, md: markdown.Markdown, top: int = 3) -> None:
+        super().__init__(md)
+        self.top = top
 
     def run(self, root: etree.Element) -> None:
         headings = [el for el in root.iter() if re.fullmatch(r"h[1-6]", str(el.tag))]
         if not headings:
             return
-        shift = max(0, self.TOP - min(int(el.tag[1]) for el in headings))
+        shift = max(0, self.top - min(int(el.tag[1]) for el in headings))
         for el in headings:
             el.tag = f"h{min(int(el.tag[1]) + shift, 6)}"
 
@@ -131,9 +137,38 @@ class _BareAddress(InlineProcessor):
         return inside
 
 
+class Image(NamedTuple):
+    """A picture a description shows, as written: `![alt](src "title")`."""
+
+    src: str
+    alt: str
+    title: str
+
+
+class _Images(Treeprocessor):
+    """Notes the pictures a description's Markdown shows (pictures written in HTML are stashed as raw HTML, so
+    never seen here), and leaves each as the page needs it: its address and its description (an empty one for
+    a picture marked as decoration), its title dropped."""
+
+    def run(self, root: etree.Element) -> None:
+        found: list[Image] = []
+        for el in root.iter("img"):
+            image = Image(el.get("src", ""), el.get("alt", ""), el.get("title", ""))
+            found.append(image)
+            el.attrib.pop("title", None)
+            if image.title.strip().lower() == DECORATIVE:
+                el.set("alt", "")
+        self.md.found_images = found  # type: ignore[attr-defined]
+
+
 class _ShiftHeadingsExtension(Extension):
+    def __init__(self, top: int = 3) -> None:
+        super().__init__()
+        self.top = top
+
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Python-Markdown's name)
-        md.treeprocessors.register(_ShiftHeadings(md), "shift_headings", 5)
+        md.treeprocessors.register(_ShiftHeadings(md, self.top), "shift_headings", 5)
+        md.treeprocessors.register(_Images(md), "images", 4)  # after the inline patterns have made them
         md.preprocessors.register(_ListsUnderText(md), "lists_under_text", 15)  # after fenced code and HTML blocks
         md.inlinePatterns.register(_BareAddress(r"https?://[^\s<>\"'`\[\]]*[^\s<>\"'`\[\].,:;!?*_~]", md),
                                    "bare_address", _BareAddress.PRIORITY)
@@ -153,53 +188,75 @@ _INLINE_NEEDS = {
 }
 
 
-def new_markdown() -> markdown.Markdown:
-    """A Python-Markdown with the syntax course descriptions may use, all its inline patterns included."""
+def new_markdown(top: int = 3) -> markdown.Markdown:
+    """A Python-Markdown with the syntax course descriptions may use, all its inline patterns included; the
+    document's first heading level becomes `top`."""
     return markdown.Markdown(
-        extensions=["tables", "fenced_code", "sane_lists", "def_list", "abbr", _ShiftHeadingsExtension()],
+        extensions=["tables", "fenced_code", "sane_lists", "def_list", "abbr", _ShiftHeadingsExtension(top)],
         output_format="html",
     )
+
+
+class Rendered(NamedTuple):
+    """A description as sanitised HTML, and the pictures its Markdown shows."""
+
+    html: str
+    images: tuple[Image, ...] = ()
 
 
 class MarkdownRenderer:
     """Renders bodies with reusable Python-Markdown instances (building one is the slow part): one for each set of
     inline patterns the documents need."""
 
-    def __init__(self) -> None:
+    def __init__(self, top: int = 3) -> None:
         self._md: dict[frozenset[str], markdown.Markdown] = {}
+        self.top = top  # the level of the documents' first headings: 3 under a course page's h2, 2 under an h1
 
     def _markdown(self, text: str) -> markdown.Markdown:
         unused = frozenset(name for name, needs in _INLINE_NEEDS.items() if not any(n in text for n in needs))
         md = self._md.get(unused)
         if md is None:
-            md = self._md[unused] = new_markdown()
+            md = self._md[unused] = new_markdown(self.top)
             for name in unused:
                 md.inlinePatterns.deregister(name, strict=False)
         return md
 
     def render(self, text: str) -> str:
         """Markdown text to sanitised HTML."""
+        return self.rendered(text).html
+
+    def rendered(self, text: str) -> Rendered:
+        """Markdown text to sanitised HTML, with the pictures it shows."""
         md = self._markdown(text)
+        md.found_images = []  # type: ignore[attr-defined]
         try:
             converted = md.reset().convert(text)
         except RecursionError:
             # `body_problems` keeps known cases away from here; an unknown one shows as plain text, not a crash
             log.warning("a course description is nested too deeply for Markdown: it is shown as plain text")
             md.reset()
+            md.found_images = []  # type: ignore[attr-defined]
             converted = "".join(f"<p>{html.escape(part)}</p>" for part in re.split(r"\n\s*\n", text) if part.strip())
-        return sanitise(converted)
+        return Rendered(sanitise(converted), tuple(md.found_images))  # type: ignore[attr-defined]
 
 
 def sanitise(html: str) -> str:
-    """Keep safe formatting, tables and links; drop scripts, styles, frames, forms, handlers and bad URLs."""
-    return nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=URL_SCHEMES,
-        link_rel="noopener noreferrer",
-        strip_comments=True,
-    )
+    """Keep safe formatting, tables and links; drop scripts, styles, frames, forms, handlers and bad URLs. A
+    picture keeps its description and an address only when it names a file beside the course file (the page
+    shows it from the files made of it: see generator/site/pictures.py)."""
+    if "<img" not in html:  # (most descriptions: no filter called for every attribute)
+        return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
+                         link_rel="noopener noreferrer", strip_comments=True)
+    return nh3.clean(html, tags=ALLOWED_TAGS | {"img"}, attributes={**ALLOWED_ATTRIBUTES, "img": {"src", "alt"}},
+                     attribute_filter=_local_pictures, url_schemes=URL_SCHEMES, link_rel="noopener noreferrer",
+                     strip_comments=True)
+
+
+def _local_pictures(element: str, attribute: str, value: str) -> str | None:
+    """A picture's address only when it is a file's name, never another site's or a path from the site's top."""
+    if element == "img" and attribute == "src" and (has_scheme(value) or value.startswith(("/", "\\"))):
+        return None
+    return value
 
 
 _LEADING_HEADING_RE = re.compile(r"\s*<h([1-6])(?:\s[^>]*)?>(.*?)</h\1>\s*", re.DOTALL)
@@ -342,14 +399,28 @@ def _bracket_work(text: str, opening: str, closing: str) -> int:
     return work + sum(len(text) - position for position in stack)
 
 
-def image_lines(text: str) -> list[int]:
-    """0-based lines of the body that show an image (outside code blocks): the catalogue shows none."""
+def picture_lines(text: str) -> list[int]:
+    """0-based lines of the body that show a picture, in Markdown or in HTML (outside code blocks)."""
     found: list[int] = []
     fenced = False
     for number, line in enumerate(text.split("\n")):
         if FENCE_RE.match(line):
             fenced = not fenced
             continue
-        if not fenced and not line.startswith("    ") and IMAGE_RE.search(line):
+        if not fenced and not line.startswith("    ") and _ANY_PICTURE_RE.search(line):
             found.append(number)
+    return found
+
+
+def image_lines(text: str) -> list[tuple[int, bool]]:
+    """0-based lines of the body that show a picture written in HTML (<img>, outside code blocks), each with
+    whether the picture is on another site."""
+    found: list[tuple[int, bool]] = []
+    fenced = False
+    for number, line in enumerate(text.split("\n")):
+        if FENCE_RE.match(line):
+            fenced = not fenced
+            continue
+        if not fenced and not line.startswith("    ") and IMAGE_RE.search(line):
+            found.append((number, _REMOTE_SRC_RE.search(line) is not None))
     return found

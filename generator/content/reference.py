@@ -18,6 +18,8 @@ TABLES = {
     "translation-fields": lambda: schema.reference_table(schema.TRANSLATION_FIELDS),
     "institution-fields": lambda: schema.reference_table(schema.INSTITUTION_FIELDS),
     "site-fields": lambda: schema.reference_table(schema.SITE_FIELDS),
+    "page-fields": lambda: schema.reference_table(schema.PAGE_FIELDS),
+    "page-translation-fields": lambda: schema.reference_table(schema.PAGE_TRANSLATION_FIELDS),
     "course-template": lambda: f"```markdown\n{course_template('Your course title')}```\n",
 }
 ROOT = Path(__file__).resolve().parents[2]

@@ -44,16 +44,18 @@ HOW_TO_WRITE = {
     "date": "without quotes",
 }
 
-BODY = """\
-Replace this paragraph: who the course is for, what learners do in it and why it is worth taking.
+# Starts each paragraph of the description's skeleton: `check` warns where one is left (catalogue.py)
+PLACEHOLDER = "Replace this paragraph"
+BODY = f"""\
+{PLACEHOLDER}: who the course is for, what learners do in it and why it is worth taking.
 
 ## Structure
 
-Replace this paragraph: the sessions or modules, the schedule, and how learners are assessed.
+{PLACEHOLDER}: the sessions or modules, the schedule, and how learners are assessed.
 
 ## Lecturers
 
-Replace this paragraph: who teaches the course.
+{PLACEHOLDER}: who teaches the course.
 """
 
 

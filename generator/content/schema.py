@@ -70,6 +70,7 @@ KIND_WORDS = {
     "currency": "an ISO 4217 currency code (like EUR)",
     "isced": "an ISCED-F 2013 field code of 2 to 4 digits, in quotes (like \"0511\")",
     "file": "the name of an image file beside this file",
+    "image": "the file name of a picture beside the course file: a JPEG (.jpg), PNG (.png) or WebP (.webp) image",
     "base_url": "a web address like https://example.org/catalogue/, or a path like /",
 }
 
@@ -116,7 +117,8 @@ STACKABILITY = (
 STATUSES = (
     Choice("open", "Open for applications", "applications are open; the default"),
     Choice("upcoming", "Upcoming", "announced; applications not open yet"),
-    Choice("closed", "Closed", "applications are closed"),
+    Choice("closed", "Applications closed", "no applications are taken (set by the catalogue itself once "
+                               "the application_deadline has passed)"),
     Choice("archived", "Archived", "no longer offered: the page stays so links never break, but the course is "
                                    "left out of listings and search"),
 )
@@ -126,6 +128,8 @@ TRANSLATION_MEANINGS = {
     "summary": "Its summary in that language",
     "learning_outcomes": "Its learning outcomes in that language, as many as the course file has and in the same "
                          "order; when left out, the course file's are shown",
+    "image_alt": "The description of the course's picture in that language; when left out, the course file's is "
+                 "shown",
 }
 
 COURSE_FIELDS: tuple[FieldSpec, ...] = (
@@ -152,6 +156,11 @@ COURSE_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("prerequisites", "text", "Other admission criteria", max_length=1000),
     FieldSpec("topics", "text_list", "Subject tags", max_length=60, default=()),
     FieldSpec("isced_f", "isced", "Field of education (ISCED-F 2013)"),
+    FieldSpec("image", "image", "A picture shown on the course's page and card and in link previews (at least 1200 "
+              "pixels wide is best; at most 10 MB and 40 megapixels)", example="cryo-em-lab.jpg"),
+    FieldSpec("image_alt", "plain_text", "What the picture shows, in a few words, for people who cannot see it "
+              "(required with 'image')", max_length=250, example='"A researcher loading a sample into an '
+              'electron microscope"'),
     FieldSpec("start_date", "date", "First day of the next run"),
     FieldSpec("end_date", "date", "Last day of the next run (not before the start date)"),
     FieldSpec("application_deadline", "date", "Last day to apply (not after the start date)"),
@@ -173,9 +182,9 @@ COURSE_FIELDS: tuple[FieldSpec, ...] = (
 # A translation (course.cs.md beside course.md) gives these fields in another language, and its description below
 # them; every other field comes from the course file. Title and summary are required: cards show them together.
 TRANSLATION_FIELDS: tuple[FieldSpec, ...] = tuple(
-    dataclasses.replace(spec, required=spec.name != "learning_outcomes",
+    dataclasses.replace(spec, required=spec.name in ("title", "summary"),
                         meaning=TRANSLATION_MEANINGS[spec.name]) for spec in COURSE_FIELDS
-    if spec.name in ("title", "summary", "learning_outcomes"))
+    if spec.name in TRANSLATION_MEANINGS)
 
 INSTITUTION_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("name", "plain_text", "Full name of the institution", True, max_length=200),
@@ -184,6 +193,25 @@ INSTITUTION_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("short_name", "plain_text", "Short name or acronym", max_length=40),
     FieldSpec("description", "text", "A few sentences about the institution", max_length=2000),
     FieldSpec("logo", "file", "Logo: an image file (.svg, .png, .jpg or .webp) beside this file"),
+)
+
+# The site's own pages (content/pages/<name>.md: About, Contact, Legal notice, Accessibility statement), written
+# in the site's default language, their text below the fields.
+PAGE_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("title", "plain_text", "Title of the page: its heading, and its link in the footer", True,
+              max_length=120, example='"Accessibility statement"'),
+    FieldSpec("description", "plain_text", "One or two sentences for search engines and link previews; when left "
+              "out, the page's first paragraph", max_length=300),
+    FieldSpec("footer", "bool", "Whether every page's footer links to it", default=True),
+    FieldSpec("order", "integer", "Where its link is in the footer: lower numbers first; pages without one come "
+              "after them, by title", minimum=0, maximum=1000, example="10"),
+)
+
+# A page's translation (about.cs.md beside about.md) gives these fields, and its text below them.
+PAGE_TRANSLATION_FIELDS: tuple[FieldSpec, ...] = (
+    dataclasses.replace(PAGE_FIELDS[0], meaning="The page's title in the translation's language"),
+    dataclasses.replace(PAGE_FIELDS[1], meaning="Its description in that language; when left out, the first "
+                                                "paragraph of its text"),
 )
 
 # Words people often write for an allowed value, per field; they get a precise "did you mean".
@@ -207,7 +235,8 @@ ALIASES = {
     "deadline": "application_deadline", "hours": "workload_hours", "workload": "workload_hours",
     "format": "mode", "delivery": "mode", "target_group": "audience", "target_groups": "audience",
     "start": "start_date", "end": "end_date", "requirements": "prerequisites", "isced": "isced_f",
-    "qa": "quality_assurance", "name": "title",
+    "qa": "quality_assurance", "name": "title", "picture": "image", "photo": "image", "img": "image",
+    "alt": "image_alt", "alt_text": "image_alt", "image_description": "image_alt", "picture_alt": "image_alt",
 }
 
 
@@ -280,7 +309,8 @@ def value_words(spec: FieldSpec, quote: bool = False) -> str:
     if spec.step:
         limits.append(f"in steps of {spec.step}")
     if spec.default not in (None, ()):
-        default = ", ".join(spec.default) if isinstance(spec.default, tuple) else spec.default
+        default = ", ".join(spec.default) if isinstance(spec.default, tuple) else \
+            str(spec.default).lower() if isinstance(spec.default, bool) else spec.default
         limits.append(f"default {default}")
     return "; ".join([value] + limits)
 

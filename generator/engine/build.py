@@ -3,6 +3,7 @@ for search and publish the whole site at once. `check` is the same line stopped 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
@@ -14,6 +15,7 @@ from generator.content.catalogue import Catalogue
 from generator.content.config import Config, load_config
 from generator.content.files import check_source
 from generator.content.load import Timings, check, load
+from generator.content.timeline import build_date, steady
 from generator.diagnostics import ContentError, Diagnostic
 from generator.engine.artifact import Made, make
 from generator.engine.cache import CACHE_DIR, ParseCache, compiled_templates, usable
@@ -63,38 +65,41 @@ def _summary(catalogue: Catalogue) -> dict[str, int]:
 
 def build(source: Path, out: Path, base_url: str | None = None, strict: bool = False,
           use_cache: bool = True, on_stage: Callable[[str], None] | None = None,
-          remove_old_later: bool = False) -> BuildResult:
-    """Check, make and publish the whole site; on any error (or warning, when strict), raise before touching `out`.
+          remove_old_later: bool = False, today: dt.date | None = None) -> BuildResult:
+    """Check, make and publish the whole site as it stands on `today` (the build date: see
+    `timeline.build_date`); on any error (or warning, when strict), raise before touching `out`.
 
-    With the cache (SOURCE/.catalogue-cache), unchanged input files end the build at once, unchanged courses
-    are not parsed again and unchanged files not made again; the output is byte-identical to a cold build's
-    either way. With `remove_old_later`, the previous output is removed by a process of its own.
+    With the cache (SOURCE/.catalogue-cache), unchanged input files end the build at once (unless a course's
+    deadline or run has ended since), unchanged courses are not parsed again and unchanged files not made
+    again; the output is byte-identical to a cold build's on the same date either way. With
+    `remove_old_later`, the previous output is removed by a process of its own.
     """
     timings = Timings(on_stage=on_stage)
+    today = build_date(today)
     check_source(source)
     check_destination(out, source)
     with locked(out):  # one build into `out` at a time (the second waits)
         return _build(source, out, base_url, strict, source / CACHE_DIR if use_cache else None, timings,
-                      remove_old_later)
+                      remove_old_later, today)
 
 
 def _build(source: Path, out: Path, base_url: str | None, strict: bool, cache_dir: Path | None, timings: Timings,
-           remove_old_later: bool) -> BuildResult:
+           remove_old_later: bool, today: dt.date) -> BuildResult:
     """`build`, holding the lock on `out`."""
     if cache_dir is not None and not usable(cache_dir):
         cache_dir = None
     with timings.stage("inputs"):  # before anything is read: a file changed during the build is seen next time
         inputs = input_signature(source, base_url) if cache_dir else ""
         previous = read_manifest(cache_dir, out)
-        if (inputs and previous and previous.inputs == inputs and not (strict and previous.warnings)
-                and previous.all_intact(out)):
+        if (inputs and previous and previous.inputs == inputs and previous.steady_on(today)
+                and not (strict and previous.warnings) and previous.all_intact(out)):
             return BuildResult(None, tuple(Diagnostic(**d) for d in previous.warnings), len(previous.files), timings,
                                up_to_date=True, counts=previous.summary)
     staged = StagedSite(out, previous, recycle=cache_dir is not None, clean_later=remove_old_later)
     try:
         parsed = ParseCache(cache_dir)
         try:
-            catalogue, diags = load(source, base_url, timings, parsed)
+            catalogue, diags = load(source, base_url, timings, parsed, today)
         finally:  # kept even when the content has errors: the next check or build reads only what changed
             parsed.prune()
         if strict and diags:
@@ -110,15 +115,17 @@ def _make_site(catalogue: Catalogue, diags: list[Diagnostic], staged: StagedSite
                cache_dir: Path | None, inputs: str, remove_old_later: bool) -> BuildResult:
     """Plan, make, index and publish a loaded catalogue (see `build`)."""
     out, previous = staged.out, staged.previous
+    days = _steady_days(catalogue)
     with timings.stage("theme"):
         made_from = site_fingerprint(catalogue, theme_digest(catalogue.config))
         if previous and previous.fingerprint == made_from and previous.all_intact(out):
             staged.discard()  # the same content, touched: note the files' new signature for the next build
-            touched = dataclasses.replace(previous, inputs=inputs, warnings=[dataclasses.asdict(d) for d in diags])
+            touched = dataclasses.replace(previous, inputs=inputs, warnings=[dataclasses.asdict(d) for d in diags],
+                                          steady=days)
             touched.__dict__["token"] = previous.token  # (made of neither)
             write_manifest(cache_dir, out, touched)
             return BuildResult(catalogue, tuple(diags), len(previous.files), timings, up_to_date=True)
-        themes = load_themes(catalogue.config, compiled_templates() if cache_dir else None)
+        themes = load_themes(catalogue.config, compiled_templates() if cache_dir else None, catalogue.pages)
         store = ParseCache(cache_dir, "rendered")
         site = plan(catalogue, themes, store)
         keys = staged.reusable_keys()
@@ -139,7 +146,7 @@ def _make_site(catalogue: Catalogue, diags: list[Diagnostic], staged: StagedSite
             search = early.result() if early else staged.index(site, catalogue.config)
     with timings.stage("publish"):
         manifest = staged.publish(made_from, {**now.keys, **later.keys}, site.indexed, inputs, diags,
-                                  _summary(catalogue), remove_old_later)
+                                  _summary(catalogue), remove_old_later, days)
     with timings.stage("cache"):
         write_manifest(cache_dir, out, manifest)
     return BuildResult(catalogue, tuple(diags), len(staged.hashes), timings, written=staged.changed(),
@@ -248,7 +255,8 @@ class StagedSite:
         return sum(1 for rel, h in self.hashes.items() if files.get(rel) != h)
 
     def publish(self, made_from: str, keys: dict[str, str], indexed: tuple[str, ...], inputs: str,
-                diags: list[Diagnostic], summary: dict[str, int], remove_old_later: bool) -> Manifest:
+                diags: list[Diagnostic], summary: dict[str, int], remove_old_later: bool,
+                steady: list[str] | None = None) -> Manifest:
         """Put the staged site in place of the published one; its manifest, for the next build."""
         if self.ahead:
             self.ahead.prune(self.hashes)
@@ -262,7 +270,7 @@ class StagedSite:
         # renames keep them: these are the published files' stats
         stats = file_stats(self.folder, self.hashes, previous.stats if previous else None, self.linked)
         manifest = Manifest(made_from, self.hashes, keys, list(indexed), stats, inputs,
-                            [dataclasses.asdict(d) for d in diags], summary)
+                            [dataclasses.asdict(d) for d in diags], summary, steady=steady or [])
         mark(self.folder, manifest.token)
         old = publish(self.folder, self.out, remove_old_later, also=self.aside, keep_old=self.recycle)
         self._published = True
@@ -336,5 +344,15 @@ def _file_signatures(folder: Path, prefix: str, parts: list[str]) -> None:
 def site_fingerprint(catalogue: Catalogue, theme_digest: str) -> str:
     """Everything a site is made from: if this is unchanged since the last build, so is the output."""
     return fingerprint(basis(catalogue.config, theme_digest),
-                       *(f"{c.id}:{c.digest}" for c in sorted(catalogue.courses, key=lambda c: c.id)),
-                       *(f"{i.id}:{i.digest}" for i in catalogue.institutions))
+                       *(f"{c.id}:{c.digest}:{c.passed}" for c in sorted(catalogue.courses, key=lambda c: c.id)),
+                       *(f"{i.id}:{i.digest}" for i in catalogue.institutions),
+                       *(f"page {p.slug}:{p.digest}" for p in catalogue.pages))
+
+
+def _steady_days(catalogue: Catalogue) -> list[str]:
+    """The days (ISO dates, "" for no bound) between which the catalogue's courses stand as on its build date: a
+    later build on a day between them, from the same files, has nothing to do."""
+    if catalogue.today is None:
+        return []
+    since, until = steady(catalogue.courses, catalogue.today)
+    return [since.isoformat() if since else "", until.isoformat() if until else ""]

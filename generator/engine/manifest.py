@@ -6,6 +6,7 @@ the next build starts from nothing, as a cold build would.
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import logging
@@ -33,6 +34,17 @@ class Manifest:
     warnings: list[dict] = field(default_factory=list)   # the build's warnings, said again by a build it spares
     summary: dict[str, int] = field(default_factory=dict)  # how many courses, listed courses, institutions
     spare: str = ""              # the token on the spare kept beside the output for the next build ("" if none)
+    # the days (ISO dates, "" for no bound) from the first to the day before the second of which the courses stand
+    # as on the build's date (content/timeline.py); [] when not known
+    steady: list[str] = field(default_factory=list)
+
+    def steady_on(self, today: dt.date) -> bool:
+        """True when a build for `today` from the same files would make this same site."""
+        if len(self.steady) != 2:
+            return False
+        since, until = self.steady
+        day = today.isoformat()
+        return (not since or since <= day) and (not until or day < until)
 
     def intact(self, out: Path | str, rel: str) -> bool:
         """True when the published file is still the one this build wrote (a symbolic link never is)."""

@@ -2,6 +2,7 @@
 what a saved file touched; bad content never stops it (the problems show in the open pages)."""
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import os
 import shutil
@@ -19,11 +20,12 @@ from generator.serve.server import Hub, _Server, handler_for
 from generator.serve.watch import Watcher, _relevant
 
 
-def serve(source: Path, host: str = "127.0.0.1", port: int = 8000, announce: Callable[[str], None] = print) -> None:
-    """Build, serve and keep rebuilding until interrupted."""
+def serve(source: Path, host: str = "127.0.0.1", port: int = 8000, announce: Callable[[str], None] = print,
+          today: dt.date | None = None) -> None:
+    """Build, serve and keep rebuilding until interrupted, for `today` (else for the day of each rebuild)."""
     check_source(source)
     out = Path(tempfile.mkdtemp(prefix="catalogue-serve-"))
-    preview = Preview(source, out)
+    preview = Preview(source, out, today)
     hub = Hub()
     stopping = threading.Event()
     try:

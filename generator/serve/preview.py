@@ -3,6 +3,7 @@ the files whose bytes changed into the folder it serves; the files no page shows
 in the background, so they never delay a reload."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
@@ -21,7 +22,7 @@ from generator.fast.pagefind import Previous, build_index
 from generator.fast.tuning import frozen, lower_priority
 from generator.site.pages import problem_page
 from generator.site.routes import Plan, plan
-from generator.site.theme import Theme, load_theme, load_themes, theme_digest
+from generator.site.theme import Theme, footer_of, load_theme, load_themes, theme_digest
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +42,10 @@ class Outcome:
 class Preview:
     """The previewed site: its last good catalogue and plan, and the files it serves."""
 
-    def __init__(self, source: Path, out: Path) -> None:
+    def __init__(self, source: Path, out: Path, today: dt.date | None = None) -> None:
         self.source = source
         self.out = out
+        self.today = today  # the build date; None: the day of each refresh
         cache = source / CACHE_DIR
         self.parsed = RememberingCache(cache if usable(cache) else None)  # (an unwritable one: said once)
         self.store = MemoryStore()  # courses' pieces of the catalogue-wide files, kept between refreshes
@@ -78,8 +80,8 @@ class Preview:
         return outcome
 
     def _refresh(self) -> Outcome:
-        catalogue, diags = load(self.source, "/", cache=self.parsed)
-        themes = self._themes(catalogue.config)
+        catalogue, diags = load(self.source, "/", cache=self.parsed, today=self.today)
+        themes = self._themes(catalogue)
         theme = next(iter(themes.values()))
         site = plan(catalogue, themes, self.store)
         files = InMemory()
@@ -133,12 +135,13 @@ class Preview:
         if locked:
             self.lock.release()
 
-    def _themes(self, config: Config) -> dict[str, Theme]:
-        made_from = (theme_digest(config), config)
+    def _themes(self, catalogue: Catalogue) -> dict[str, Theme]:
+        config = catalogue.config
+        made_from = (theme_digest(config), config, footer_of(catalogue.pages))
         if self.themes and self.themes_made_from == made_from:
             return self.themes
         self.themes_made_from = made_from
-        return load_themes(config)
+        return load_themes(config, pages=catalogue.pages)
 
 
 def describe(outcome: Outcome, changes: list[str]) -> str:

@@ -50,7 +50,7 @@ class Watcher:
         self.observer.join(timeout=2)
 
 
-WATCHED_SUFFIXES = (".md", ".yaml", ".yml", ".html", ".xml", ".txt", ".css", ".js", ".svg", ".png", ".jpg",
+WATCHED_SUFFIXES = (".md", ".yaml", ".yml", ".html", ".xml", ".txt", ".css", ".js", ".svg", ".png", ".jpg", ".pdf",
                    ".jpeg", ".webp", ".json")
 
 

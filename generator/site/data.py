@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Any, Iterator, NamedTuple
 
 from generator.content.catalogue import Catalogue
-from generator.content.facets import browse_index, card, card_words
+from generator.content.facets import CardCodes, browse_index, card, card_codes, card_words
 from generator.content.model import Course, Institution
 from generator.engine.artifact import Artifact
 from generator.engine.cache import ParseCache
+from generator.fingerprint import fingerprint
 from generator.fast.parallel import run_all
-from generator.site import elm, feeds
+from generator.site import elm, feeds, media
 from generator.site.jsonschema import write_json_schema_bytes
 from generator.site.pages import course_key, logo_path
 from generator.site.theme import Theme
@@ -27,7 +28,8 @@ CARD_WORDS_PATH = "search/words.json"  # the words of the result cards' facts, i
 # a test ties it to the schema's field list and to the Course record
 COURSES_JSON_FIELDS = (
     "title", "summary", "credits", "workload_hours", "eqf_level", "audience", "language", "mode", "admission",
-    "prerequisites", "learning_outcomes", "assessment", "quality_assurance", "topics", "isced_f", "start_date",
+    "prerequisites", "learning_outcomes", "assessment", "quality_assurance", "topics", "isced_f", "image",
+    "image_alt", "start_date",
     "end_date", "application_deadline", "duration", "fee", "currency", "enrol_url", "contact", "supervision",
     "stackability", "stackable_towards", "europass", "status", "updated",
 )
@@ -48,9 +50,22 @@ def logos(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifac
 
 
 def card_words_file(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:
-    """The words of the cards' facts in the theme's language (under its prefix)."""
-    yield Artifact(theme.prefix + CARD_WORDS_PATH,
-                   lambda: _compact(card_words(catalogue.listed, theme.words)))
+    """The words of the cards' facts in the theme's language (under its prefix), keyed by the codes they word."""
+    codes, digest = _card_codes(catalogue.listed)
+    yield Artifact(theme.prefix + CARD_WORDS_PATH, lambda: _compact(card_words(codes, theme.words)),
+                   functools.partial(fingerprint, base_key, "card words", digest))
+
+
+_last_codes: tuple[tuple[Course, ...], CardCodes, str] | None = None
+
+
+def _card_codes(listed: tuple[Course, ...]) -> tuple[CardCodes, str]:
+    """The cards' codes of `listed` and their fingerprint, found once for every interface language."""
+    global _last_codes
+    if _last_codes is None or _last_codes[0] is not listed:
+        codes = card_codes(listed)
+        _last_codes = (listed, codes, fingerprint(repr(codes)))
+    return _last_codes[1], _last_codes[2]
 
 
 def catalogue_data(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:
@@ -139,7 +154,19 @@ def _browse_json(catalogue: Catalogue) -> bytes:
 
 @functools.lru_cache(maxsize=65536)  # records are immutable: the live preview writes cards.json again on every edit
 def _card_json(course: Course, institution: Institution) -> bytes:
-    return _compact(card(course, institution, logo_path(institution) or ""))
+    return _compact(card_data(course, institution, logo_path(institution) or ""))
+
+
+def card_data(course: Course, institution: Institution, logo: str = "") -> dict[str, Any]:
+    """A result card's data (see `facets.card`), with the course's picture and its descriptions."""
+    data = card(course, institution, logo)
+    picture = course.picture
+    if picture:
+        data["image"] = {**media.card_image(picture), "alt": course.image_alt}
+        for translation in course.translations:
+            if translation.image_alt:
+                data["translations"][translation.language]["image_alt"] = translation.image_alt
+    return data
 
 
 def _cards_json(catalogue: Catalogue) -> bytes:
@@ -162,7 +189,9 @@ def course_record(course: Course, institution: Institution, base_url: str) -> di
     }
     for name in COURSES_JSON_FIELDS:
         value = getattr(course, name)
-        if hasattr(value, "isoformat"):
+        if name == "image":  # the address of its picture, not the name of the file it was made of
+            value = base_url + media.preview_image(course.picture).path if course.picture else None
+        elif hasattr(value, "isoformat"):
             value = value.isoformat()
         elif isinstance(value, tuple):
             value = list(value)

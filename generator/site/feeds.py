@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
-from generator.site import words
+from generator.site import media, words
 from generator.content.catalogue import Catalogue
 from generator.site.elm import decimal
 from generator.content.identity import course_iri, file_iri, page_url
@@ -49,6 +49,8 @@ CSV_COLUMNS: tuple[tuple[str, str], ...] = (
     ("quality_assurance", "how the course is quality-assured"),
     ("topics", "subject tags, joined with `; `"),
     ("isced_f", "ISCED-F 2013 field code, like `0511`"),
+    ("image", "the address of the course's picture (its JPEG or PNG file closest to 1200 pixels wide), if it has one"),
+    ("image_alt", "what the picture shows, in words"),
     ("start_date", "first day of the next run, `YYYY-MM-DD`"),
     ("end_date", "last day of the next run, `YYYY-MM-DD`"),
     ("application_deadline", "last day to apply, `YYYY-MM-DD`"),
@@ -296,7 +298,8 @@ def csv_values(course: Course, catalogue: Catalogue) -> dict[str, Any]:
     """A course's values for each CSV column, before formatting."""
     institution = catalogue.institutions_by_id[course.institution_id]
     extra = {"url": page_url(catalogue.config, course.url), "institution_id": institution.id,
-             "institution_name": institution.name, "institution_country": institution.country}
+             "institution_name": institution.name, "institution_country": institution.country,
+             "image": media.picture_url(course, catalogue.config)}
     return {name: extra[name] if name in extra else getattr(course, name) for name, _ in CSV_COLUMNS}
 
 

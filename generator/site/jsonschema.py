@@ -74,6 +74,9 @@ KINDS: dict[str, Callable[[FieldSpec], dict[str, Any]]] = {
     "currency": lambda spec: _code("^[A-Z]{3}$"),
     "isced": lambda spec: _code("^[0-9]{2,4}$"),
     "file": lambda spec: {"type": "string", "pattern": r"^[^/\\.][^/\\]*$"},
+    # a file beside the course file (no folder, no address) ending .jpg, .jpeg, .png or .webp, in any case
+    "image": lambda spec: {"type": "string",
+                           "pattern": r"^[^/\\.:][^/\\:]*\.([jJ][pP][eE]?[gG]|[pP][nN][gG]|[wW][eE][bB][pP])$"},
     "base_url": lambda spec: {"type": "string"},
 }
 

@@ -96,6 +96,13 @@ def institution_pages(catalogue: Catalogue, theme: Theme, base_key: str) -> Iter
                                      courses, catalogue.institutions_by_id))
 
 
+def content_pages(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:
+    """The site's own pages (About, Contact, Legal notice...), each in its translation where it has one."""
+    for doc in catalogue.pages:
+        yield page(theme, doc.url + "index.html", "page.html", {"doc": doc, "text": doc.text(theme.language)},
+                   _key(base_key, f"page {doc.slug}", doc.digest))
+
+
 def not_found_pages(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:
     """The page a static host shows for an address it has nothing at (404.html, and cs/404.html...)."""
     yield page(theme, "404.html", "404.html", {}, group_key(base_key, "404", "", (), {}))
@@ -110,20 +117,26 @@ def host_files(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Ar
 
 
 def sitemap(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:
-    """sitemap.xml: every listing page, listed course and institution; for a site in several languages, an index
+    """sitemap.xml: every listing page, listed course, institution and content page; for a site in several
+    languages, an index
     of one sitemap a language (sitemaps/cs.xml...), each page there with its address in every language.
 
     A sitemap shows only addresses and dates: its key is made of those, so an edit that keeps them (a course's
-    text, say) leaves every sitemap as it is."""
+    text, say) leaves every sitemap as it is. Sitemaps need full addresses: a site whose base URL has no host has
+    none (the build says so)."""
+    if not catalogue.config.absolute:
+        return
     languages = catalogue.config.languages
     listing = [listing_path(n).removesuffix("index.html") for n in range(1, listing_count(catalogue) + 1)]
     courses = sorted(catalogue.listed, key=lambda c: c.url)  # by address: an edit that reorders the listing keeps it
     values = {
         "listing_pages": listing, "courses": courses, "institutions": catalogue.institutions,
-        "sitemaps": (), "entries_in": languages, "alternates": _alternates(catalogue),
+        "content_pages": catalogue.pages, "sitemaps": (), "entries_in": languages,
+        "alternates": _alternates(catalogue),
     }
     addresses = functools.lru_cache(maxsize=1)(lambda: fingerprint(
-        *listing, *(f"{c.url} {c.updated}" for c in courses), *(i.url for i in catalogue.institutions)))
+        *listing, *(f"{c.url} {c.updated}" for c in courses), *(i.url for i in catalogue.institutions),
+        *(p.url for p in catalogue.pages)))
     if len(languages) == 1:
         yield page(theme, "sitemap.xml", "sitemap.xml", values,
                    functools.partial(_addresses_key, base_key, "sitemap", addresses))
@@ -168,8 +181,10 @@ def logo_path(institution: Institution) -> str | None:
 
 
 def course_key(base_key: str, course: Course, institution: Institution) -> str:
-    """What a course's own files are made from: its file, its institution's, the code, theme and config."""
-    return _key(base_key, course.digest, institution.digest) if course.digest and institution.digest else ""
+    """What a course's own files are made from: its file, its institution's, the code, theme and config, and what
+    of it is over on the build date (not the date itself: a daily build remakes only what a day changed)."""
+    return _key(base_key, course.digest, institution.digest, course.passed) \
+        if course.digest and institution.digest else ""
 
 
 @functools.lru_cache(maxsize=65536)  # the live preview asks again for every unchanged course on each save
@@ -184,7 +199,7 @@ def group_key(base_key: str, what: str, extra: str, courses: Sequence[Course], b
         institution = by_id[course.institution_id]
         if not (course.digest and institution.digest):
             return ""
-        parts.append(f"{course.digest}:{institution.digest}")
+        parts.append(f"{course.digest}:{course.passed}:{institution.digest}")
     for institution in (by_id.values() if not courses else ()):
         if not institution.digest:
             return ""
@@ -226,7 +241,8 @@ def _course_values(catalogue: Catalogue, course: Course, institution: Institutio
     return {
         "course": course, "institution": institution, "text": text,
         "schema_org": course_schema_org(course, institution, config, text),
-        "social": course_open_graph(course, config, speak=theme.words, prefix=theme.prefix, text=text),
+        "social": course_open_graph(course, config, theme.env.globals["preview_image"], speak=theme.words,
+                                    prefix=theme.prefix, text=text),
         "calendar_path": course_calendar_path(course, catalogue),
     }
 

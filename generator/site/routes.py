@@ -10,7 +10,7 @@ from generator.content.catalogue import Catalogue
 from generator.engine.artifact import Artifact
 from generator.engine.cache import ParseCache
 from generator.fingerprint import basis
-from generator.site import data, pages
+from generator.site import data, media, pages
 from generator.site.theme import Theme
 
 
@@ -31,9 +31,12 @@ ROUTES: tuple[Route, ...] = (
     Route("listing pages", pages.listing_pages, per_language=True),
     Route("course pages", pages.course_pages, per_language=True),
     Route("institution pages", pages.institution_pages, per_language=True),
+    Route("content pages", pages.content_pages, per_language=True),
     Route("not-found pages", pages.not_found_pages, per_language=True),
     Route("host files", pages.host_files),
     Route("logos", data.logos),
+    Route("pictures", media.picture_files),
+    Route("documents", media.document_files),
     Route("result cards' words", data.card_words_file, per_language=True),
     Route("sitemap", pages.sitemap, later=True),
     Route("catalogue data", data.catalogue_data, later=True),

@@ -11,7 +11,7 @@ from urllib.parse import urljoin
 
 from markupsafe import Markup
 
-from generator.site import words
+from generator.site import media, words
 from generator.content.config import Config
 from generator.site.elm import EQF, ISCED_F, decimal, hours
 from generator.content.identity import course_iri, institution_iri, page_url
@@ -69,6 +69,8 @@ def course_schema_org(course: Course, institution: Institution, config: Config,
         data["isAccessibleForFree"] = course.fee == 0
     if course.updated:
         data["dateModified"] = course.updated.isoformat()
+    if config.absolute and course.picture:
+        data["image"] = media.picture_url(course, config)
     return data
 
 
@@ -112,12 +114,13 @@ def json_ld_script(data: Any) -> Markup:
 
 
 def open_graph(config: Config, title: str, description: str, path: str, course: Course | None = None,
-               image: str | None = None, speak: words.Words = words.ENGLISH) -> list[tuple[str, str]]:
+               image: str | None = None, speak: words.Words = words.ENGLISH, image_alt: str | None = None,
+               image_size: tuple[int, int] | None = None) -> list[tuple[str, str]]:
     """Open Graph (`og:`, a `property` attribute) and Twitter card (`twitter:`, a `name` attribute) values of a page.
 
     `path` is the page's path in the site (like `courses/x/y/`, or `cs/courses/x/y/`); `image` an image's path
-    or address. Addresses are only given when the site has an absolute base URL: link previews need full
-    addresses. The card's labels are in the words of `speak`.
+    or address, with its description and size when known. Addresses are only given when the site has an absolute
+    base URL: link previews need full addresses. The card's labels are in the words of `speak`.
     """
     pairs = [("og:type", "website"), ("og:site_name", config.title), ("og:title", title),
              ("og:description", description)]
@@ -125,8 +128,14 @@ def open_graph(config: Config, title: str, description: str, path: str, course: 
         pairs.append(("og:url", page_url(config, path)))
         if image:
             pairs.append(("og:image", urljoin(config.base_url, image)))
+            if image_size:
+                pairs += [("og:image:width", str(image_size[0])), ("og:image:height", str(image_size[1]))]
+            if image_alt:
+                pairs.append(("og:image:alt", image_alt))
     pairs += [("twitter:card", "summary_large_image" if image and config.absolute else "summary"),
               ("twitter:title", title), ("twitter:description", description)]
+    if image and config.absolute and image_alt:
+        pairs.append(("twitter:image:alt", image_alt))
     if course:
         pairs += [("twitter:label1", speak.gettext("Credits")), ("twitter:data1", speak.credits_short(course))]
         pairs += ([("twitter:label2", speak.gettext("Starts")), ("twitter:data2", speak.date(course.start_date))]
@@ -138,6 +147,10 @@ def open_graph(config: Config, title: str, description: str, path: str, course: 
 def course_open_graph(course: Course, config: Config, image: str | None = None, speak: words.Words = words.ENGLISH,
                       prefix: str = "", text: CourseText | None = None) -> list[tuple[str, str]]:
     """open_graph() for a course page (in the language of `speak`, whose pages are under `prefix`; its title and
-    summary from `text`, as the page shows them)."""
+    summary from `text`, as the page shows them), with its picture unless another `image` is given."""
     text = text or course.text(course.body_lang)
-    return open_graph(config, text.title, text.summary, prefix + course.url, course, image, speak)
+    alt, size = None, None
+    if image is None and course.picture:
+        shown = media.preview_image(course.picture)
+        image, alt, size = shown.path, text.image_alt, (shown.width, shown.height)
+    return open_graph(config, text.title, text.summary, prefix + course.url, course, image, speak, alt, size)

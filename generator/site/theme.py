@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gettext
 import hashlib
+import html
 import json
 import posixpath
 import re
@@ -17,14 +18,17 @@ from markupsafe import Markup
 
 from generator import __version__
 from generator.content import markup
+from generator.content.media import beside_name
 from generator.content.config import PACKAGE_THEMES, Config
+from generator.content.model import ContentPage
 from generator.fingerprint import fingerprint
 from generator.content import facets
-from generator.site import minify, text, words
+from generator.site import media, minify, text, words
 from generator.site.structured import json_ld_script, open_graph
 from generator.site.words import Words
 
 DEFAULT_THEME = PACKAGE_THEMES / "default"
+PREVIEW_IMAGE = "preview.png"  # in a theme's static/: the picture of a shared link, 1200 × 630 pixels
 
 
 @dataclass(frozen=True)
@@ -43,14 +47,15 @@ class Theme:
     prefix: str = ""              # where they are under the base URL: '' for the default language, else 'cs/'
 
 
-def load_themes(config: Config, compiled: Any = None) -> dict[str, Theme]:
-    """The theme in each of the site's interface languages, the default one first (their files read once)."""
+def load_themes(config: Config, compiled: Any = None, pages: tuple[ContentPage, ...] = ()) -> dict[str, Theme]:
+    """The theme in each of the site's interface languages, the default one first (their files read once), with
+    the site's content `pages` in every page's footer."""
     files = _static_files(config)
     digest = theme_digest(config)
     if len(config.languages) == 1:
-        return {config.language: load_theme(config, compiled, config.language, files, digest)}
+        return {config.language: load_theme(config, compiled, config.language, files, digest, pages)}
     shared = _SharedCompiled(compiled)
-    themes = {language: load_theme(config, shared, language, files, digest) for language in config.languages}
+    themes = {language: load_theme(config, shared, language, files, digest, pages) for language in config.languages}
     for theme in themes.values():  # loaded here, before the pages are shared out between processes
         for name in theme.env.list_templates():
             try:
@@ -84,7 +89,8 @@ class _SharedCompiled(jinja2.BytecodeCache):
 
 
 def load_theme(config: Config, compiled: Any = None, language: str | None = None,
-               files: tuple[dict[str, str], dict[str, bytes]] | None = None, digest: str | None = None) -> Theme:
+               files: tuple[dict[str, str], dict[str, bytes]] | None = None, digest: str | None = None,
+               pages: tuple[ContentPage, ...] = ()) -> Theme:
     """The theme in one interface language (the default one unless given): its static files and its Jinja
     environment (strict: a typo fails the build).
 
@@ -118,6 +124,7 @@ def load_theme(config: Config, compiled: Any = None, language: str | None = None
     env.filters["facet_value"] = lambda option, key: facets.option_label(key, option, speak)
     env.filters["json"] = _json_for_html
     env.filters["without_heading"] = markup.without_heading
+    env.filters["with_media"] = _with_media
     base = config.base_path
 
     def asset(name: str) -> str:
@@ -139,14 +146,36 @@ def load_theme(config: Config, compiled: Any = None, language: str | None = None
         asset=asset,
         site_logo=asset(site_logo_name(config)),
         logo_of=lambda institution: base + _logo_path(institution) if institution.logo else None,
+        # the picture a shared link shows (Open Graph's og:image), when the theme has one
+        preview_image=base + assets[PREVIEW_IMAGE] if PREVIEW_IMAGE in assets else None,
+        picture_sources=lambda picture: media.sources(picture, base),
         generator_version=__version__,
         json_ld_script=json_ld_script,
         open_graph=lambda site, title, description, path, *more: open_graph(site, title, description, prefix + path,
                                                                              *more, speak=speak),
         plural_samples=text.script_plurals(translations, language),  # see the `plural_forms` macro
+        # the content pages every page's footer links to, each as (address, title, language of the title), and
+        # the names of them all (the headers file gives their addresses their own rules)
+        footer_pages=footer_of(pages, language),
+        page_names=tuple(p.slug for p in pages),
     )
-    digest = fingerprint(digest or theme_digest(config), language)
+    # every page shows the footer: its links are part of what each page is made from
+    digest = fingerprint(digest or theme_digest(config), language, repr(footer_of(pages, language)),
+                         repr(env.globals["page_names"]))
     return Theme(config.theme_dir, env, assets, static, digest, translations, speak, language, prefix)
+
+
+def footer_of(pages: tuple[ContentPage, ...], language: str = "") -> tuple[tuple[str, str, str], ...]:
+    """The footer's links to content pages in `language`: (address, title, language of the title), by their
+    `order`, then those without one by title."""
+    shown = sorted((p for p in pages if p.footer),
+                   key=lambda p: (p.order is None, p.order or 0, p.title.casefold(), p.slug))
+    return tuple((p.url, *_title(p, language)) for p in shown)
+
+
+def _title(page: ContentPage, language: str) -> tuple[str, str]:
+    text = page.text(language)
+    return text.title, text.lang
 
 
 def _static_files(config: Config) -> tuple[dict[str, str], dict[str, bytes]]:
@@ -241,6 +270,34 @@ def _template_gettext(translations: gettext.NullTranslations) -> dict[str, Any]:
         return (Markup(rv) if eval_ctx.autoescape else rv) % variables
 
     return {"_": template_gettext, "gettext": template_gettext, "ngettext": template_ngettext}
+
+
+_IMG_RE = re.compile(r"<img\b[^>]*>")
+_ATTRIBUTE_RE = re.compile(r'(\w+)="([^"]*)"')
+
+
+@jinja2.pass_environment
+def _with_media(env: jinja2.Environment, body_html: str, course: Any) -> str:
+    """A course's rendered description with its pictures shown from the files made of them (the theme's `picture`
+    macro, in _macros.html) and its links to documents made links to their copies beside the course's page, each
+    with the theme's `file_note` (the type and size of the file)."""
+    if not course.pictures and not course.documents:
+        return body_html
+    macros = env.get_template("_macros.html").module
+    pictures = {p.name: p for p in course.pictures}
+
+    def picture(match: re.Match[str]) -> str:
+        attributes = {name: html.unescape(value) for name, value in _ATTRIBUTE_RE.findall(match.group(0))}
+        shown = pictures.get(beside_name(attributes.get("src", "")))
+        return str(macros.picture(shown, attributes.get("alt", ""), "description")) if shown else ""
+
+    body_html = _IMG_RE.sub(picture, body_html) if pictures else body_html
+    for document in course.documents:
+        address = html.escape(env.globals["root_url"](course.url + document.published))
+        body_html = re.sub(f'(<a\\s[^>]*?href=")({re.escape(html.escape(document.published))})([#"][^>]*>)(.*?)(</a>)',
+                           lambda m, a=address, d=document: m.group(1) + a + m.group(3) + m.group(4)
+                           + str(macros.file_note(d)) + m.group(5), body_html, flags=re.DOTALL)
+    return Markup(body_html)
 
 
 def _hashed_name(name: str, data: bytes) -> str:

@@ -40,7 +40,7 @@ CHOICE_LABELS = (
     N_("Doctorate"),
     N_("Unsupervised assessment"), N_("Supervised assessment"), N_("Supervised assessment with identity check"),
     N_("Stand-alone"), N_("Stackable"),
-    N_("Open for applications"), N_("Upcoming"), N_("Closed"), N_("Archived"),
+    N_("Open for applications"), N_("Upcoming"), N_("Applications closed"), N_("Archived"),
 )
 
 
@@ -105,22 +105,29 @@ class Words:
 
     def credits(self, course: Course) -> str:
         """'2 ECTS credits · 50–60 hours', or the stated hours when the course gives them."""
-        if course.workload_hours:
-            hours = self.ngettext("%(num)s hour", "%(num)s hours", text.plural_count(course.workload_hours)) % {
-                "num": self.number(course.workload_hours)}
-        else:
-            low, high = course.credits * 25, course.credits * 30
-            # TRANSLATORS: a range of hours of work, like "50–60 hours"
-            hours = self.ngettext("%(low)s–%(high)s hour", "%(low)s–%(high)s hours", text.plural_count(high)) % {
-                "low": self.number(low), "high": self.number(high)}
         # TRANSLATORS: "2 ECTS credits · 50–60 hours"
-        return self.gettext("%(credits)s · %(hours)s") % {"credits": self.credits_short(course), "hours": hours}
+        return self.gettext("%(credits)s · %(hours)s") % {"credits": self.credits_short(course),
+                                                          "hours": self.hours(course)}
+
+    def hours(self, course: Course) -> str:
+        """'55 hours' when the course states them, else the hours its credits stand for: '50–60 hours'."""
+        if course.workload_hours:
+            return self.ngettext("%(num)s hour", "%(num)s hours", text.plural_count(course.workload_hours)) % {
+                "num": self.number(course.workload_hours)}
+        low, high = course.credits * 25, course.credits * 30
+        # TRANSLATORS: a range of hours of work, like "50–60 hours"
+        return self.ngettext("%(low)s–%(high)s hour", "%(low)s–%(high)s hours", text.plural_count(high)) % {
+            "low": self.number(low), "high": self.number(high)}
 
     def credits_short(self, course: Course) -> str:
         """'2 ECTS credits'."""
-        said = self._said.get(("credits", course.credits))
+        return self.credits_amount(course.credits)
+
+    def credits_amount(self, credits: float) -> str:
+        """'2 ECTS credits', for a number of credits."""
+        said = self._said.get(("credits", credits))
         if said is None:
-            said = self._said[("credits", course.credits)] = self._credits_short(course.credits)
+            said = self._said[("credits", credits)] = self._credits_short(credits)
         return said
 
     def _credits_short(self, credits: float) -> str:
@@ -128,14 +135,18 @@ class Words:
 
     def fee(self, course: Course) -> str:
         """'Free', '€450', '12,000 CZK', or 'Fee not stated'."""
-        if course.fee is None:
+        return self.fee_amount(course.fee, course.currency)
+
+    def fee_amount(self, fee: float | None, currency: str) -> str:
+        """A fee as `fee` says it, for an amount (None: not stated) in a currency."""
+        if fee is None:
             return self.gettext("Fee not stated")
-        if course.fee == 0:
+        if fee == 0:
             return self.gettext("Free")
         if self.locale is not None:
-            return self._money(course.fee, course.currency)
-        sign = CURRENCY_SIGNS.get(course.currency)
-        return f"{sign}{number(course.fee)}" if sign else f"{number(course.fee)} {course.currency}"
+            return self._money(fee, currency)
+        sign = CURRENCY_SIGNS.get(currency)
+        return f"{sign}{number(fee)}" if sign else f"{number(fee)} {currency}"
 
     def _money(self, amount: float, currency: str) -> str:
         """An amount as the locale writes money ('1 200 Kč', '180 000 Ft', '1200 zł'): no cents when whole."""
@@ -215,6 +226,18 @@ class Words:
             said = self._said[("interval", start, end)] = self._intervals.format(icu.DateInterval(*seconds))
         return said
 
+    def file_size(self, size: int) -> str:
+        """A file's size as CLDR writes it: '240 kB', '1.2 MB' ('1,2 MB' in Czech); a kilobyte is 1,000 bytes."""
+        if size < 999_500:
+            amount, skeleton, unit = max(1, round(size / 1000)), "measure-unit/digital-kilobyte unit-width-short " \
+                "precision-integer", "kB"
+        else:
+            amount, skeleton, unit = round(size / 1_000_000, 1), "measure-unit/digital-megabyte unit-width-short .#", \
+                "MB"
+        if self.locale is None:
+            return f"{number(amount)} {unit}"
+        return self._formatted(skeleton, amount)
+
     def sort_key(self) -> Callable[[str], object]:
         """A key that sorts words in the language's alphabetical order ('ch' after 'h' in Czech, 'cs' after 'c'
         in Hungarian), from ICU's collation of CLDR's rules; English's is case-blind code-point order."""
@@ -226,9 +249,11 @@ class Words:
     def filters(self) -> dict[str, Callable]:
         """The Jinja filters of these words."""
         return {
-            "credits": self.credits, "credits_short": self.credits_short, "fee": self.fee, "label": self.label,
+            "credits": self.credits, "credits_short": self.credits_short, "hours": self.hours, "fee": self.fee,
+            "label": self.label,
             "level": self.level, "language": self.language, "languages": self.languages, "country": self.country,
             "isced": self.isced, "date": self.date, "date_range": self.date_range, "number": self.number,
+            "file_size": self.file_size,
         }
 
 

@@ -336,11 +336,12 @@ function card(data, words, excerpt) {
                                              node("dt", null, labels[term] ?? ""), node("dd", null, ...value));
   const level = [node("abbr", { title: labels.eqf_title }, labels.eqf ?? ""), ` ${data.level}`];
   const status = data.status === "open" ? "" : said("status", data.status);
+  const alt = own?.image_alt ? [own.image_alt, here] : [data.image?.alt, data.lang];
   const mark = data.logo
     ? node("img", { class: "mark", src: shared + data.logo, alt: "", width: "32", height: "32", loading: "lazy" })
     : node("span", { class: "mark mark--initial", "aria-hidden": "true" }, data.institution.slice(0, 1));
   return node("li", null, node("article", { class: "card" }, node("div", { class: "card__body" },
-    node("h2", { class: "card__title" }, node("a", { href: base + data.url, lang }, text.title)),
+    node("h3", { class: "card__title" }, node("a", { href: base + data.url, lang }, text.title)),
     node("p", { class: "card__institution" }, mark, node("span", null, data.institution)),
     status ? node("p", { class: `badge badge--${data.status}` }, status) : null,
     excerpt ? node("p", { class: "card__summary card__excerpt", lang: data.lang }, ...excerptNodes(excerpt))
@@ -350,7 +351,19 @@ function card(data, words, excerpt) {
       fact("mode", true, said("mode", data.mode)),
       fact("starts", false, data.start ? said("start", data.start) : labels.no_date ?? ""),
       fact("language", false, list("language", data.language)), fact("fee", false, said("fee", data.fee)),
-      fact("for", false, list("audience", data.audience))))));
+      fact("for", false, list("audience", data.audience)))),
+    data.image ? picture(data.image, ...alt) : null));
+}
+
+// The same markup as the picture macro (templates/_macros.html), loaded when it comes near the screen; its
+// width and height give it its shape before it arrives.
+function picture(image, alt, lang) {
+  const set = (files) => files.map(([path, width]) => `${shared}${path} ${width}w`).join(", ");
+  const sizes = root.dataset.pictureSizes || "100vw";
+  const img = node("img", { src: shared + image.src, srcset: set(image.img), sizes, width: String(image.w),
+                            height: String(image.h), lang, loading: "lazy", decoding: "async" });
+  img.alt = alt || "";
+  return node("picture", { class: "card__picture" }, node("source", { type: "image/webp", srcset: set(image.webp), sizes }), img);
 }
 
 // --- the phone's filter panel --------------------------------------------------------------------------------
