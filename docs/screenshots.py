@@ -1,7 +1,7 @@
 """The README's pictures: the built sample catalogue in headless Chromium at 375 and 1280 px wide (home, filtered
 home, search, a course, an institution and a content page), saved as WebP under docs/screenshots/.
 
-    .venv/bin/python docs/screenshots.py             # builds the sample into a temporary folder
+    .venv/bin/python docs/screenshots.py             # builds the sample, as on TODAY, into a temporary folder
     .venv/bin/python docs/screenshots.py --out output  # an already built site
 
 Needs Playwright (the test tools) and Debian's Chromium (CATALOGUE_CHROMIUM, default /usr/bin/chromium).
@@ -22,7 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DEST = ROOT / "docs" / "screenshots"
 CHROMIUM = os.environ.get("CATALOGUE_CHROMIUM", "/usr/bin/chromium")
-WIDTHS = {375: 812, 1280: 860}  # width: the height shown (a phone's screen, a laptop's)
+WIDTHS = {375: 812, 1280: 860}
+# the build date of the pictures: a fixed day on which the sample's courses are open (the pictures stay the same
+# from one run to the next, and none shows courses closed or gone only because the sample's dates have passed)
+TODAY = "2026-06-01"  # width: the height shown (a phone's screen, a laptop's)
 
 
 def pages(out: Path) -> dict[str, str]:
@@ -83,12 +86,14 @@ def shoot(out: Path, dest: Path = DEST) -> list[Path]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, help="a built site (default: build the sample into a temporary folder)")
+    parser.add_argument("--today", default=TODAY, help=f"the build date of the sample (default: {TODAY})")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
         out = args.out
         if out is None:
             out = Path(work) / "site"
-            subprocess.run([sys.executable, "-m", "generator", "build", "--source", str(ROOT), "--out", str(out)],
+            subprocess.run([sys.executable, "-m", "generator", "build", "--source", str(ROOT), "--out", str(out),
+                            "--today", args.today],
                            check=True, stdout=subprocess.DEVNULL)
         for path in shoot(out):
             print(f"{path.relative_to(ROOT)}: {path.stat().st_size // 1024} KiB")
