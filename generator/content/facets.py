@@ -249,7 +249,7 @@ def browse_index(listed: tuple[Course, ...], facets: tuple[Facet, ...],
              "table": table_digest([course.url for course in listed])}
     if title_orders:
         table["titles"] = {language: _ranks(listed, lambda c, key=key, language=language:
-                                            (key(c.text(language).title), c.id))
+                                            (key(c.text(language).title if c.translations else c.title), c.id))
                            for language, key in title_orders.items()}
     return table
 

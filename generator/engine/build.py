@@ -26,7 +26,7 @@ from generator.fast.folders import FoldersAhead
 from generator.fast.pagefind import Indexed, Previous, build_index, shards_to_make
 from generator.fast.spare import convert, has_spare, keep_spare, remove_stale, spare_files, start_maker, take_spare, \
     wait_for_maker
-from generator.fast.tuning import frozen, giving_way
+from generator.fast.tuning import collecting_rarely, frozen, giving_way
 from generator.fingerprint import basis, fingerprint
 from generator.site.routes import Plan, plan
 from generator.site.theme import load_themes, theme_digest
@@ -78,7 +78,7 @@ def build(source: Path, out: Path, base_url: str | None = None, strict: bool = F
     today = build_date(today)
     check_source(source)
     check_destination(out, source)
-    with locked(out):  # one build into `out` at a time (the second waits)
+    with locked(out), collecting_rarely():  # one build into `out` at a time (the second waits)
         return _build(source, out, base_url, strict, source / CACHE_DIR if use_cache else None, timings,
                       remove_old_later, today)
 

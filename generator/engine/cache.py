@@ -17,7 +17,7 @@ import shutil
 import tempfile
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 
 from generator.diagnostics import display_path
 from generator.fingerprint import code_version, fingerprint
@@ -70,6 +70,38 @@ def compiled_templates() -> Any:
     except (OSError, AttributeError):  # AttributeError: no getuid (not a Unix)
         return None
     return _template_cache()(str(folder))
+
+
+class CompiledTranslations(NamedTuple):
+    """A catalogue's compiled form (.mo bytes) as kept, or None, and how to keep it once compiled."""
+
+    found: bytes | None
+    keep: Callable[[bytes], None]
+
+
+def compiled_translations(po: bytes, language: str) -> CompiledTranslations:
+    """The compiled form of a .po file's text, kept in the user's folder by the text's hash (with the
+    generator's version: Babel compiles it), so twelve catalogues are not parsed again at every build."""
+    folder = user_cache() / "translations"
+    path = folder / f"{language}-{fingerprint(code_version(), language, po)}.mo"
+
+    def keep(compiled: bytes) -> None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            for older in folder.glob(f"{language}-*.mo"):  # (earlier versions of the catalogue)
+                older.unlink(missing_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as f:
+                f.write(compiled)
+            os.replace(tmp, path)
+        except OSError:  # (not kept: compiled again next time)
+            pass
+    try:
+        if folder.stat().st_uid != os.getuid() or folder.stat().st_mode & 0o022:
+            return CompiledTranslations(None, lambda compiled: None)  # (someone else could write to it)
+        return CompiledTranslations(path.read_bytes(), keep)
+    except (OSError, AttributeError):  # AttributeError: no getuid (not a Unix)
+        return CompiledTranslations(None, keep)
 
 
 @lru_cache(maxsize=1)

@@ -212,8 +212,9 @@ def refill(staging: Path, out: Path, reuse: dict[str, str], kept: Mapping[str, i
     """`fill` for a staged site recycled from the spare (see fast/spare.py): a file it holds that is the
     published one (the same inode: `kept`, `inodes`) stays; any other is replaced by a link to the published."""
     root, old = os.fspath(staging), os.fspath(out.resolve())
-    for rel, digest in sorted(reuse.items()):
-        if kept.get(rel) is None or kept.get(rel) != inodes.get(rel):
+    for rel, digest in reuse.items():
+        inode = kept.get(rel)
+        if inode is None or inode != inodes.get(rel):
             clear(staging, rel)
             if not link_file(f"{old}/{rel}", _target(root, rel, made), checked=True):
                 raise FileNotFoundError(f"{old}/{rel} disappeared during the build")

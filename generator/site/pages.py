@@ -182,8 +182,11 @@ def logo_path(institution: Institution) -> str | None:
 
 def course_key(base_key: str, course: Course, institution: Institution) -> str:
     """What a course's own files are made from: its file, its institution's, the code, theme and config, and what
-    of it is over on the build date (not the date itself: a daily build remakes only what a day changed)."""
-    return _key(base_key, course.digest, institution.digest, course.passed) \
+    of it is over on the build date (not the date itself: a daily build remakes only what a day changed).
+
+    The course's part is worked out once for all the files and languages that share it; the key is the two
+    fingerprints side by side."""
+    return base_key + _key(course.digest, institution.digest, course.passed) \
         if course.digest and institution.digest else ""
 
 

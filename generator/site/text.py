@@ -73,16 +73,23 @@ def _layer_catalogue(locales: Path, language: str) -> _gettext.NullTranslations 
 
 
 def _read_po(path: Path, code: str) -> _gettext.NullTranslations:
-    """A .po file's translations (fuzzy ones left out, as msgfmt does)."""
+    """A .po file's translations (fuzzy ones left out, as msgfmt does), compiled once for each version of the
+    file and kept in the user's cache folder (see `engine.cache.compiled_translations`)."""
     import io
 
+    from generator.engine.cache import compiled_translations
+
+    source = path.read_bytes()
+    kept = compiled_translations(source, code)
+    if kept.found is not None:
+        return _babel_translations(io.BytesIO(kept.found))
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
-    with path.open("rb") as f:
-        catalog = read_po(f, locale=_babel_locale(code), domain=DOMAIN)
+    catalog = read_po(io.BytesIO(source), locale=_babel_locale(code), domain=DOMAIN)
     compiled = io.BytesIO()
     write_mo(compiled, catalog, use_fuzzy=False)
+    kept.keep(compiled.getvalue())
     compiled.seek(0)
     return _babel_translations(compiled)
 
