@@ -7,19 +7,21 @@ BIN := $(VENV)/bin
 BASE_URL ?=
 BUILD_FLAGS ?=
 
-.PHONY: build check test test-fast serve serve-output browser bench lighthouse screenshots clean
+.PHONY: build check test test-fast serve serve-output browser editor bench lighthouse screenshots clean
 
-build: $(VENV)/.installed tools/node_modules/.installed
+EDITOR := editor/dist/installed.json
+
+build: $(VENV)/.installed tools/node_modules/.installed $(EDITOR)
 	$(BIN)/catalogue build $(if $(BASE_URL),--base-url $(BASE_URL)) $(BUILD_FLAGS)
 
 check: $(VENV)/.installed
 	$(BIN)/catalogue check
 
-test: $(VENV)/.test-installed browser
+test: $(VENV)/.test-installed browser $(EDITOR)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The everyday subset (well under a minute): everything but the tests marked slow; make test runs them all
-test-fast: $(VENV)/.test-installed
+test-fast: $(VENV)/.test-installed $(EDITOR)
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 $(VENV)/.installed: pyproject.toml
@@ -54,8 +56,19 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
-# Live preview: rebuilds and reloads as files change (http://127.0.0.1:8000/)
-serve: $(VENV)/.installed tools/node_modules/.installed
+# The web editor (/admin/): Decap CMS as pinned in editor/package.json and its lock file, fetched with npm and
+# checked against the lock file's integrity into editor/dist/ (not committed). npm comes from Debian if missing.
+editor: $(EDITOR)
+
+$(EDITOR): editor/package.json editor/package-lock.json | $(VENV)/.installed
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "Installing npm for the web editor (Debian package 'npm')"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm; }
+	$(BIN)/python -m generator.site.editor
+
+# Live preview: rebuilds and reloads as files change (http://127.0.0.1:8000/); its /admin/ writes into content/
+serve: $(VENV)/.installed tools/node_modules/.installed $(EDITOR)
 	$(BIN)/catalogue serve
 
 # Benchmarks (figures, not tests): builds, search in the browser, live preview; N courses (default 4000)
@@ -78,4 +91,4 @@ serve-output:
 	$(BIN)/python -m http.server --bind 127.0.0.1 --directory output 8000
 
 clean:
-	rm -rf output $(VENV) .pytest_cache tools/node_modules
+	rm -rf output $(VENV) .pytest_cache tools/node_modules editor/dist

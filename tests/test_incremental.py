@@ -150,6 +150,25 @@ def test_a_damaged_cache_is_never_trusted(site, tmp_path):
     assert (out / "index.html").read_bytes() != b"tampered"
 
 
+def test_a_build_with_nothing_to_do_reads_the_manifests_head_and_listing_only(site, tmp_path):
+    out = tmp_path / "out"
+    build(site, out)
+    parts = {path.name.rsplit(".", 1)[-1]: path for path in (site / CACHE_DIR).glob("manifest-*.*.*")}
+    assert sorted(parts) == ["body", "listing"]
+    parts["body"].write_text("not a manifest")  # the body is not read when nothing changed
+    assert build(site, out).up_to_date
+    course = site / "content/courses/beta-centre/extra-0.md"  # an edit needs it: without it, everything is made
+    course.write_text(course.read_text().replace("Extra Course 0", "Extra Course Zero"))
+    again = build(site, out)
+    assert again.written == again.files and tree(out) == tree(cold(site, tmp_path, "no-body"))
+    assert build(site, out).up_to_date  # (the new manifest is whole again)
+    page = out / "institutions/index.html"  # a file replaced by a link to the same bytes is not the file left
+    page.rename(tmp_path / "kept.html")
+    page.symlink_to(tmp_path / "kept.html")
+    assert not build(site, out).up_to_date and not (out / "institutions/index.html").is_symlink()
+    assert len(list((site / CACHE_DIR).glob("manifest-*.*.*"))) == 2  # (the parts of older manifests removed)
+
+
 class _RunsCode:
     """Unpickling this runs code: it writes a file (what a pack made by someone else could do)."""
 
@@ -313,13 +332,13 @@ def test_an_edit_renders_only_the_pages_made_from_the_course(site, tmp_path, mon
     out = tmp_path / "out"
     build(site, out)
     rendered = []
-    real = pages.page
+    real = pages.render_page
 
-    def recording(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-        made = real(*args, **kwargs)
-        return made._replace(make=lambda: rendered.append(made.path) or made.make())
+    def recording(theme, template, values, page_path=""):  # noqa: ANN001, ANN202
+        rendered.append(theme.prefix + page_path + ("index.html" if template.endswith(".html") else ""))
+        return real(theme, template, values, page_path)
 
-    monkeypatch.setattr(pages, "page", recording)
+    monkeypatch.setattr(pages, "render_page", recording)
     course = site / "content/courses/alpha-institute/data-stewardship.md"
     course.write_text(course.read_text() + "\nOne more sentence.\n")
     build(site, out)

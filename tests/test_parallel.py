@@ -90,3 +90,23 @@ def test_shares_come_back_in_order_and_a_failed_or_lost_share_is_run_again_here(
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "3"
+
+
+JOB = textwrap.dedent("""
+    import os, time
+    from generator.fast.parallel import forked_job
+    here = os.getpid()
+    print(forked_job(lambda: os.getpid()).result() != here)               # worked out in a copy of the process
+    print(forked_job(lambda: 1 // (os.getpid() == here)).result())         # the copy fails: worked out here
+    print(forked_job(lambda: "big" * 100_000).result() == "big" * 100_000)  # more than a pipe holds at once
+    job = forked_job(lambda: time.sleep(60))
+    started = time.monotonic()
+    job.cancel()                                                            # a copy not needed is stopped
+    print(time.monotonic() - started < 5)
+""")
+
+
+def test_a_job_forked_ahead_gives_its_result_or_is_worked_out_here():
+    done = subprocess.run([sys.executable, "-c", JOB], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "1", "True", "True"]

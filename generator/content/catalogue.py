@@ -58,9 +58,11 @@ class Catalogue:
 
 
 def parse_course(source: SourceFile, renderer: MarkdownRenderer, digest: str = "",
-                 translations: tuple[SourceFile, ...] = ()) -> tuple[Course | None, list[Diagnostic]]:
-    """Read, validate and render one course file, and its translations."""
-    course, diags = _parse_course_file(source, renderer, digest)
+                 translations: tuple[SourceFile, ...] = (), data: bytes | None = None
+                 ) -> tuple[Course | None, list[Diagnostic]]:
+    """Read, validate and render one course file, and its translations; `data`: the bytes the file is about to
+    have, checked in its place before it is written (the web editor's local backend)."""
+    course, diags = _parse_course_file(source, renderer, digest, data)
     done = []
     for translation in translations:
         parsed, problems = parse_translation(translation, renderer, course)
@@ -72,12 +74,12 @@ def parse_course(source: SourceFile, renderer: MarkdownRenderer, digest: str = "
     return (dataclasses.replace(course, translations=tuple(done)) if done else course), diags
 
 
-def _parse_course_file(source: SourceFile, renderer: MarkdownRenderer,
-                       digest: str) -> tuple[Course | None, list[Diagnostic]]:
+def _parse_course_file(source: SourceFile, renderer: MarkdownRenderer, digest: str,
+                       data: bytes | None = None) -> tuple[Course | None, list[Diagnostic]]:
     path = source.path
     institution_id, slug = path.parent.name, path.stem
     diags = _id_problems(source, institution_id, slug)
-    doc, read_diags = read_course(source)
+    doc, read_diags = read_course(source, data)
     diags += read_diags
     if doc is None:
         return None, diags

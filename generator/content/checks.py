@@ -615,3 +615,22 @@ def normalise_base_url(url: str, fail: Callable[[str], None]) -> str | None:
 
 CHECKS["base_url"] = check_base_url
 
+_GITHUB_REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
+
+
+def check_github_repo(c: Checker, spec: FieldSpec, v: Value) -> str | None:
+    """A GitHub repository as owner/name (github.com/owner/name and .git are taken off)."""
+    value = v.value
+    if not isinstance(value, str) or not value.strip():
+        _wrong_type(c, spec, v, "a GitHub repository like owner/name")
+        return None
+    repo = re.sub(r"^(https://)?github\.com/", "", value.strip()).removesuffix(".git").strip("/")
+    if not _GITHUB_REPO_RE.match(repo) or repo.split("/")[1] in (".", ".."):
+        c.problem(v, f"'{spec.name}' is '{_short(value)}', which is not a GitHub repository",
+                  "write the owner and the repository's name, like alliance/catalogue", code="bad-repo")
+        return None
+    return repo
+
+
+CHECKS["github_repo"] = check_github_repo
+

@@ -18,6 +18,16 @@ PACKAGE_THEMES = Path(__file__).resolve().parents[2] / "themes"
 
 
 @dataclass(frozen=True)
+class EditorSettings:
+    """Where the web editor at /admin/ opens its pull requests, and its GitHub sign-in service."""
+
+    repo: str
+    branch: str = "main"
+    auth_url: str | None = None       # an OAuth provider's address; None: Netlify's
+    auth_endpoint: str | None = None  # its start page's path; None: Decap's default, auth
+
+
+@dataclass(frozen=True)
 class Config:
     """Settings of one site build."""
 
@@ -29,6 +39,7 @@ class Config:
     page_size: int
     languages: tuple[str, ...] = ("en",)  # the interface's, the first the default (see `language_prefix`)
     logo: str | None = None  # an image file beside site.yaml, shown in the header (else the theme's mark)
+    editor: EditorSettings | None = None  # the web editor's (`editor_*` in site.yaml); None: no /admin/ is built
 
     @property
     def language(self) -> str:
@@ -89,9 +100,11 @@ def load_config(source: Path, base_url: str | None = None) -> tuple[Config | Non
     languages = values["languages"]
     if values["language"] and languages == ("en",):  # the older setting, `language: cs`
         languages = values["language"]
+    editor = EditorSettings(values["editor_repo"], values["editor_branch"], values["editor_auth_url"],
+                            values["editor_auth_endpoint"]) if values["editor_repo"] else None
     return Config(source=source, title=values["title"], description=values["description"],
                   base_url=values["base_url"], theme_dir=theme_dir, page_size=values["page_size"],
-                  languages=tuple(dict.fromkeys(languages)), logo=values.get("logo")), diags
+                  languages=tuple(dict.fromkeys(languages)), logo=values.get("logo"), editor=editor), diags
 
 
 def find_theme(source: Path, name: str) -> Path | None:

@@ -311,8 +311,11 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
-def read_text(source: SourceFile) -> tuple[str | None, list[Diagnostic]]:
-    """The file's text with a BOM removed and line endings normalised, or diagnostics saying why not."""
+def read_text(source: SourceFile, data: bytes | None = None) -> tuple[str | None, list[Diagnostic]]:
+    """The file's text with a BOM removed and line endings normalised, or diagnostics saying why not; `data`: the
+    bytes it is about to have (the web editor's file, checked before it is written), instead of reading it."""
+    if data is not None:
+        return decode_text(source, data)
     try:
         data = read_limited(source.path)
     except FileNotFoundError:  # found a moment ago: deleted or renamed while the site was read
@@ -326,8 +329,13 @@ def read_text(source: SourceFile) -> tuple[str | None, list[Diagnostic]]:
         return None, [Diagnostic(source.display, severity=ERROR, code="not-a-file",
                                  message="this is not a regular file (it is a pipe, a socket or a device)",
                                  hint="delete it")]
+    return decode_text(source, data)
+
+
+def decode_text(source: SourceFile, data: bytes) -> tuple[str | None, list[Diagnostic]]:
+    """A file's bytes as text (see `read_text`)."""
     if len(data) > MAX_FILE_BYTES:
-        size = max(len(data), source.path.stat().st_size)
+        size = max(len(data), source.path.stat().st_size if source.path.exists() else 0)
         return None, [Diagnostic(source.display, 1, 1, ERROR, code="too-large",
                                  message=f"the file is too large ({-(-size // 1024)} KiB; the limit is "
                                          f"{MAX_FILE_BYTES // 1024} KiB)")]
@@ -389,9 +397,9 @@ def _control_characters(source: SourceFile, text: str) -> list[Diagnostic]:
     return diags
 
 
-def read_course(source: SourceFile) -> tuple[Document | None, list[Diagnostic]]:
-    """Split a course file into front matter values and Markdown body."""
-    text, diags = read_text(source)
+def read_course(source: SourceFile, data: bytes | None = None) -> tuple[Document | None, list[Diagnostic]]:
+    """Split a course file (or the bytes it is about to have) into front matter values and Markdown body."""
+    text, diags = read_text(source, data)
     if text is None:
         return None, diags
     lines = text.split("\n")

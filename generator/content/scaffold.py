@@ -44,6 +44,9 @@ HOW_TO_WRITE = {
     "date": "without quotes",
 }
 
+# What the description below the fields says (the web editor's hint for it, too)
+BODY_HINT = ("The course description: who the course is for, what learners do in it and why it is worth taking; "
+             "its sessions or modules, schedule and assessment; who teaches it.")
 # Starts each paragraph of the description's skeleton: `check` warns where one is left (catalogue.py)
 PLACEHOLDER = "Replace this paragraph"
 BODY = f"""\
@@ -69,8 +72,9 @@ def slugify(title: str) -> str:
     return slug
 
 
-def field_comment(spec: FieldSpec) -> list[str]:
-    """The comment lines above a field: whether it is required, what it means and what it takes."""
+def field_words(spec: FieldSpec, in_yaml: bool = True) -> str:
+    """Whether a field is required, what it means and what it takes, in words: the comment above the field in a
+    new course file, and (without how to write it in YAML) the hint under it in the web editor's form."""
     if spec.required:
         need = "Required"
     elif spec.warn_if_missing:
@@ -78,12 +82,17 @@ def field_comment(spec: FieldSpec) -> list[str]:
     else:
         need = "Optional"
     words = f"{need}. {spec.meaning}. Value: {value_words(spec)}"
-    if spec.kind in HOW_TO_WRITE:
+    if in_yaml and spec.kind in HOW_TO_WRITE:
         words += f" ({HOW_TO_WRITE[spec.kind]})"
     words += "."
-    if spec.example:
+    if in_yaml and spec.example:
         words += f" Example: {spec.name}: {spec.example}"
-    return textwrap.wrap(words, COMMENT_WIDTH - 2, initial_indent="# ", subsequent_indent="#   ",
+    return words
+
+
+def field_comment(spec: FieldSpec) -> list[str]:
+    """The comment lines above a field in a new course file (`field_words`, wrapped)."""
+    return textwrap.wrap(field_words(spec), COMMENT_WIDTH - 2, initial_indent="# ", subsequent_indent="#   ",
                          break_on_hyphens=False, break_long_words=False)
 
 

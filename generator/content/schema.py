@@ -72,6 +72,7 @@ KIND_WORDS = {
     "file": "the name of an image file beside this file",
     "image": "the file name of a picture beside the course file: a JPEG (.jpg), PNG (.png) or WebP (.webp) image",
     "base_url": "a web address like https://example.org/catalogue/, or a path like /",
+    "github_repo": "a GitHub repository written owner/name",
 }
 
 EQF_LEVELS = (
@@ -280,6 +281,14 @@ SITE_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("language", "languages", "The older name of `languages`", default=()),
     FieldSpec("logo", "file", "The catalogue's logo beside its name in every page's header: an image file (.svg, "
               ".png, .jpg or .webp) beside site.yaml; the theme's own mark when not given"),
+    FieldSpec("editor_repo", "github_repo", "The catalogue's GitHub repository, where the web editor at /admin/ "
+              "opens pull requests; without it the built site has no /admin/", example="alliance/catalogue"),
+    FieldSpec("editor_branch", "plain_text", "The branch pull requests from the web editor go to", default="main",
+              max_length=100),
+    FieldSpec("editor_auth_url", "url", "The GitHub sign-in service of the web editor (an OAuth provider); "
+              "Netlify's, https://api.netlify.com, when left out"),
+    FieldSpec("editor_auth_endpoint", "plain_text", "The path of the sign-in service's start page, under "
+              "editor_auth_url; auth when left out", max_length=100),
 )
 
 

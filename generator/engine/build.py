@@ -3,6 +3,7 @@ for search and publish the whole site at once. `check` is the same line stopped 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import datetime as dt
 import os
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -19,15 +20,17 @@ from generator.content.timeline import build_date, steady
 from generator.diagnostics import ContentError, Diagnostic
 from generator.engine.artifact import Made, make
 from generator.engine.cache import CACHE_DIR, ParseCache, compiled_templates, usable
-from generator.engine.manifest import Manifest, file_stats, read_manifest, write_manifest
+from generator.engine.manifest import Manifest, file_stats, read_head, read_manifest, write_manifest
 from generator.engine.output import Sink, check_destination, discard, fill, inside, locked, mark, publish, \
     recover, refill, remove, set_aside, stage
 from generator.fast.folders import FoldersAhead
 from generator.fast.pagefind import Indexed, Previous, build_index, shards_to_make
-from generator.fast.spare import convert, has_spare, keep_spare, remove_stale, spare_files, start_maker, take_spare, \
-    wait_for_maker
+from generator.fast.parallel import Ahead, forked_job
+from generator.fast.spare import Survey, convert, has_spare, intact_inodes, keep_spare, remove_stale, spare_path, \
+    start_maker, survey, take_spare, wait_for_maker
 from generator.fast.tuning import collecting_rarely, frozen, giving_way
 from generator.fingerprint import basis, fingerprint
+from generator.site.editor import state as editor_state
 from generator.site.routes import Plan, plan
 from generator.site.theme import load_themes, theme_digest
 
@@ -90,11 +93,12 @@ def _build(source: Path, out: Path, base_url: str | None, strict: bool, cache_di
         cache_dir = None
     with timings.stage("inputs"):  # before anything is read: a file changed during the build is seen next time
         inputs = input_signature(source, base_url) if cache_dir else ""
-        previous = read_manifest(cache_dir, out)
-        if (inputs and previous and previous.inputs == inputs and previous.steady_on(today)
-                and not (strict and previous.warnings) and previous.all_intact(out)):
-            return BuildResult(None, tuple(Diagnostic(**d) for d in previous.warnings), len(previous.files), timings,
-                               up_to_date=True, counts=previous.summary)
+        head = read_head(cache_dir, out)
+        if (inputs and head and head.inputs == inputs and head.steady_on(today)
+                and not (strict and head.warnings) and head.intact(out)):
+            return BuildResult(None, tuple(Diagnostic(**d) for d in head.warnings), head.files, timings,
+                               up_to_date=True, counts=head.summary)
+        previous = read_manifest(cache_dir, out, head)
     staged = StagedSite(out, previous, recycle=cache_dir is not None, clean_later=remove_old_later)
     try:
         parsed = ParseCache(cache_dir)
@@ -135,6 +139,7 @@ def _make_site(catalogue: Catalogue, diags: list[Diagnostic], staged: StagedSite
             now = staged.make(site.now, keys)
             if staged.index_early(site):  # a rebuild's few shards are made while the rest is
                 early = pool.submit(staged.index, site, catalogue.config)
+            site = site.without()
         with giving_way() if early else nullcontext():
             with timings.stage("write"):
                 staged.link_reused(now)
@@ -142,6 +147,7 @@ def _make_site(catalogue: Catalogue, diags: list[Diagnostic], staged: StagedSite
                 later = staged.make(site.later, keys)
                 staged.link_reused(later)
                 store.prune()
+                site = site.without(later=True)
         with timings.stage("search"):  # made beside the stages above: the time it took beyond them
             search = early.result() if early else staged.index(site, catalogue.config)
     with timings.stage("publish"):
@@ -164,13 +170,17 @@ class StagedSite:
         self.linked: set[str] = set()
         self.aside: list[Path] = []
         self.kept: dict[str, int] = {}    # a recycled site's files (fast/spare.py): path → inode
-        self.inodes: dict[str, int] = {}  # the published files' inodes, of those that can be reused
+        self.inodes: dict[str, int] | None = None  # the published files' inodes, of those that can be reused
         self._published = False
         self.folder: Path | None = None
         self.ahead: FoldersAhead | None = None
+        self.survey: Ahead[Survey] | None = None
         wait_for_maker(out.resolve())
         if not (previous and recycle and has_spare(out.resolve(), previous.spare)):
             self._stage()  # (a rebuild with a spare takes it over once something is to be made: `_recycle`)
+        else:  # what of the published site and of its spare is as left: found while the content is read
+            self.survey = forked_job(functools.partial(survey, os.fspath(out.resolve()), previous.keys, previous.stats,
+                                                  os.fspath(spare_path(out.resolve()))))
 
     def _stage(self) -> None:
         """A new staged site; a rebuild's folders are made while the content is read."""
@@ -187,6 +197,8 @@ class StagedSite:
     def _recycle(self) -> None:
         """Take the spare over as the staged site (see fast/spare.py)."""
         previous, out = self.previous, self.out
+        found = self._surveyed()  # (before the spare is moved: the survey reads it where it is)
+        self.inodes = found.published
         recover(out.resolve(), later=self.clean_later)
         taken = take_spare(out.resolve(), previous.spare)
         if taken is None:  # (gone since)
@@ -196,27 +208,27 @@ class StagedSite:
         if (taken / "pagefind").is_dir():  # the search index is made in a folder of its own each time
             self.aside.append(set_aside(taken / "pagefind", out))
         os.mkdir(taken / "pagefind")
-        self.kept, folders = spare_files(taken, skip="pagefind")
+        self.kept, folders = found.spare_files, found.spare_folders
         self.sink = Sink(os.fspath(taken), os.fspath(out.resolve()), previous.files, previous.stats,
                          made=folders | {"pagefind"})
 
+    def _surveyed(self) -> Survey:
+        """What the survey started with this staged site found (see fast/spare.py: `survey`)."""
+        survey, self.survey = self.survey, None
+        assert survey is not None  # (started whenever there is a spare to take)
+        return survey.result()
+
     def reusable_keys(self) -> dict[str, str]:
         """The last build's keys of the files still as it left them (only those can be linked again)."""
-        previous, root = self.previous, os.fspath(self.out)
+        previous = self.previous
         if self.folder is None:
-            self._recycle()
+            self._recycle()  # (the inodes below are then the survey's)
         if not previous:
             return {}
-        keys = {}
-        for rel, key in previous.keys.items():
-            try:
-                st = os.lstat(f"{root}/{rel}")
-            except OSError:
-                continue
-            if [st.st_size, st.st_mtime_ns] == previous.stats.get(rel):  # as `Manifest.intact`
-                keys[rel] = key
-                self.inodes[rel] = st.st_ino
-        return keys
+        if self.inodes is None:
+            self.inodes = intact_inodes(os.fspath(self.out), previous.keys, previous.stats)
+        keys = previous.keys
+        return {rel: keys[rel] for rel in self.inodes}
 
     def make(self, artifacts: tuple, keys: dict[str, str]) -> Made:
         made = make(artifacts, keys, self.sink)
@@ -228,7 +240,8 @@ class StagedSite:
         """Link the files not made again (their keys unchanged) from the published site."""
         if not self.previous:
             return
-        reuse = {rel: self.previous.files[rel] for rel in made.reused}
+        files = self.previous.files
+        reuse = {rel: files[rel] for rel in made.reused}
         if self.kept:
             refill(self.folder, self.out, reuse, self.kept, self.inodes, self.hashes, self.linked, self.sink.made)
         else:
@@ -285,9 +298,9 @@ class StagedSite:
         made into it when most of its files are the published ones; else, from a command, one made by a
         process of its own. False when there will be none (`old` is then removed)."""
         out = self.out.resolve()
-        made = [rel for rel in self.hashes if rel not in self.linked]
+        made = self.hashes.keys() - self.linked
         if len(made) * 2 <= len(self.hashes):
-            gone = [rel for rel in (self.previous.files if self.previous else ()) if rel not in self.hashes]
+            gone = (self.previous.files.keys() if self.previous else set()) - self.hashes.keys()
             try:
                 convert(old, out, made, gone)
                 mark(old, token)
@@ -302,6 +315,9 @@ class StagedSite:
 
     def discard(self) -> None:
         """Remove what was staged (nothing, once published; a spare not taken yet stays one)."""
+        if self.survey:
+            self.survey.cancel()
+            self.survey = None
         if self.folder is None:
             return
         if self.ahead:
@@ -323,7 +339,7 @@ def input_signature(source: Path, base_url: str | None = None) -> str:
     config, _ = load_config(source, base_url)
     if config is None:
         return ""
-    parts = [basis(config, theme_digest(config))]
+    parts = [basis(config, theme_digest(config)), editor_state()]
     try:
         _file_signatures(source / "content", "", parts)
     except OSError:
@@ -343,7 +359,7 @@ def _file_signatures(folder: Path, prefix: str, parts: list[str]) -> None:
 
 def site_fingerprint(catalogue: Catalogue, theme_digest: str) -> str:
     """Everything a site is made from: if this is unchanged since the last build, so is the output."""
-    return fingerprint(basis(catalogue.config, theme_digest),
+    return fingerprint(basis(catalogue.config, theme_digest), editor_state(),
                        *(f"{c.id}:{c.digest}:{c.passed}" for c in sorted(catalogue.courses, key=lambda c: c.id)),
                        *(f"{i.id}:{i.digest}" for i in catalogue.institutions),
                        *(f"page {p.slug}:{p.digest}" for p in catalogue.pages))

@@ -3,17 +3,23 @@
 It lives in the site's cache folder, one per output folder, and names the output by a token written into
 the output's marker file: if the output was replaced, removed or half-written since, the tokens differ and
 the next build starts from nothing, as a cold build would.
+
+It is kept in three files: its head (`Head`: what a build needs to see that nothing changed), the names of
+the published files, and its body (their hashes, keys and sizes and times). A build whose input files are
+as the last one left them reads the first two only.
 """
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import json
 import logging
 import os
 import tempfile
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable, TextIO
 
 from generator.fingerprint import fingerprint
 from generator.engine.output import marker_token, unchanged
@@ -57,11 +63,67 @@ class Manifest:
     @functools.cached_property
     def token(self) -> str:
         """Names the published output by its content alone, so the same input gives the same marker file."""
-        return fingerprint(json.dumps([self.fingerprint, self.files, self.keys, self.indexed], sort_keys=True))
+        h = hashlib.sha256(self.fingerprint.encode())
+        keys = self.keys
+        for rel in sorted(self.files):  # (a line at a time: the site's whole list is never one string)
+            h.update(f"{rel}\0{self.files[rel]}\0{keys.get(rel, '')}\n".encode())
+        h.update("\n".join(self.indexed).encode())
+        return h.hexdigest()[:32]
+
+
+BODY = ("files", "keys", "indexed", "stats")  # the fields kept in the body
+
+
+@dataclass(frozen=True)
+class Head:
+    """What a build needs to see that it has nothing to do: the last build's inputs, warnings and counts, and
+    a fingerprint of its published files' sizes and times (`intact`), with the file listing their names."""
+
+    token: str
+    inputs: str
+    warnings: list[dict]
+    summary: dict[str, int]
+    steady: list[str]
+    files: int            # how many files the site has
+    checked: str          # the fingerprint of their kinds, sizes and modification times, in the listing's order
+    listing: Path
+
+    steady_on = Manifest.steady_on
+
+    def intact(self, out: Path) -> bool:
+        """True when every published file is still a file of the size and modification time it was left with."""
+        try:
+            names = self.listing.read_text(encoding="utf-8").split("\n") if self.files else []
+        except OSError:
+            return False
+        if len(names) != self.files:
+            return False
+        h, root = hashlib.sha256(), os.fspath(out)
+        for rel in names:
+            try:
+                st = os.lstat(f"{root}/{rel}")
+            except OSError:
+                return False
+            h.update(f"{st.st_mode >> 12}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+        return h.hexdigest()[:32] == self.checked
+
+
+def _checked(manifest: Manifest) -> str:
+    """The fingerprint `Head.intact` compares with: each published file's kind (a regular file), size and time."""
+    h, stats = hashlib.sha256(), manifest.stats
+    for rel in manifest.files:
+        size, mtime = stats[rel]
+        h.update(f"{0o100000 >> 12}:{size}:{mtime}\n".encode())
+    return h.hexdigest()[:32]
 
 
 def _path(cache_dir: Path, out: Path) -> Path:
     return cache_dir / f"manifest-{fingerprint(str(out.resolve()))[:16]}.json"
+
+
+def _part(head: Path, token: str, what: str) -> Path:
+    """The file of a manifest's part (`what`: body or listing), named by the manifest's token."""
+    return head.with_name(f"{head.stem}.{token}.{what}")
 
 
 def file_stats(out: Path, files: dict[str, str], known: dict[str, list[int]] | None = None,
@@ -79,33 +141,72 @@ def file_stats(out: Path, files: dict[str, str], known: dict[str, list[int]] | N
     return stats
 
 
-def read_manifest(cache_dir: Path | None, out: Path) -> Manifest | None:
-    """The manifest of the build now in `out`, or None when there is none that can be trusted."""
+def read_head(cache_dir: Path | None, out: Path) -> Head | None:
+    """The head of the manifest of the build now in `out`, or None when there is none that can be trusted."""
     if cache_dir is None:
         return None
+    path = _path(cache_dir, out)
     try:
-        data = json.loads(_path(cache_dir, out).read_text(encoding="utf-8"))
-        token = data.pop("token", None)
-        manifest = Manifest(**data)
-    except (OSError, ValueError, TypeError, AttributeError):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        head = Head(data["token"], data["inputs"], data["warnings"], data["summary"], data["steady"],
+                    data["files"], data["checked"], _part(path, data["token"], "listing"))
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None
-    if isinstance(token, str):  # as written with it (working it out again reads every entry)
-        manifest.__dict__["token"] = token
-    return manifest if marker_token(out) == manifest.token else None
+    return head if isinstance(head.token, str) and marker_token(out) == head.token else None
+
+
+def read_manifest(cache_dir: Path | None, out: Path, head: Head | None = None) -> Manifest | None:
+    """The manifest of the build now in `out` (whose `head` may have been read already), or None when there is
+    none that can be trusted."""
+    head = head or read_head(cache_dir, out)
+    if cache_dir is None or head is None:
+        return None
+    try:
+        body = json.loads(_part(_path(cache_dir, out), head.token, "body").read_text(encoding="utf-8"))
+        manifest = Manifest(body["fingerprint"], *(body[name] for name in BODY[:2]), body["indexed"], body["stats"],
+                            head.inputs, head.warnings, head.summary, body["spare"], head.steady)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+    manifest.__dict__["token"] = head.token  # (as written with it: working it out again reads every entry)
+    return manifest
 
 
 def write_manifest(cache_dir: Path | None, out: Path, manifest: Manifest) -> None:
-    """Keep the manifest for the next build (atomically: a killed build leaves the old one or the new one)."""
+    """Keep the manifest for the next build: its body and listing first, its head last (atomically: a killed
+    build leaves the old manifest or the new one), then the parts of older ones are removed."""
     if cache_dir is None:
         return
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".tmp-")
-        # a shallow dict and one write: dataclasses.asdict deep-copies tens of thousands of entries
-        text = json.dumps({"token": manifest.token, **{f.name: getattr(manifest, f.name) for f in fields(manifest)}},
-                          sort_keys=True)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, _path(cache_dir, out))
+        head, token = _path(cache_dir, out), manifest.token
+        # the body written a field at a time: the whole manifest is never one string in memory
+        _write(_part(head, token, "body"), lambda f: _write_fields(f, manifest, ("fingerprint", "spare", *BODY)))
+        _write(_part(head, token, "listing"), lambda f: f.write("\n".join(manifest.files)))
+        data = {"token": token, "inputs": manifest.inputs, "warnings": manifest.warnings, "summary": manifest.summary,
+                "steady": manifest.steady, "files": len(manifest.files), "checked": _checked(manifest)}
+        _write(head, lambda f: f.write(json.dumps(data)))
+        for older in cache_dir.glob(f"{head.stem}.*.*"):  # (parts of earlier manifests: not the head)
+            if older.name.split(".")[1] != token:
+                older.unlink(missing_ok=True)
     except OSError as exc:
         log.warning("could not keep the build manifest: %s", exc)
+
+
+def _write(path: Path, write: Callable[[TextIO], Any]) -> None:
+    """Write a file of the cache folder atomically."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            write(f)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _write_fields(f: TextIO, manifest: Manifest, names: tuple[str, ...]) -> None:
+    f.write("{")
+    for n, name in enumerate(names):
+        f.write(f"{', ' if n else ''}{json.dumps(name)}: ")
+        f.write(json.dumps(getattr(manifest, name)))
+    f.write("}")

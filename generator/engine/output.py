@@ -212,14 +212,12 @@ def refill(staging: Path, out: Path, reuse: dict[str, str], kept: Mapping[str, i
     """`fill` for a staged site recycled from the spare (see fast/spare.py): a file it holds that is the
     published one (the same inode: `kept`, `inodes`) stays; any other is replaced by a link to the published."""
     root, old = os.fspath(staging), os.fspath(out.resolve())
-    for rel, digest in reuse.items():
-        inode = kept.get(rel)
-        if inode is None or inode != inodes.get(rel):
-            clear(staging, rel)
-            if not link_file(f"{old}/{rel}", _target(root, rel, made), checked=True):
-                raise FileNotFoundError(f"{old}/{rel} disappeared during the build")
-        hashes[rel] = digest
-        linked.add(rel)
+    for rel in [rel for rel in reuse if kept.get(rel, -1) != inodes.get(rel)]:
+        clear(staging, rel)
+        if not link_file(f"{old}/{rel}", _target(root, rel, made), checked=True):
+            raise FileNotFoundError(f"{old}/{rel} disappeared during the build")
+    hashes.update(reuse)
+    linked.update(reuse)
 
 
 @dataclass

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
+import signal
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Generic, Sequence, TypeVar
+
+T = TypeVar("T")
 
 PARALLEL_FROM = 400  # jobs; below this, forking costs more than it saves
 
@@ -58,3 +62,66 @@ def _run_share(share: tuple[int, int]) -> list[Any] | None:
         return [job() for job in _jobs[start::step]]
     except Exception:  # noqa: BLE001 — the parent runs the share again and reports the error
         return None
+
+
+class Ahead(Generic[T]):
+    """A job worked out in a forked copy of this process while this one goes on (`forked_job`)."""
+
+    def __init__(self, job: Callable[[], T]) -> None:
+        self.job, self.pid, self.fd = job, 0, -1
+        if not can_fork():
+            return
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the copy: works, says its result through the pipe, and leaves at once
+            _work_and_leave(job, read, write)
+        os.close(write)
+        self.pid, self.fd = pid, read
+
+    def result(self) -> T:
+        """The job's result: the copy's, or (if it could not start or failed) worked out here."""
+        if self.pid:
+            with os.fdopen(self.fd, "rb") as said:
+                data = said.read()
+            self._reap()
+            try:
+                return pickle.loads(data)  # (from a copy of this very process)
+            except Exception:  # noqa: BLE001 — nothing or half said: worked out here instead
+                pass
+        return self.job()
+
+    def cancel(self) -> None:
+        """Stop the copy, if it still runs; its result is not needed."""
+        if self.pid:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            os.close(self.fd)
+            self._reap()
+
+    def _reap(self) -> None:
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass
+        self.pid = 0
+
+
+def forked_job(job: Callable[[], T]) -> Ahead[T]:
+    """Start `job` in a forked copy of this process (when it may fork): `result()` waits for what it found."""
+    return Ahead(job)
+
+
+def _work_and_leave(job: Callable[[], Any], read: int, write: int) -> None:
+    code = 1
+    try:
+        os.close(read)
+        for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # stopped as a plain process is
+            signal.signal(number, signal.SIG_DFL)
+        data = pickle.dumps(job(), protocol=pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(write, "wb") as said:
+            said.write(data)
+        code = 0
+    finally:
+        os._exit(code)  # (none of the parent's clean-up: its lock and staged files are its own)

@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, NamedTuple, Sequence
 
 from generator.fast.files import MARKER, link_file, marker_token
 from generator.fast.programs import command
@@ -140,6 +140,35 @@ def take_spare(out: Path, token: str) -> Path | None:
     return staging
 
 
+class Survey(NamedTuple):
+    """What of a published site and its spare is as the last build left them: the published files that are
+    (path → inode), and the spare's files (path → inode) and folders."""
+
+    published: dict[str, int]
+    spare_files: dict[str, int]
+    spare_folders: set[str]
+
+
+def survey(out: str, keys: Mapping[str, str], stats: Mapping[str, list[int]], spare: str) -> Survey:
+    """The published files of `keys` still as `stats` says the last build left them, and the spare's listing
+    (made in a process of its own while the content is read: see engine/build.py)."""
+    files, folders = spare_files(Path(spare), skip="pagefind")
+    return Survey(intact_inodes(out, keys, stats), files, folders)
+
+
+def intact_inodes(out: str, keys: Iterable[str], stats: Mapping[str, list[int]]) -> dict[str, int]:
+    """The inode of each file of `keys` in `out` whose size and modification time are as `stats` says."""
+    found = {}
+    for rel in keys:
+        try:
+            st = os.lstat(f"{out}/{rel}")
+        except OSError:
+            continue
+        if [st.st_size, st.st_mtime_ns] == stats.get(rel):  # as `Manifest.intact`
+            found[rel] = st.st_ino
+    return found
+
+
 def spare_files(folder: Path, skip: str) -> tuple[dict[str, int], set[str]]:
     """Every file of a taken spare but those under the folder `skip` (path → inode, read from the folder
     listings, without looking at any file), and every folder."""
@@ -177,16 +206,15 @@ def remove_stale(folder: Path, files: dict[str, int], keep: set[str] | dict[str,
     """Remove the spare's files that the new site does not have, then the folders that left empty."""
     root = os.fspath(folder)
     emptied: set[str] = set()
-    for rel in files:
-        if rel not in keep:
-            try:
-                os.unlink(f"{root}/{rel}")
-            except (FileNotFoundError, IsADirectoryError, NotADirectoryError):  # (gone, or replaced by the new site)
-                pass
-            parent = rel.rpartition("/")[0]
-            while parent and parent not in emptied:
-                emptied.add(parent)
-                parent = parent.rpartition("/")[0]
+    for rel in files.keys() - keep:
+        try:
+            os.unlink(f"{root}/{rel}")
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):  # (gone, or replaced by the new site)
+            pass
+        parent = rel.rpartition("/")[0]
+        while parent and parent not in emptied:
+            emptied.add(parent)
+            parent = parent.rpartition("/")[0]
     for rel in sorted(emptied, key=lambda f: f.count("/"), reverse=True):
         try:
             os.rmdir(f"{root}/{rel}")

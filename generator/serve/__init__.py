@@ -15,8 +15,9 @@ from typing import Callable
 
 from generator.content.files import check_source
 from generator.diagnostics import UsageError, display_path
+from generator.serve.backend import LocalBackend
 from generator.serve.preview import Background, Preview, describe
-from generator.serve.server import Hub, _Server, handler_for
+from generator.serve.server import Hub, _Server, _loopback_host, handler_for
 from generator.serve.watch import Watcher, _relevant
 
 
@@ -28,8 +29,10 @@ def serve(source: Path, host: str = "127.0.0.1", port: int = 8000, announce: Cal
     preview = Preview(source, out, today)
     hub = Hub()
     stopping = threading.Event()
+    # the web editor's local backend writes into the site folder: only for a preview on this machine alone
+    backend = LocalBackend(source) if _loopback_host(host) else None
     try:
-        server = _Server((host, port), handler_for(out, preview, hub, stopping))
+        server = _Server((host, port), handler_for(out, preview, hub, stopping, backend))
     except OSError as exc:
         shutil.rmtree(out, ignore_errors=True)
         if exc.errno == errno.EADDRINUSE:

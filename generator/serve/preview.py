@@ -21,7 +21,7 @@ from generator.engine.output import InMemory, ServedFolder, fresh_folder
 from generator.fast.pagefind import Previous, build_index
 from generator.fast.tuning import frozen, lower_priority
 from generator.site.pages import problem_page
-from generator.site.routes import Plan, plan
+from generator.site.routes import Plan, plan, preview_routes
 from generator.site.theme import Theme, footer_of, load_theme, load_themes, theme_digest
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ class Preview:
         catalogue, diags = load(self.source, "/", cache=self.parsed, today=self.today)
         themes = self._themes(catalogue)
         theme = next(iter(themes.values()))
-        site = plan(catalogue, themes, self.store)
+        site = plan(catalogue, themes, self.store, routes=preview_routes())
         files = InMemory()
         made = make(site.now, self.keys, files)
         old, now = self.catalogue, {a.path for a in site.now}

@@ -78,6 +78,7 @@ KINDS: dict[str, Callable[[FieldSpec], dict[str, Any]]] = {
     "image": lambda spec: {"type": "string",
                            "pattern": r"^[^/\\.:][^/\\:]*\.([jJ][pP][eE]?[gG]|[pP][nN][gG]|[wW][eE][bB][pP])$"},
     "base_url": lambda spec: {"type": "string"},
+    "github_repo": lambda spec: _code(r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$"),
 }
 
 

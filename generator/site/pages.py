@@ -3,6 +3,7 @@ headers, robots and sitemap, each an artifact keyed by what it shows."""
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 import functools
 import math
 import sys
@@ -71,11 +72,26 @@ def listing_pages(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator
 
 def course_pages(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:
     """One page per course, archived ones too (they keep their address); the listed ones are searched."""
+    maker, prefix = _CoursePage(catalogue, theme), theme.prefix
     for course in catalogue.courses:
         institution = catalogue.institutions_by_id[course.institution_id]
-        yield page(theme, course.url + "index.html", "course.html",
-                   functools.partial(_course_values, catalogue, course, institution, theme),
-                   course_key(base_key, course, institution), indexed=course.listed and not theme.prefix)
+        yield Artifact(prefix + course.url + "index.html", functools.partial(maker, course),
+                       course_key(base_key, course, institution), indexed=course.listed and not prefix)
+
+
+@dataclass(frozen=True)
+class _CoursePage:
+    """Makes a course's page in one language: one for every course of the language, so that each of a large
+    site's planned pages holds no more than the course it is of."""
+
+    catalogue: Catalogue
+    theme: Theme
+
+    def __call__(self, course: Course) -> bytes:
+        institution = self.catalogue.institutions_by_id[course.institution_id]
+        return render_page(self.theme, "course.html",
+                           functools.partial(_course_values, self.catalogue, course, institution, self.theme),
+                           course.url)
 
 
 def institution_pages(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:

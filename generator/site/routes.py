@@ -2,6 +2,7 @@
 new page type or output format is one more route, and the build and the live preview both make it."""
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping
@@ -10,7 +11,7 @@ from generator.content.catalogue import Catalogue
 from generator.engine.artifact import Artifact
 from generator.engine.cache import ParseCache
 from generator.fingerprint import basis
-from generator.site import data, media, pages
+from generator.site import data, editor, media, pages
 from generator.site.theme import Theme
 
 
@@ -41,7 +42,15 @@ ROUTES: tuple[Route, ...] = (
     Route("sitemap", pages.sitemap, later=True),
     Route("catalogue data", data.catalogue_data, later=True),
     Route("open data", data.open_data, later=True, stored=True),
+    Route("editor", editor.admin_files),
 )
+
+
+def preview_routes() -> tuple[Route, ...]:
+    """The live preview's routes: `ROUTES`, with the web editor writing into the site folder (through the
+    preview's local backend) instead of opening pull requests."""
+    return tuple(dataclasses.replace(route, artifacts=editor.local_admin_files) if route.name == "editor" else route
+                 for route in ROUTES)
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,15 @@ class Plan:
     @functools.cached_property
     def later(self) -> tuple[Artifact, ...]:
         return self.plan_later()
+
+    def without(self, later: bool = False) -> Plan:
+        """The plan without the artifacts made by now (`now`, and the `later` ones too): what the search index
+        needs stays, and the memory of the rest goes to what is made next."""
+        return Plan((), _nothing if later else self.plan_later, self.indexed, self.rows)
+
+
+def _nothing() -> tuple[Artifact, ...]:
+    return ()
 
 
 def plan(catalogue: Catalogue, themes: Mapping[str, Theme] | Theme, store: ParseCache | None = None,
