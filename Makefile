@@ -7,22 +7,25 @@ BIN := $(VENV)/bin
 BASE_URL ?=
 BUILD_FLAGS ?=
 
+.PHONY: build check test test-fast serve serve-output browser editor bench lighthouse screenshots clean
+
 EDITOR := editor/dist/installed.json
 
-.PHONY: build check test test-fast serve serve-output browser editor bench clean
-
-build: $(VENV)/.installed $(EDITOR)
+build: $(VENV)/.installed tools/node_modules/.installed $(EDITOR)
 	$(BIN)/catalogue build $(if $(BASE_URL),--base-url $(BASE_URL)) $(BUILD_FLAGS)
 
 check: $(VENV)/.installed
 	$(BIN)/catalogue check
 
+# The tests run in as many processes as the machine has cores (pytest-xdist's -n auto; -n 0 runs them in one)
+TEST_PROCESSES ?= auto
+
 test: $(VENV)/.test-installed browser $(EDITOR)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
 # The everyday subset (well under a minute): everything but the tests marked slow; make test runs them all
 test-fast: $(VENV)/.test-installed $(EDITOR)
-	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not slow" -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -36,7 +39,16 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m compileall -q generator
 	touch $@
 
-$(VENV)/.test-installed: $(VENV)/.installed
+# esbuild, from npm, minifies the theme's CSS and JavaScript (Debian's npm is installed when it is missing)
+tools/node_modules/.installed: tools/package.json tools/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "Installing npm, for the theme's minifier (Debian package 'npm')"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm; }
+	npm ci --prefix tools --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(VENV)/.test-installed: $(VENV)/.installed tools/node_modules/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
@@ -59,7 +71,7 @@ $(EDITOR): editor/package.json editor/package-lock.json | $(VENV)/.installed
 	$(BIN)/python -m generator.site.editor
 
 # Live preview: rebuilds and reloads as files change (http://127.0.0.1:8000/); its /admin/ writes into content/
-serve: $(VENV)/.installed $(EDITOR)
+serve: $(VENV)/.installed tools/node_modules/.installed $(EDITOR)
 	$(BIN)/catalogue serve
 
 # Benchmarks (figures, not tests): builds, search in the browser, live preview; N courses (default 4000)
@@ -69,9 +81,17 @@ bench: $(VENV)/.test-installed browser
 	$(BIN)/python benchmarks/search.py --n $(N)
 	$(BIN)/python benchmarks/serve.py --n $(N)
 
+# Lighthouse's four scores of four pages of the sample, mobile settings (a figure, not a test; npm, first use)
+lighthouse: $(VENV)/.test-installed browser
+	$(BIN)/python benchmarks/lighthouse.py
+
+# The README's pictures: the sample at 375 and 1280 px, into docs/screenshots/
+screenshots: $(VENV)/.test-installed browser
+	$(BIN)/python docs/screenshots.py
+
 # Preview the built site at http://127.0.0.1:8000/
 serve-output:
 	$(BIN)/python -m http.server --bind 127.0.0.1 --directory output 8000
 
 clean:
-	rm -rf output $(VENV) .pytest_cache editor/dist
+	rm -rf output $(VENV) .pytest_cache tools/node_modules editor/dist

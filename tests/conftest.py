@@ -227,14 +227,32 @@ def serve() -> Iterator[Callable[..., str]]:
         server.server_close()
 
 
-FUZZ_TRIED = {"catalogues": 0, "files": 0, "built": 0}  # counted by test_fuzz, told at the end of the run
+FUZZ_TRIED = {"catalogues": 0, "files": 0, "built": 0}  # counted by test_fuzz in the process that runs it
+FUZZ_TOLD = {"catalogues": 0, "files": 0, "built": 0}   # what its reports said, where the run is summed up
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """The fuzz test's counts go with its report (from a worker process too, when the tests run in several)."""
+    report = yield
+    if call.when == "call" and FUZZ_TRIED["catalogues"]:
+        report.user_properties.append(("fuzz", dict(FUZZ_TRIED)))
+        FUZZ_TRIED.update(catalogues=0, files=0, built=0)
+    return report
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    for name, counts in report.user_properties:
+        if name == "fuzz":
+            for key in FUZZ_TOLD:
+                FUZZ_TOLD[key] += counts[key]
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """How many generated course files the fuzz test tried, when it ran."""
-    if FUZZ_TRIED["catalogues"]:
-        terminalreporter.write_line(f"fuzz: {FUZZ_TRIED['files']:,} course files tried ({FUZZ_TRIED['catalogues']:,} "
-                                    f"catalogues; {FUZZ_TRIED['built']:,} of the files valid and built)")
+    if FUZZ_TOLD["catalogues"]:
+        terminalreporter.write_line(f"fuzz: {FUZZ_TOLD['files']:,} course files tried ({FUZZ_TOLD['catalogues']:,} "
+                                    f"catalogues; {FUZZ_TOLD['built']:,} of the files valid and built)")
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -15,8 +15,12 @@ _IGNORED_IN_URLS = re.compile(r"[\x00-\x20\x7f]")
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "background", "cite",
                   "srcset", "ping", "manifest"}
 THEME_SCRIPT = re.compile(r"^(/[^/].*)?/?assets/js/[\w-]+\.[0-9a-f]{10}\.js$")  # the theme's own, hashed
+THEME_NOSCRIPT = re.compile(r'<noscript><link rel="stylesheet" href="(/[^"<>]*)?/?assets/css/[\w-]+\.[0-9a-f]{10}\.css">'
+                            r"</noscript>")
 NEVER = ("iframe", "frame", "frameset", "object", "embed", "applet", "base", "style", "svg", "math", "portal",
          "template", "noscript")
+# the theme's own pictures: the catalogue's logo, institutions' logos (on their pages and the cards)
+THEME_IMAGES = ("institution__logo", "brand__logo", "site-footer__logo", "mark")
 NOT_IN_A_DESCRIPTION = ("script", "form", "input", "button", "textarea", "select", "meta", "link", "picture",
                         "source")
 # a course's picture: the files made of it (generator/site/media.py), under the site's path, named by their content
@@ -63,6 +67,9 @@ def assert_safe(html: str, description: bool = False) -> None:
     """No element or attribute that runs script, other than the theme's own scripts (none in a `description`,
     the sanitised HTML of a course's Markdown)."""
     parser = Elements()
+    head = html.split("</head>", 1)[0]
+    if THEME_NOSCRIPT.search(head):  # the theme's one <noscript>: its own stylesheet for browsers without script
+        html = THEME_NOSCRIPT.sub("", html, count=1)
     parser.feed(html)
     parser.close()
     scripts = [attrs for tag, attrs in parser.elements if tag == "script"]
@@ -74,8 +81,8 @@ def assert_safe(html: str, description: bool = False) -> None:
             assert set(attrs) <= {"src", "alt"} and not re.match(r"[a-z][a-z0-9+.-]*:|/", attrs.get("src") or "",
                                                                  re.IGNORECASE), (tag, attrs)
         elif tag == "img":
-            assert attrs.get("class") == "institution__logo" or (set(attrs) <= PICTURE_ATTRIBUTES
-                                                                 and _media_files(attrs)), (tag, attrs)
+            assert attrs.get("class") in THEME_IMAGES or (set(attrs) <= PICTURE_ATTRIBUTES
+                                                          and _media_files(attrs)), (tag, attrs)
         if tag == "source":
             assert set(attrs) == {"type", "srcset", "sizes"} and attrs["type"] == "image/webp" and \
                 _media_files(attrs), (tag, attrs)

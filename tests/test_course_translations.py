@@ -80,11 +80,12 @@ def test_the_page_in_the_translations_language_shows_it_and_the_others_the_origi
 def test_the_result_cards_follow_the_pages(site, tmp_path):
     out = tmp_path / "out"
     build(site, out)
-    card = json.loads(page(out, "courses/test-institute/test-course/card.json"))
+    cards = {c["url"]: c for c in json.loads(page(out, "search/cards.json"))}
+    card = cards["courses/test-institute/test-course/"]
     assert (card["title"], card["lang"]) == ("A Test Course", "en")
     assert card["translations"] == {"cs": {"title": "Zkušební kurz", "summary": "Kurz, který používají testy."}}
-    assert "translations" not in json.loads(page(out, "courses/test-institute/other-course/card.json"))
-    assert not (out / "cs/courses/test-institute/test-course/card.json").exists()  # one card for every language
+    assert "translations" not in cards["courses/test-institute/other-course/"]
+    assert not (out / "cs/search/cards.json").exists()  # one card for every language
     listing = page(out, "cs/index.html")
     assert 'lang="cs">Zkušební kurz</a>' in listing and 'lang="en">Another Course</a>' in listing
     assert 'lang="en">A Test Course</a>' in page(out, "index.html")
@@ -107,7 +108,7 @@ def test_a_course_without_a_translation_is_built_byte_for_byte_as_before(site, t
     (site / COURSE_DIR / "test-course.cs.md").unlink()
     build(site, without, use_cache=False)
     for path in ("courses/test-institute/other-course/index.html", "cs/courses/test-institute/other-course/index.html",
-                 "courses/test-institute/other-course/card.json", "cs/search/words.json",
+                 "cs/search/words.json",
                  "courses/test-institute/other-course/elm.jsonld"):
         assert (with_translation / path).read_bytes() == (without / path).read_bytes(), path
 
@@ -123,10 +124,12 @@ def test_an_edited_translation_rebuilds_its_course_and_nothing_else(site, tmp_pa
     after = {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
     rewritten = {rel for rel in after if before.get(rel) != after[rel]}
     assert "cs/courses/test-institute/test-course/index.html" in rewritten
-    assert "courses/test-institute/test-course/card.json" in rewritten
-    assert "Upravený kurz" in page(out, "courses/test-institute/test-course/card.json")
+    assert "search/cards.json" in rewritten
+    assert "Upravený kurz" in page(out, "search/cards.json")
     assert "Upravený kurz" in page(out, "cs/courses/test-institute/test-course/index.html")
     assert not {rel for rel in rewritten if "/other-course/" in rel}
+    other = next(c for c in json.loads(page(out, "search/cards.json")) if c["url"].endswith("/other-course/"))
+    assert "translations" not in other
 
 
 def test_the_preview_sees_a_translation_added_edited_and_removed(make_site, tmp_path):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import os
 import pickle
 import shutil
@@ -110,7 +111,7 @@ def test_deleted_and_archived_courses(site, tmp_path):
     extra.write_text(extra.read_text().replace("enrol_url:", "status: archived\nenrol_url:"))
     build(site, out)
     assert not (out / "courses/beta-centre/extra-2").exists()
-    assert not (out / "courses/beta-centre/extra-4/card.json").exists()
+    assert not [c for c in json.loads((out / "search/cards.json").read_text()) if "/extra-4/" in c["url"]]
     assert tree(out) == tree(cold(site, tmp_path, "delete"))
 
 
@@ -587,7 +588,7 @@ def test_a_spare_changed_by_hand_gives_the_same_site(site, tmp_path):
     page = spare / "courses/beta-centre/extra-3/index.html"
     page.unlink()
     page.write_text("not the page")
-    card = spare / "courses/beta-centre/extra-4/card.json"
+    card = spare / "courses/beta-centre/extra-4/elm.jsonld"
     card.unlink()
     card.mkdir()
     (card / "inside.txt").write_text("x")

@@ -224,7 +224,7 @@ def test_an_unchanged_picture_is_not_made_again_and_a_changed_one_only_touches_i
         | {r for r in after if r.startswith("media/lab-")}
     others = {rel for rel in changed if "other-course" in rel or rel.startswith(("institutions/index", "404"))}
     assert others == set(), others
-    assert f"{PAGE}index.html" in changed and f"cs/{PAGE}index.html" in changed and f"{PAGE}card.json" in changed
+    assert f"{PAGE}index.html" in changed and f"cs/{PAGE}index.html" in changed and "search/cards.json" in changed
     assert not result.up_to_date
     cold = tmp_path / "cold"
     build(site, cold, use_cache=False)
@@ -254,6 +254,11 @@ def test_a_document_with_a_name_an_address_cannot_hold_is_published_under_one_ma
 
 
 # --- where the pictures show -------------------------------------------------------------------------------------
+
+def card_of(out: Path, url: str) -> dict:
+    """The course's result card, from search/cards.json (every listed course's card)."""
+    return next(c for c in json.loads((out / "search/cards.json").read_bytes()) if c["url"] == url)
+
 
 def pictures_in(html: str) -> list[dict[str, str]]:
     """Each <picture>'s <source> and <img> attributes, as one dict (the source's prefixed with source_)."""
@@ -305,7 +310,7 @@ def test_cards_show_the_picture_lazily_below_the_first_row(make_site, tmp_path):
     assert [c["alt"] for c in cards] == [f"Bench {i}" for i in range(5)]
     assert ["loading" in c for c in cards] == [False, False, False, True, True]
     assert all(c["sizes"] == c["source_sizes"] and c["sizes"].startswith("(min-width: 72rem)") for c in cards)
-    card = json.loads((out / "courses/test-institute/course-0/card.json").read_bytes())
+    card = card_of(out, "courses/test-institute/course-0/")
     assert card["image"]["alt"] == "Bench 0" and (card["image"]["w"], card["image"]["h"]) == (1000, 600)
     assert [width for _, width in card["image"]["webp"]] == [480, 800, 1000]
     assert all((out / path).is_file() for path, _ in card["image"]["webp"] + card["image"]["img"])
@@ -319,7 +324,7 @@ def test_a_translation_gives_the_pictures_description_in_its_language(site, tmp_
     build(site, out)
     hero = pictures_in((out / "cs" / PAGE / "index.html").read_text())[0]
     assert (hero["alt"], hero["lang"]) == ("Laboratorní stůl", "cs")
-    card = json.loads((out / PAGE / "card.json").read_bytes())
+    card = card_of(out, PAGE)
     assert card["translations"]["cs"]["image_alt"] == "Laboratorní stůl" and card["image"]["alt"] == "A laboratory bench"
 
 
@@ -402,7 +407,9 @@ def test_a_course_page_does_not_move_when_its_pictures_arrive(sample_build, serv
         new PerformanceObserver((list) => { for (const entry of list.getEntries()) window.__shifts.push(entry.value); })
             .observe({type: "layout-shift", buffered: true});""")
     page.goto(serve(out) + PICTURED)
-    page.mouse.wheel(0, 20_000)  # down to the picture in the description, which loads only when it comes near
+    # down past every picture (the one in the description loads only when it comes near), to the footer's logo
+    for image in page.locator("img").all():
+        image.scroll_into_view_if_needed()
     page.wait_for_function(ALL_LOADED, timeout=30_000)
     page.wait_for_timeout(300)
     assert page.evaluate("window.__shifts") == []

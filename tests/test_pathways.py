@@ -239,8 +239,10 @@ def test_a_card_carries_the_facts_the_comparison_shows_and_words_json_words_them
     out, result = sample_build
     files = content_courses()
     czech = json.loads((out / "cs" / "search" / "words.json").read_text())
+    cards = {card["url"]: card for card in json.loads((out / "search" / "cards.json").read_text())}
+    assert set(cards) == {course.url for course in result.catalogue.listed}
     for course in result.catalogue.listed:
-        card = json.loads((out / course.url / "card.json").read_text())
+        card = cards[course.url]
         fields = files[course.id]
         assert card["id"] == course.id and card["admission"] == fields["admission"]
         assert card["assessment"] == fields["assessment"]

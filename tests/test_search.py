@@ -56,11 +56,10 @@ def settle(page, expected_status: str) -> None:
 
 
 def status_for(n: int, q: str = "") -> str:
+    """The count's words: the same in every state (the static listing's, a filter's and a search's)."""
     words = "1 course" if n == 1 else f"{n} courses"
-    if n == 0:
-        return "No courses match."
-    shown = " Showing 24." if n > 24 else ""
-    return (f"{words} found for “{q}”." if q else f"{words} match.") + shown
+    shown = ", showing 1–24" if n > 24 else ""
+    return (f"{words} for “{q}”" if q else words) + shown
 
 
 def shown_urls(page) -> list[str]:
@@ -249,7 +248,7 @@ def test_search_finds_words_from_bodies_in_any_language(basic_build, serve, page
         assert shown_urls(page) == [expected]
     page.goto(base + "?q=pipetting")  # the archived course is not in the index
     wait_ready(page)
-    settle(page, "No courses match.")
+    settle(page, status_for(0, "pipetting"))
 
 
 def test_search_finds_a_czech_course_of_the_sample(sample_build, serve, page):
@@ -260,7 +259,7 @@ def test_search_finds_a_czech_course_of_the_sample(sample_build, serve, page):
     wait_ready(page)
     page.fill("#q", word)
     page.press("#q", "Enter")
-    page.wait_for_function("() => document.querySelector('[data-status]').textContent.includes('found for')")
+    page.wait_for_function("() => document.querySelector('[data-status]').textContent.includes(' for “')")
     assert "/" + czech.url in shown_urls(page)
 
 
@@ -310,7 +309,7 @@ def test_no_match_state_offers_a_reset(sample_build, serve, page):
     out, _ = sample_build
     page.goto(serve(out) + "?q=zzzzqqqq&level=4")
     wait_ready(page)
-    settle(page, "No courses match.")
+    settle(page, status_for(0, "zzzzqqqq"))
     assert page.locator("[data-empty]").is_visible() and page.locator("[data-results]").is_hidden()
     page.get_by_role("button", name="Show all courses").click()
     page.wait_for_function("() => !document.querySelector('[data-static]').hidden")
@@ -355,7 +354,7 @@ def test_keyboard_only_filtering_announces_the_count(sample_build, serve, page):
     page.focus("#q")
     page.keyboard.type("data")
     page.keyboard.press("Enter")
-    page.wait_for_function("() => document.querySelector('[data-status]').textContent.includes('found for')")
+    page.wait_for_function("() => document.querySelector('[data-status]').textContent.includes(' for “')")
     box = page.locator("input[name=audience][value='professionals']")
     box.focus()
     page.keyboard.press("Space")
@@ -387,7 +386,7 @@ def test_labels_and_repeated_facts_stay_out_of_the_index(basic_build, serve, pag
     # "Form of participation" labels a value on every course page: searching for it would find them all
     page.goto(base + "?q=participation")
     wait_ready(page)
-    settle(page, "No courses match.")
+    settle(page, status_for(0, "participation"))
     # what partners wrote stays
     page.goto(base + "?" + urlencode({"q": "monitoring"}))
     wait_ready(page)

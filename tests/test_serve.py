@@ -177,7 +177,7 @@ def test_only_the_pages_showing_a_course_are_rewritten(served):
              and not any("pagefind" in part for part in p.relative_to(out).parts)}
     rewritten = {rel for rel in after if before.get(rel) != after[rel]}
     assert rewritten == {
-        "courses/alpha-institute/data-stewardship/index.html", "courses/alpha-institute/data-stewardship/card.json",
+        "courses/alpha-institute/data-stewardship/index.html",
         "index.html",                            # its card on the first listing page
         "institutions/alpha-institute/index.html",
         "pathways/the-institute-s-certificate-in-research-management/index.html",  # its card on its pathway's page
@@ -195,6 +195,7 @@ def test_only_the_pages_showing_a_course_are_rewritten(served):
         "courses.json", "courses.csv", "elm.jsonld", "courses/alpha-institute/data-stewardship/elm.jsonld",
         "feed.xml", "institutions/alpha-institute/feed.xml",
         "courses.ics", "courses/alpha-institute/data-stewardship/calendar.ics",
+        "search/cards.json",                     # its result card, with every other
     } | filters, data
     assert f"data files: {len(data)} written" in line
 
@@ -275,7 +276,7 @@ def test_search_works_in_the_preview(served, page):
     while not (served.out / "pagefind/pagefind.js").exists() and time.time() < deadline:
         time.sleep(0.2)
     page.goto(served.url + "?q=glossary")
-    page.wait_for_function("() => document.querySelector('[data-status]').textContent.includes('found for')",
+    page.wait_for_function("() => document.querySelector('[data-status]').textContent.includes(' for “')",
                            timeout=20_000)
     assert page.locator("[data-results] a").first.get_attribute("href") == "/courses/alpha-institute/data-stewardship/"
 

@@ -207,7 +207,8 @@ def test_the_scripts_words_come_from_the_page_and_are_extractable(marked_site):
     # the script says no English of its own: its words are the page's, by key
     keys = set(re.findall(r'\bsay\("(\w+)"', script))
     fact_keys = set(re.findall(r'\bfact\("(\w+)"', script)) | set(re.findall(r"\blabels\.(\w+)", script))
-    assert {"filters", "filtersChosen", "noMatch", "found", "matching", "showing", "unavailable"} <= keys
+    assert {"filters", "filtersChosen", "count", "countShowing", "found", "foundShowing", "show", "removeFilter",
+            "unavailable"} <= keys
     for line in script.splitlines():
         if "console." in line or line.lstrip().startswith("//"):
             continue

@@ -410,7 +410,7 @@ def parse_institution(source: SourceFile) -> tuple[Institution | None, list[Diag
     clean = checker.check()
     diags += checker.diagnostics
     if clean.get("logo"):
-        diags += _logo_problems(source, clean["logo"], doc.values["logo"].line, doc.values["logo"].col)
+        diags += logo_problems(source, clean["logo"], doc.values["logo"].line, doc.values["logo"].col)
     if any(d.is_error for d in diags):
         return None, diags
     logo = source.path.parent / clean["logo"] if clean.get("logo") else None
@@ -418,7 +418,8 @@ def parse_institution(source: SourceFile) -> tuple[Institution | None, list[Diag
     return Institution(id=institution_id, source=source.display, digest=fingerprint, **clean), diags
 
 
-def _logo_problems(source: SourceFile, name: str, line: int, col: int) -> list[Diagnostic]:
+def logo_problems(source: SourceFile, name: str, line: int, col: int) -> list[Diagnostic]:
+    """What is wrong with a logo file named in `source` (an institution's, or the site's in site.yaml)."""
     path = source.path.parent / name
     def problem(message: str, hint: str = "") -> list[Diagnostic]:
         return [Diagnostic(source.display, line, col, ERROR, message, hint, "logo")]

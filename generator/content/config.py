@@ -38,6 +38,7 @@ class Config:
     theme_dir: Path
     page_size: int
     languages: tuple[str, ...] = ("en",)  # the interface's, the first the default (see `language_prefix`)
+    logo: str | None = None  # an image file beside site.yaml, shown in the header (else the theme's mark)
     editor: EditorSettings | None = None  # the web editor's (`editor_*` in site.yaml); None: no /admin/ is built
 
     @property
@@ -81,6 +82,10 @@ def load_config(source: Path, base_url: str | None = None) -> tuple[Config | Non
             diags += checker.diagnostics
             if "theme" in doc.values:
                 theme_place = (shown, doc.values["theme"].line, doc.values["theme"].col)
+            if values.get("logo"):
+                from generator.content.catalogue import logo_problems  # (it reads the catalogue's files too)
+                diags += logo_problems(SourceFile(path, shown), values["logo"], doc.values["logo"].line,
+                                       doc.values["logo"].col)
     if base_url is not None:
         def fail(message: str) -> None:
             raise UsageError(f"--base-url: {message}")
@@ -99,7 +104,7 @@ def load_config(source: Path, base_url: str | None = None) -> tuple[Config | Non
                             values["editor_auth_endpoint"]) if values["editor_repo"] else None
     return Config(source=source, title=values["title"], description=values["description"],
                   base_url=values["base_url"], theme_dir=theme_dir, page_size=values["page_size"],
-                  languages=tuple(dict.fromkeys(languages)), editor=editor), diags
+                  languages=tuple(dict.fromkeys(languages)), logo=values.get("logo"), editor=editor), diags
 
 
 def find_theme(source: Path, name: str) -> Path | None:

@@ -149,15 +149,17 @@ def _value_positions(course: Course, institution: Institution,
     return [sorted({order.index(v) for v in values[key]}) for key, order in positions]
 
 
-def card(course: Course, institution: Institution) -> dict:
-    """What a result card shows (card.json: the home page's search and filter results), in every interface
+def card(course: Course, institution: Institution, logo: str = "") -> dict:
+    """What a result card shows (search/cards.json: the home page's search and filter results), in every interface
     language at once: the course's own texts and their translations, and its facts as codes that the words
-    table of each language (`card_words`) turns into words."""
+    table of each language (`card_words`) turns into words; `logo` is where the institution's logo is, if it
+    has one."""
     data: dict = {
         "title": course.title,
         "url": course.url,
         "lang": course.body_lang,
         "institution": institution.name,
+        "logo": logo,
         "summary": course.summary,
         "credits": credits_code(course.credits),
         "level": str(course.eqf_level),

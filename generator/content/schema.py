@@ -279,6 +279,8 @@ SITE_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("languages", "languages", "Interface languages: the first at /, each other under /<code>/",
               default=("en",)),
     FieldSpec("language", "languages", "The older name of `languages`", default=()),
+    FieldSpec("logo", "file", "The catalogue's logo beside its name in every page's header: an image file (.svg, "
+              ".png, .jpg or .webp) beside site.yaml; the theme's own mark when not given"),
     FieldSpec("editor_repo", "github_repo", "The catalogue's GitHub repository, where the web editor at /admin/ "
               "opens pull requests; without it the built site has no /admin/", example="alliance/catalogue"),
     FieldSpec("editor_branch", "plain_text", "The branch pull requests from the web editor go to", default="main",

@@ -1,5 +1,5 @@
 """The site's data files: the theme's static files and logos, the browse table and result cards the home page's
-script reads, courses.json, the JSON Schema, and the open data (ELM, Atom, iCalendar, CSV)."""
+script reads (every card in one file), courses.json, the JSON Schema, and the open data (ELM, Atom, iCalendar, CSV)."""
 from __future__ import annotations
 
 import functools
@@ -22,6 +22,7 @@ from generator.site.words import Words
 
 SCHEMA_PATH = "schema/course.schema.json"  # the course format, for editors that validate YAML front matter
 BROWSE_PATH = "search/browse.json"  # the filter table of the home page's script
+CARDS_PATH = "search/cards.json"  # every result card, in the browse table's order: the script's one request for cards
 CARD_WORDS_PATH = "search/words.json"  # the words of the result cards' facts, in each interface language
 # courses.json publishes every course field, in this order (docs/courses-json.md; the CSV columns follow it);
 # a test ties it to the schema's field list and to the Course record
@@ -48,15 +49,6 @@ def logos(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifac
             yield Artifact(logo_path(institution), (folder / institution.logo).read_bytes)
 
 
-def cards(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:
-    """Each listed course's result card, which the home page's script shows for search results: one for every
-    interface language, beside the course's page in the default one."""
-    for course in catalogue.listed:
-        institution = catalogue.institutions_by_id[course.institution_id]
-        yield Artifact(course.url + "card.json", functools.partial(_card_json, course, institution),
-                       course_key(base_key, course, institution))
-
-
 def card_words_file(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:
     """The words of the cards' facts in the theme's language (under its prefix), keyed by the codes they word."""
     codes, digest = _card_codes(catalogue.listed)
@@ -77,11 +69,12 @@ def _card_codes(listed: tuple[Course, ...]) -> tuple[CardCodes, str]:
 
 
 def catalogue_data(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:
-    """courses.json, the course format as a JSON Schema, and the browse table."""
+    """courses.json, the course format as a JSON Schema, the browse table and the result cards."""
     schema_id = catalogue.config.base_url + SCHEMA_PATH if catalogue.config.absolute else None
     yield Artifact("courses.json", functools.partial(courses_json, catalogue))
     yield Artifact(SCHEMA_PATH, functools.partial(write_json_schema_bytes, schema_id))
     yield Artifact(BROWSE_PATH, functools.partial(_browse_json, catalogue))
+    yield Artifact(CARDS_PATH, functools.partial(_cards_json, catalogue))
 
 
 class Pieces(NamedTuple):
@@ -163,13 +156,14 @@ def _browse_json(catalogue: Catalogue) -> bytes:
     return _compact(browse_index(catalogue.listed, catalogue.facets, catalogue.institutions_by_id, orders))
 
 
+@functools.lru_cache(maxsize=65536)  # records are immutable: the live preview writes cards.json again on every edit
 def _card_json(course: Course, institution: Institution) -> bytes:
-    return _compact(card_data(course, institution))
+    return _compact(card_data(course, institution, logo_path(institution) or ""))
 
 
-def card_data(course: Course, institution: Institution) -> dict[str, Any]:
+def card_data(course: Course, institution: Institution, logo: str = "") -> dict[str, Any]:
     """A result card's data (see `facets.card`), with the course's picture and its descriptions."""
-    data = card(course, institution)
+    data = card(course, institution, logo)
     picture = course.picture
     if picture:
         data["image"] = {**media.card_image(picture), "alt": course.image_alt}
@@ -177,6 +171,13 @@ def card_data(course: Course, institution: Institution) -> dict[str, Any]:
             if translation.image_alt:
                 data["translations"][translation.language]["image_alt"] = translation.image_alt
     return data
+
+
+def _cards_json(catalogue: Catalogue) -> bytes:
+    """Every listed course's card, in the rows' order of the browse table: the home page's script shows any
+    filter's results from this one file, fetched once."""
+    by_id = catalogue.institutions_by_id
+    return b"[" + b",\n".join(_card_json(c, by_id[c.institution_id]) for c in catalogue.listed) + b"]"
 
 
 def _compact(value: Any) -> bytes:

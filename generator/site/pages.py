@@ -261,8 +261,9 @@ def _course_values(catalogue: Catalogue, course: Course, institution: Institutio
     return {
         "course": course, "institution": institution, "text": text,
         "schema_org": course_schema_org(course, institution, config, text),
-        "social": course_open_graph(course, config, theme.env.globals["preview_image"], speak=theme.words,
-                                    prefix=theme.prefix, text=text),
+        # the course's own picture in a link's preview, else the theme's
+        "social": course_open_graph(course, config, None if course.picture else theme.env.globals["preview_image"],
+                                    speak=theme.words, prefix=theme.prefix, text=text),
         "calendar_path": course_calendar_path(course, catalogue),
         "pathway": f"pathways/{pathway_of(course)}/" if pathway_of(course) else None,
     }

@@ -40,7 +40,6 @@ ROUTES: tuple[Route, ...] = (
     Route("logos", data.logos),
     Route("pictures", media.picture_files),
     Route("documents", media.document_files),
-    Route("result cards", data.cards),
     Route("result cards' words", data.card_words_file, per_language=True),
     Route("sitemap", pages.sitemap, later=True),
     Route("catalogue data", data.catalogue_data, later=True),

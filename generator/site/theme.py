@@ -6,6 +6,7 @@ import gettext
 import hashlib
 import html
 import json
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from generator.content.config import PACKAGE_THEMES, Config
 from generator.content.model import ContentPage
 from generator.fingerprint import fingerprint
 from generator.content import facets
-from generator.site import media, text, words
+from generator.site import media, minify, text, words
 from generator.site.structured import json_ld_script, open_graph
 from generator.site.words import Words
 
@@ -143,6 +144,8 @@ def load_theme(config: Config, compiled: Any = None, language: str | None = None
         absolute_url=lambda path="": config.base_url + prefix + path,
         absolute_root_url=lambda path="": config.base_url + path,
         asset=asset,
+        site_logo=asset(site_logo_name(config)),
+        logo_of=lambda institution: base + _logo_path(institution) if institution.logo else None,
         # the picture a shared link shows (Open Graph's og:image), when the theme has one
         preview_image=base + assets[PREVIEW_IMAGE] if PREVIEW_IMAGE in assets else None,
         picture_sources=lambda picture: media.sources(picture, base),
@@ -176,18 +179,54 @@ def _title(page: ContentPage, language: str) -> tuple[str, str]:
 
 
 def _static_files(config: Config) -> tuple[dict[str, str], dict[str, bytes]]:
-    """The theme's static files: each name's path in the site, and each path's bytes."""
-    assets, static = {}, {}
+    """The theme's static files: each name's path in the site, and each path's bytes. CSS and JavaScript are
+    minified, each with its source map beside it; a stylesheet's `url()`s of other static files name their
+    hashed names (so the fonts and pictures it uses are cached for good too)."""
+    sources: dict[str, bytes] = {}
     for layer in reversed(theme_layers(config)):
         static_dir = layer / "static"
         if not static_dir.is_dir():
             continue
         for path in sorted(p for p in static_dir.rglob("*") if p.is_file() and not p.name.startswith(".")):
-            name = path.relative_to(static_dir).as_posix()
-            static.pop(assets.get(name, ""), None)
-            assets[name] = _hashed_name(name, path.read_bytes())
-            static[assets[name]] = path.read_bytes()
+            sources[path.relative_to(static_dir).as_posix()] = path.read_bytes()
+    if config.logo:  # the site's own logo, in site.yaml
+        sources[site_logo_name(config)] = (config.source / config.logo).read_bytes()
+    assets, static = {}, {}
+    # stylesheets last: they name the others
+    for name in sorted(sources, key=lambda n: (n.endswith(".css"), n)):
+        data = sources[name]
+        if name.endswith(".css"):
+            data = _hashed_urls(name, data, assets)
+        made = minify.minify(name, data) if minify.minifiable(name) else None
+        if made is None:
+            assets[name] = _hashed_name(name, data)
+            static[assets[name]] = data
+            continue
+        assets[name] = _hashed_name(name, made.code)
+        map_name = assets[name].rpartition("/")[2] + ".map"
+        comment = f"/*# sourceMappingURL={map_name} */" if name.endswith(".css") else f"//# sourceMappingURL={map_name}"
+        static[assets[name]] = made.code + b"\n" + comment.encode() + b"\n"
+        static[assets[name] + ".map"] = made.source_map
     return assets, static
+
+
+def _hashed_urls(name: str, css: bytes, assets: dict[str, str]) -> bytes:
+    """A stylesheet with its `url(...)`s of the theme's other static files turned into their hashed names."""
+    folder = posixpath.dirname(name)
+
+    def hashed(match: re.Match[bytes]) -> bytes:
+        target = match.group(2).decode()
+        wanted = posixpath.normpath(posixpath.join(folder, target))
+        if "://" in target or target.startswith(("/", "data:")) or wanted not in assets:
+            return match.group(0)
+        here = posixpath.dirname(assets[name] if name in assets else _hashed_name(name, b""))
+        return b"url(" + posixpath.relpath(assets[wanted], here).encode() + b")"
+    return re.sub(rb"""url\((["']?)([^"')]+)\1\)""", hashed, css)
+
+
+def site_logo_name(config: Config) -> str:
+    """The name of the logo the header shows among the static files: the site's own, or the theme's mark."""
+    return f"site-logo{Path(config.logo).suffix.lower()}" if config.logo else "logo.svg"
 
 
 def theme_layers(config: Config) -> list[Path]:
@@ -197,10 +236,12 @@ def theme_layers(config: Config) -> list[Path]:
 
 def theme_digest(config: Config) -> str:
     """A hash of every file of the theme (its layers): if it is unchanged, so is every template."""
-    parts: list[bytes | str] = [config.base_url]
+    parts: list[bytes | str] = [config.base_url, minify.minifier_version()]
     for layer in theme_layers(config):
         for path in sorted(p for p in layer.rglob("*") if p.is_file()):
             parts += [path.relative_to(layer).as_posix(), path.read_bytes()]
+    if config.logo:
+        parts += [config.logo, (config.source / config.logo).read_bytes()]
     return fingerprint(*parts)
 
 
@@ -266,6 +307,11 @@ def _hashed_name(name: str, data: bytes) -> str:
     stem, dot, suffix = filename.rpartition(".")
     hashed = f"{stem}.{digest}.{suffix}" if dot else f"{filename}.{digest}"
     return "assets/" + (f"{folder}/" if folder else "") + hashed
+
+
+def _logo_path(institution: Any) -> str:
+    from generator.site.pages import logo_path  # (pages are made with the theme)
+    return logo_path(institution) or ""
 
 
 def _json_for_html(value: Any) -> str:

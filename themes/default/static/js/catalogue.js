@@ -1,12 +1,13 @@
 // Search and filters for the catalogue home page, on top of the static listing (which works without this).
 //
 // A compact table of every course's facet values and sort ranks (search/browse.json) is filtered, counted
-// and sorted here. With search words, Pagefind (loaded only then) finds and ranks the course pages, and the
-// table does the rest: Pagefind's own filters would cost twice the time of a search and one more search per
-// ticked facet. Facet counts are "what would I get if I also ticked this": for a facet with ticked values
-// they leave that facet's own choices out (OR within a facet, AND across facets). Nothing is fetched until a
-// visitor asks for it.
+// and sorted here, and the result cards come from one file of every course's card (search/cards.json, in the
+// table's order): after those two requests a filter change fetches nothing. With search words, Pagefind (loaded
+// only then) finds and ranks the course pages, and gives the shown results' excerpts with the words marked.
+// Facet counts are "what would I get if I also ticked this": for a facet with ticked values they leave that
+// facet's own choices out (OR within a facet, AND across facets).
 //
+// The page is laid out for this script before it runs (templates/index.html), so nothing moves when it starts.
 // The words it shows come from the page (data-text, from the theme's templates/_macros.html), in the site's
 // language: plural ones once per plural category, which Intl.PluralRules picks for a number.
 
@@ -17,17 +18,18 @@ const FACETS = [...new Set(boxes.map((box) => box.name))];
 const $ = (selector) => root && root.querySelector(selector);
 const el = {
   status: $("[data-status]"), staticList: $("[data-static]"), results: $("[data-results]"), empty: $("[data-empty]"),
-  more: $("[data-more]"), query: $("#q"), sort: $("#sort"), sortBox: $("[data-sort-box]"),
-  toggle: $("[data-toggle-filters]"), filters: $("[data-filters]"),
+  more: $("[data-more]"), query: $("#q"), sort: $("#sort"), toggle: $("[data-toggle-filters]"),
+  filters: $("[data-filters]"), chips: $("[data-chips]"), chipList: $("[data-chip-list]"), list: $("#results"),
+  show: $("[data-show-results]"),
 };
 const base = root ? root.dataset.base : "/";          // the pages in this language (and their cards' words)
 const shared = root ? root.dataset.root || base : "/";  // what every language shares: the browse table, the cards, the index
 const pageSize = root ? Number(root.dataset.pageSize) || 24 : 24;
-const initial = root ? { status: el.status.textContent, counts: boxes.map((b) => countOf(b).textContent) } : null;
+const initial = root ? { status: el.status.textContent, show: el.show.textContent, counts: boxes.map((b) => countOf(b).textContent) } : null;
 const TEXT = readText();
 const plurals = pluralRules(document.documentElement.lang);
 
-let current = [];        // loaders of the current results' cards, in order
+let current = [];        // the current results: each a row of the browse table and, for a search, Pagefind's result
 let shown = 0;
 let generation = 0;      // drops the answers of searches overtaken by newer ones
 
@@ -89,6 +91,10 @@ const isEmpty = (state) => !state.q && !state.sort && !Object.keys(state.filters
 function writeForm(state) {
   el.query.value = state.q;
   for (const box of boxes) box.checked = (state.filters[box.name] || []).includes(box.value);
+  // a facet with a ticked value is open, so what is chosen can be seen
+  for (const group of root.querySelectorAll("[data-facet-group]")) {
+    if (state.filters[group.dataset.facetGroup]) group.open = true;
+  }
   el.sort.querySelector("option[value=relevance]").disabled = !state.q;
   el.sort.value = state.sort || defaultSort(state.q);
 }
@@ -107,12 +113,30 @@ function toUrl(state) {
 let browseTable = null;
 let pagefind = null;
 
+function fetchJson(path, fresh) {
+  return fetch(path, fresh ? { cache: "reload" } : {}).then((r) => {
+    if (!r.ok) throw new Error(`${path}: ${r.status}`);
+    return r.json();
+  });
+}
+
+// The browse table with its cards (made together; the live preview may refresh one a moment before the other).
 function loadTable(fresh = false) {
   if (fresh) browseTable = null;
-  browseTable ||= fetch(shared + "search/browse.json", fresh ? { cache: "reload" } : {}).then((r) => r.json()).then((table) => {
+  browseTable ||= (async () => {
+    let [table, cards] = await Promise.all([fetchJson(shared + "search/browse.json", fresh),
+                                            fetchJson(shared + "search/cards.json", fresh)]);
+    const matches = () => cards.length === table.courses.length && cards.every((c, i) => c.url === table.courses[i][0]);
+    if (!matches()) {
+      [table, cards] = await Promise.all([fetchJson(shared + "search/browse.json", true),
+                                          fetchJson(shared + "search/cards.json", true)]);
+      if (!matches()) throw new Error("the cards do not match the course table");
+    }
     table.rowOf = new Map(table.courses.map((row, i) => [row[0], i]));
+    table.cards = cards;
     return table;
-  });
+  })();
+  browseTable.catch(() => { browseTable = null; });
   return browseTable;
 }
 
@@ -130,7 +154,7 @@ function loadPagefind() {
       [listing, table] = await Promise.all([fetch(listingUrl, { cache: "reload" }).then((r) => r.json()), loadTable(true)]);
       if (listing.table !== table.table) throw new Error("the search index does not match the course table");
     }
-    await module.options({ baseUrl: shared });
+    await module.options({ baseUrl: shared, excerptLength: 24 });
     await module.init();
     // the index comes in shards: this one, and others merged into it (they share its wasm)
     await Promise.all(listing.shards.map((shard) => module.mergeIndex(new URL(shard, source).pathname, { baseUrl: shared })));
@@ -146,13 +170,15 @@ function loadPagefind() {
 async function candidates(state) {
   if (!state.q) {
     const table = await loadTable();
-    return { table, rows: table.courses, ranked: false };
+    return { table, rows: table.courses.map((row, i) => ({ row, index: i })), ranked: false };
   }
   const { module, rowOf, table } = await loadPagefind();
   const found = await module.search(state.q);
   if (!found) return null;   // overtaken by a newer search
   const rows = [];
-  for (const result of found.results) if (rowOf.has(result.id)) rows.push(table.courses[rowOf.get(result.id)]);
+  for (const result of found.results) {
+    if (rowOf.has(result.id)) rows.push({ row: table.courses[rowOf.get(result.id)], index: rowOf.get(result.id), result });
+  }
   return { table, rows, ranked: true };
 }
 
@@ -167,10 +193,11 @@ async function find(state) {
   });
   const counts = Object.fromEntries(keys.map((key) => [key, {}]));
   const matches = [];
-  for (const row of rows) {
+  for (const item of rows) {
+    const row = item.row;
     const passes = row[4].map((indices, k) => !chosen[k] || indices.some((i) => chosen[k].has(i)));
     const failing = passes.filter((ok) => !ok).length;
-    if (failing === 0) matches.push(row);
+    if (failing === 0) matches.push(item);
     if (failing > 1) continue;
     row[4].forEach((indices, k) => {
       if (failing === 1 && passes[k]) return;    // it fails another facet: it counts for that one only
@@ -184,9 +211,8 @@ async function find(state) {
   const titles = table.titles?.[document.documentElement.lang];  // ranks in this language's alphabetical order
   const title = titles ? (r) => [titles[table.rowOf.get(r[0])]] : (r) => [r[3]];
   const by = { start: (r) => [r[1]], credits: (r) => [r[2], r[1]], title }[sort];
-  if (by) matches.sort((a, b) => { const x = by(a), y = by(b); return x[0] - y[0] || (x[1] || 0) - (y[1] || 0); });
-  const load = (row) => () => fetch(shared + row[0] + "card.json").then((r) => r.json());
-  return { counts, items: matches.map(load) };
+  if (by) matches.sort((a, b) => { const x = by(a.row), y = by(b.row); return x[0] - y[0] || (x[1] || 0) - (y[1] || 0); });
+  return { counts, items: matches, table };
 }
 
 // --- showing results -----------------------------------------------------------------------------------------
@@ -200,6 +226,7 @@ async function run(state) {
   if (!outcome || mine !== generation) return;
   boxes.forEach((box) => setCount(box, (outcome.counts[box.name] || {})[box.value] || 0));
   current = outcome.items;
+  current.table = outcome.table;
   shown = 0;
   const cards = await next();
   if (mine !== generation) return;
@@ -210,8 +237,19 @@ async function run(state) {
 async function next() {
   const slice = current.slice(shown, shown + pageSize);
   shown += slice.length;
-  const [words, ...cards] = await Promise.all([loadWords(), ...slice.map((load) => load())]);
-  return cards.map((data) => card(data, words));
+  const table = current.table;
+  const [words, ...excerpts] = await Promise.all([loadWords(), ...slice.map(excerptOf)]);
+  return slice.map((item, i) => card(table.cards[item.index], words, excerpts[i]));
+}
+
+// A search result's excerpt, with the search words marked (Pagefind's fragment of the page: one request).
+async function excerptOf(item) {
+  if (!item.result) return null;
+  try {
+    return (await item.result.data()).excerpt || null;
+  } catch (error) {
+    return null;
+  }
 }
 
 // The words of the cards' facts in this language, by code (one small file: the cards themselves are the
@@ -219,7 +257,7 @@ async function next() {
 let cardWords = null;
 
 function loadWords() {
-  cardWords ||= fetch(base + "search/words.json").then((r) => r.json());
+  cardWords ||= fetchJson(base + "search/words.json");
   return cardWords;
 }
 
@@ -229,9 +267,12 @@ function finish(state) {
   el.empty.hidden = current.length !== 0;
   el.more.hidden = shown >= current.length;
   const num = current.length;
-  let text = !num ? say("noMatch") : state.q ? say("found", { num, query: state.q }) : say("matching", { num });
-  if (num > shown) text += " " + say("showing", { num: shown });
-  el.status.textContent = text;
+  const range = { num, query: state.q, first: 1, last: shown };
+  const partial = num > shown;
+  if (state.q) el.status.textContent = partial ? say("foundShowing", range) : say("found", range);
+  else el.status.textContent = partial ? say("countShowing", range) : say("count", range);
+  el.show.textContent = say("show", { num });
+  showChips(state);
   root.dataset.shown = toUrl(state);   // which state the results on screen answer (tests wait for it)
 }
 
@@ -242,6 +283,8 @@ function showStatic() {
   el.staticList.hidden = false;
   el.results.hidden = el.empty.hidden = el.more.hidden = true;
   el.status.textContent = initial.status;
+  el.show.textContent = initial.show;
+  showChips({ filters: {} });
 }
 
 function setCount(box, n) {
@@ -249,16 +292,39 @@ function setCount(box, n) {
   countOf(box).parentElement.classList.toggle("facet__label--none", n === 0 && !box.checked);
 }
 
+// A removable chip for every ticked value, in the filters' order.
+function showChips(state) {
+  const ticked = boxes.filter((box) => (state.filters[box.name] || []).includes(box.value));
+  el.chipList.replaceChildren(...ticked.map((box) => node("li", null,
+    node("button", { type: "button", class: "chip", "aria-label": say("removeFilter", { value: box.dataset.label }),
+                     "data-remove": `${box.name}=${box.value}` }, box.dataset.label))));
+  el.chips.hidden = ticked.length === 0;
+}
+
 function node(tag, attrs, ...children) {
   const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs || {})) if (value) element.setAttribute(name, value);
+  for (const [name, value] of Object.entries(attrs || {})) {
+    if (value !== undefined && value !== null && value !== false) element.setAttribute(name, value);  // (alt="" too)
+  }
   element.append(...children.filter((child) => child !== null && child !== undefined));
   return element;
 }
 
+// Pagefind's excerpt as nodes: its text, with the <mark>s it puts around the search words. Built from a parsed,
+// inert document (nothing in it runs or loads), keeping only text and <mark>: no markup of a page gets through.
+function excerptNodes(excerpt) {
+  const parsed = new DOMParser().parseFromString(`<p>${excerpt}</p>`, "text/html").body;
+  const out = [];
+  for (const child of parsed.querySelector("p")?.childNodes || []) {
+    if (child.nodeType === Node.ELEMENT_NODE && child.localName === "mark") out.push(node("mark", null, child.textContent));
+    else out.push(document.createTextNode(child.textContent));
+  }
+  return out;
+}
+
 // The same markup as the card macro of the static listing (templates/_macros.html): the course's texts in
 // this language where it has a translation, its facts in this language's words.
-function card(data, words) {
+function card(data, words, excerpt) {
   const here = document.documentElement.lang;
   const own = data.translations?.[here];
   const text = own ? { ...own, lang: here } : data;
@@ -266,21 +332,27 @@ function card(data, words) {
   const labels = TEXT.fact || {};
   const said = (kind, code) => words[kind]?.[code] ?? code;
   const list = (kind, codes) => codes.map((code) => said(kind, code)).join(", ");
-  const fact = (term, ...value) => node("div", null, node("dt", null, labels[term] ?? ""), node("dd", null, ...value));
+  const fact = (term, tag, ...value) => node("div", tag ? { class: "facts__tag" } : null,
+                                             node("dt", null, labels[term] ?? ""), node("dd", null, ...value));
   const level = [node("abbr", { title: labels.eqf_title }, labels.eqf ?? ""), ` ${data.level}`];
   const status = data.status === "open" ? "" : said("status", data.status);
   const alt = own?.image_alt ? [own.image_alt, here] : [data.image?.alt, data.lang];
-  return node("li", null, node("article", { class: "card" },
+  const mark = data.logo
+    ? node("img", { class: "mark", src: shared + data.logo, alt: "", width: "32", height: "32", loading: "lazy" })
+    : node("span", { class: "mark mark--initial", "aria-hidden": "true" }, data.institution.slice(0, 1));
+  return node("li", null, node("article", { class: "card" }, node("div", { class: "card__body" },
     node("h3", { class: "card__title" }, node("a", { href: base + data.url, lang }, text.title)),
-    node("p", { class: "card__institution" }, data.institution),
+    node("p", { class: "card__institution" }, mark, node("span", null, data.institution)),
     status ? node("p", { class: `badge badge--${data.status}` }, status) : null,
-    node("p", { class: "card__summary", lang }, text.summary),
+    excerpt ? node("p", { class: "card__summary card__excerpt", lang: data.lang }, ...excerptNodes(excerpt))
+      : node("p", { class: "card__summary", lang }, text.summary),
     node("dl", { class: "facts" },
-      fact("credits", said("credits", data.credits)), fact("level", ...level),
-      fact("for", list("audience", data.audience)), fact("mode", said("mode", data.mode)),
-      fact("language", list("language", data.language)),
-      fact("starts", data.start ? said("start", data.start) : labels.no_date ?? ""),
-      fact("fee", said("fee", data.fee))),
+      fact("credits", true, said("credits", data.credits)), fact("level", true, ...level),
+      fact("mode", true, said("mode", data.mode)),
+      fact("starts", false, data.start ? said("start", data.start) : labels.no_date ?? ""),
+      fact("language", false, list("language", data.language)), fact("fee", false, said("fee", data.fee)),
+      fact("for", false, list("audience", data.audience))),
+    node("p", { class: "card__save", "data-save-slot": data.url.replace(/^courses\/|\/$/g, "") })),
     data.image ? picture(data.image, ...alt) : null));
 }
 
@@ -295,6 +367,22 @@ function picture(image, alt, lang) {
   return node("picture", { class: "card__picture" }, node("source", { type: "image/webp", srcset: set(image.webp), sizes }), img);
 }
 
+// --- the phone's filter panel --------------------------------------------------------------------------------
+
+function openFilters(open) {
+  el.toggle.setAttribute("aria-expanded", String(open));
+  el.filters.classList.toggle("filters--open", open);
+}
+
+// "Show N courses" and "Skip to results": the panel closes (on a phone) and the results take the focus, the
+// next Tab reaching the first course.
+function toResults(event) {
+  event.preventDefault();
+  if (el.toggle.getAttribute("aria-expanded") === "true") openFilters(false);
+  el.list.focus({ preventScroll: true });
+  el.list.scrollIntoView({ block: "start" });
+}
+
 // --- wiring ------------------------------------------------------------------------------------------------------
 
 let typingTimer = 0;
@@ -305,7 +393,7 @@ function changed(push) {
   if (!state.q && el.sort.value === "relevance") el.sort.value = "start";
   const url = toUrl(state);
   if (url !== location.pathname + location.search) history[push ? "pushState" : "replaceState"](null, "", url);
-  run(state).catch(failed);
+  return run(state).catch(failed);
 }
 
 function failed(error) {
@@ -316,8 +404,6 @@ function failed(error) {
 
 async function start() {
   if (!form) return;
-  for (const part of [form, el.filters, el.toggle, el.sortBox]) part.hidden = false;
-  root.classList.add("catalogue--enhanced");
   const state = readUrl();
   writeForm(state);
   form.addEventListener("submit", (event) => { event.preventDefault(); clearTimeout(typingTimer); changed(true); });
@@ -342,6 +428,19 @@ async function start() {
       el.query.focus();
     });
   }
+  el.chipList.addEventListener("click", async (event) => {
+    const chip = event.target.closest("[data-remove]");
+    if (!chip) return;
+    const [name, value] = chip.dataset.remove.split(/=(.*)/s);
+    const box = boxes.find((b) => b.name === name && b.value === value);
+    if (box) box.checked = false;
+    const following = chip.parentElement.nextElementSibling || chip.parentElement.previousElementSibling;
+    const wanted = following && following.firstChild.dataset.remove;
+    await changed(true);
+    // the focus goes to the next chip (made anew), or to the results when none is left
+    const next = [...el.chipList.querySelectorAll("[data-remove]")].find((c) => c.dataset.remove === wanted);
+    (next || el.list).focus();
+  });
   el.more.addEventListener("click", async () => {
     const first = shown;
     el.results.append(...(await next()));
@@ -349,11 +448,9 @@ async function start() {
     const link = el.results.children[first] && el.results.children[first].querySelector("a");
     if (link) link.focus();
   });
-  el.toggle.addEventListener("click", () => {
-    const open = el.toggle.getAttribute("aria-expanded") !== "true";
-    el.toggle.setAttribute("aria-expanded", String(open));
-    el.filters.classList.toggle("filters--open", open);
-  });
+  el.toggle.addEventListener("click", () => openFilters(el.toggle.getAttribute("aria-expanded") !== "true"));
+  el.show.addEventListener("click", toResults);
+  for (const skip of root.querySelectorAll("[data-skip-results]")) skip.addEventListener("click", toResults);
   window.addEventListener("popstate", () => { const s = readUrl(); writeForm(s); run(s).catch(failed); });
   await run(state).catch(failed);
   root.dataset.ready = "true";

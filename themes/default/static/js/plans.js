@@ -1,7 +1,7 @@
 // The planning pages: the shortlist (/shortlist/), the comparison (/compare/), the calendar's filters
 // (/calendar/) and following a search (/feeds/). Each page is a frame that this script fills from what the
-// build publishes for the home page: the browse table (search/browse.json), each course's card data
-// (courses/<id>/card.json), the words of the facts in the page's language (search/words.json), and the feeds
+// build publishes for the home page: the browse table (search/browse.json), every course's card data
+// (search/cards.json, fetched once), the words of the facts in the page's language (search/words.json), and the feeds
 // and calendars (feeds/<facet>/<value>.xml and .ics, courses/<id>/calendar.ics). Nothing is sent anywhere.
 //
 // The words it shows come from the page (data-text, from the theme's templates/_plans.html).
@@ -103,14 +103,18 @@ function loadWords() {
   return words;
 }
 
-const loadCard = (id) => fetch(`${shared}courses/${id}/card.json`).then((r) => r.json());
+let cards = null;
+function loadCards() {   // every listed course's card, by its id
+  cards ||= fetch(shared + "search/cards.json").then((r) => r.json())
+    .then((all) => new Map(all.map((card) => [card.url.replace(/^courses\//, "").replace(/\/$/, ""), card])));
+  return cards;
+}
 
 // The courses of a list that the catalogue still has, with their cards, and how many it no longer has.
 async function coursesOf(ids) {
-  const [found, said] = await Promise.all([loadTable(), loadWords()]);
-  const present = ids.filter((id) => found.known.has(`courses/${id}/`));
-  const cards = await Promise.all(present.map(loadCard));
-  return { cards, words: said, gone: ids.length - present.length };
+  const [found, said, byId] = await Promise.all([loadTable(), loadWords(), loadCards()]);
+  const present = ids.filter((id) => found.known.has(`courses/${id}/`) && byId.has(id));
+  return { cards: present.map((id) => byId.get(id)), words: said, gone: ids.length - present.length };
 }
 
 // The courses of a filtered view (OR within a facet, AND across facets), as the home page finds them.

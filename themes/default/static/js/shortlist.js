@@ -55,26 +55,27 @@ function button(id, title) {
   return made;
 }
 
-// Gives every card and course page that has none its toggle (cards come and go with search results).
+// Gives every card and course page that has none its toggle (cards come and go with search results): in the
+// space the page keeps for it (data-save-slot: nothing moves when it comes), or at the end of a card that has none.
 function addToggles() {
   let added = false;
+  for (const slot of document.querySelectorAll("[data-save-slot]:not([data-saveable])")) {
+    slot.dataset.saveable = "";
+    if (!ID.test(slot.dataset.saveSlot)) continue;
+    const card = slot.closest("article.card");
+    if (card) card.dataset.saveable = "";
+    const heading = card ? card.querySelector(".card__title a") : document.querySelector("h1");
+    slot.append(button(slot.dataset.saveSlot, heading ? heading.textContent.trim() : slot.dataset.saveSlot));
+    added = true;
+  }
   for (const card of document.querySelectorAll("article.card:not([data-saveable])")) {
     const id = cardId(card);
     card.dataset.saveable = "";
     if (!id) continue;
-    const title = card.querySelector(".card__title a").textContent;
     const box = document.createElement("p");
     box.className = "card__save";
-    box.append(button(id, title));
+    box.append(button(id, card.querySelector(".card__title a").textContent));
     card.append(box);
-    added = true;
-  }
-  for (const slot of document.querySelectorAll("[data-save-slot]:not([data-saveable])")) {
-    slot.dataset.saveable = "";
-    if (!ID.test(slot.dataset.saveSlot)) continue;
-    const heading = document.querySelector("h1");
-    slot.append(button(slot.dataset.saveSlot, heading ? heading.textContent.trim() : slot.dataset.saveSlot));
-    slot.hidden = false;
     added = true;
   }
   if (added) show();
