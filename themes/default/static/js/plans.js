@@ -154,25 +154,31 @@ function textOf(data) {
   return own ? { ...own, lang } : { title: data.title, summary: data.summary, lang: data.lang };
 }
 
-// The same markup as the card macro (templates/_macros.html), with a heading of the given level.
+// The same markup as the card macro (templates/_macros.html) and the home page's cards (catalogue.js), with a
+// heading of the given level; the shortlist's toggle and comparison box go at the end of its body.
 function card(data, table, heading) {
   const text = textOf(data);
   const labels = TEXT.fact || {};
   const list = (kind, codes) => codes.map((code) => said(table, kind, code)).join(", ");
-  const fact = (term, ...value) => node("div", null, node("dt", null, labels[term] ?? ""), node("dd", null, ...value));
+  const fact = (term, tag, ...value) => node("div", tag ? { class: "facts__tag" } : null,
+                                             node("dt", null, labels[term] ?? ""), node("dd", null, ...value));
   const status = data.status === "open" ? "" : said(table, "status", data.status);
-  return node("article", { class: "card" },
+  const mark = data.logo
+    ? node("img", { class: "mark", src: shared + data.logo, alt: "", width: "32", height: "32", loading: "lazy" })
+    : node("span", { class: "mark mark--initial", "aria-hidden": "true" }, data.institution.slice(0, 1));
+  return node("article", { class: "card" }, node("div", { class: "card__body" },
     node(heading, { class: "card__title" }, node("a", { href: base + data.url, lang: text.lang }, text.title)),
-    node("p", { class: "card__institution" }, data.institution),
+    node("p", { class: "card__institution" }, mark, node("span", null, data.institution)),
     status ? node("p", { class: `badge badge--${data.status}` }, status) : null,
     node("p", { class: "card__summary", lang: text.lang }, text.summary),
     node("dl", { class: "facts" },
-      fact("credits", said(table, "credits", data.credits)),
-      fact("level", node("abbr", { title: labels.eqf_title }, labels.eqf ?? ""), ` ${data.level}`),
-      fact("for", list("audience", data.audience)), fact("mode", said(table, "mode", data.mode)),
-      fact("language", list("language", data.language)),
-      fact("starts", data.start ? said(table, "start", data.start) : labels.no_date ?? ""),
-      fact("fee", said(table, "fee", data.fee))));
+      fact("credits", true, said(table, "credits", data.credits)),
+      fact("level", true, node("abbr", { title: labels.eqf_title }, labels.eqf ?? ""), ` ${data.level}`),
+      fact("mode", true, said(table, "mode", data.mode)),
+      fact("starts", false, data.start ? said(table, "start", data.start) : labels.no_date ?? ""),
+      fact("language", false, list("language", data.language)), fact("fee", false, said(table, "fee", data.fee)),
+      fact("for", false, list("audience", data.audience))),
+    node("p", { class: "card__save", "data-save-slot": data.id })));
 }
 
 // --- iCalendar (RFC 5545) ---------------------------------------------------------------------------------
@@ -302,7 +308,7 @@ async function render(ids) {
     box.checked = i < MAX_COMPARED;
     const label = node("label", { for: `compare-${i}` }, say("compare"), node("span", { class: "visually-hidden" }, `: ${textOf(data).title}`));
     const item = node("li", { "data-course": data.id }, card(data, table, "h3"));
-    item.firstChild.append(node("p", { class: "card__compare" }, box, " ", label));
+    item.querySelector(".card__body").append(node("p", { class: "card__compare" }, box, " ", label));
     return item;
   }));
   const path = location.pathname;
