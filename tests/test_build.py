@@ -169,7 +169,12 @@ def test_sitemap_and_robots(basic_build):
     out, _ = basic_build
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
     locs = [e.text for e in ET.parse(out / "sitemap.xml").getroot().findall("s:url/s:loc", ns)]
-    assert "https://courses.example.org/" in locs and len(locs) == len(set(locs)) == 8
+    assert "https://courses.example.org/" in locs and len(locs) == len(set(locs)) == 11
+    # the calendar, the pathways' index and each pathway; not the shortlist, the comparison or the feeds' page,
+    # which show what a visitor chose
+    assert {"https://courses.example.org/calendar/", "https://courses.example.org/pathways/",
+            "https://courses.example.org/pathways/the-institute-s-certificate-in-research-management/"} <= set(locs)
+    assert not [loc for loc in locs if loc.endswith(("/shortlist/", "/compare/", "/feeds/"))]
     assert "Sitemap: https://courses.example.org/sitemap.xml" in (out / "robots.txt").read_text()
 
 

@@ -16,7 +16,7 @@ import jinja2
 from generator.content.catalogue import Catalogue
 from generator.content.facets import Facet, option_label
 from generator.content.model import Course, Institution
-from generator.content.pathways import pathway_of
+from generator.content.pathways import pathway_of, pathways
 from generator.diagnostics import ContentError, Diagnostic, display_path
 from generator.engine.artifact import Artifact
 from generator.fingerprint import fingerprint
@@ -134,7 +134,8 @@ def host_files(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Ar
 
 
 def sitemap(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:
-    """sitemap.xml: every listing page, listed course, institution and content page; for a site in several
+    """sitemap.xml: every listing page, listed course, institution, content page, pathway and the calendar; for a
+    site in several
     languages, an index
     of one sitemap a language (sitemaps/cs.xml...), each page there with its address in every language.
 
@@ -146,14 +147,16 @@ def sitemap(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artif
     languages = catalogue.config.languages
     listing = [listing_path(n).removesuffix("index.html") for n in range(1, listing_count(catalogue) + 1)]
     courses = sorted(catalogue.listed, key=lambda c: c.url)  # by address: an edit that reorders the listing keeps it
+    found = pathways(catalogue.listed)
+    planning = ["calendar/", *(["pathways/"] if found else []), *(p.url for p in found)]
     values = {
         "listing_pages": listing, "courses": courses, "institutions": catalogue.institutions,
-        "content_pages": catalogue.pages, "sitemaps": (), "entries_in": languages,
+        "content_pages": catalogue.pages, "planning_pages": planning, "sitemaps": (), "entries_in": languages,
         "alternates": _alternates(catalogue),
     }
     addresses = functools.lru_cache(maxsize=1)(lambda: fingerprint(
         *listing, *(f"{c.url} {c.updated}" for c in courses), *(i.url for i in catalogue.institutions),
-        *(p.url for p in catalogue.pages)))
+        *(p.url for p in catalogue.pages), *planning))
     if len(languages) == 1:
         yield page(theme, "sitemap.xml", "sitemap.xml", values,
                    functools.partial(_addresses_key, base_key, "sitemap", addresses))
