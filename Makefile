@@ -27,14 +27,17 @@ test: $(VENV)/.test-installed browser $(EDITOR)
 test-fast: $(VENV)/.test-installed $(EDITOR)
 	$(BIN)/python -m pytest -m "not slow" -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
-$(VENV)/.installed: pyproject.toml
+# The Python packages' versions, as tested together (see constraints.txt; CONSTRAINTS= installs the newest)
+CONSTRAINTS ?= constraints.txt
+
+$(VENV)/.installed: pyproject.toml $(CONSTRAINTS)
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
 	  echo "Installing Python's venv module (Debian package python3-venv)"; rm -rf $(VENV); \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq python3-venv && \
 	  $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet $(if $(CONSTRAINTS),-c $(CONSTRAINTS)) -e .
 	@# compiled once here, where PYTHONDONTWRITEBYTECODE would have every build compile it again (0.06 s)
 	$(BIN)/python -m compileall -q generator
 	touch $@
@@ -48,8 +51,8 @@ tools/node_modules/.installed: tools/package.json tools/package-lock.json
 	npm ci --prefix tools --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(VENV)/.test-installed: $(VENV)/.installed tools/node_modules/.installed
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(VENV)/.test-installed: $(VENV)/.installed tools/node_modules/.installed $(CONSTRAINTS)
+	$(BIN)/python -m pip install --quiet $(if $(CONSTRAINTS),-c $(CONSTRAINTS)) -e '.[test]'
 	touch $@
 
 # Debian's Chromium, driven by Playwright (Playwright's own browser download is not used).
