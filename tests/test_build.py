@@ -323,6 +323,7 @@ def test_sample_catalogue_uses_every_field_and_value(sample_build):
                 assert choice.value in values, (spec.name, choice.value)
 
 
+@pytest.mark.slow  # (builds the whole sample again)
 def test_sample_site_is_the_default_source(tmp_path, chdir_to):
     from generator.cli import main
     chdir_to(ROOT)

@@ -54,6 +54,7 @@ def addresses(out: Path, base: str = "/") -> list[str]:
 # --- security headers -------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # (every file of the sample in twelve languages, matched against every rule: ten seconds)
 def test_headers_file_sets_each_header_once_and_caches_only_hashed_files_for_good(sample_build):
     out, _ = sample_build
     rules = headers_rules((out / "_headers").read_text())

@@ -654,6 +654,7 @@ def test_a_spare_maker_that_died_is_not_waited_for(site, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out")) == [".out.spare"]
 
 
+@pytest.mark.slow  # (waits for a stopped build's spare to be made again)
 def test_a_build_with_nothing_to_publish_makes_the_spare_a_stopped_build_took(site, tmp_path):
     out = tmp_path / "out"
     build(site, out, remove_old_later=True)

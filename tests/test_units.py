@@ -374,3 +374,14 @@ A = '<a href="{0}" rel="noopener noreferrer">{0}</a>'
 ])
 def test_a_web_address_written_out_is_a_link_as_on_github(text, html):
     assert MarkdownRenderer().render(text) == html
+
+
+def test_the_language_names_kept_in_the_package_are_pycountrys():
+    """data/iso639-1.json (read instead of pycountry's whole ISO 639-3 table) holds exactly pycountry's ISO 639-1
+    codes and names: a newer pycountry that changes them fails here (write the file again from it)."""
+    import pycountry
+    from generator.content import schema
+    assert schema._language_names() == {lang.alpha_2: lang.name for lang in pycountry.languages
+                                        if hasattr(lang, "alpha_2")}
+    assert schema.language_name("cs") == "Czech" and schema.language_name("CS") == "Czech"
+    assert schema.language_name("xx") is None and schema.language_name("ces") is None
