@@ -58,11 +58,17 @@ def open_collection(page, url: str, institution: str) -> None:
 
 
 def choose(page, label: str, typed: str, option: str) -> None:
-    """Pick an option of a select field: type to narrow the list, then click the option."""
+    """Pick an option of a select field: type to narrow the list, then click the option, as a person would, and
+    look that the field shows it (on a busy machine the list can change under the click: then again)."""
     box = page.get_by_label(label, exact=True)
-    box.click()
-    box.fill(typed)
-    page.get_by_role("option", name=option, exact=True).click()
+    for _ in range(3):
+        box.click()
+        box.fill(typed)
+        page.get_by_role("option", name=option, exact=True).click()
+        page.get_by_role("option").first.wait_for(state="detached", timeout=5_000)  # the list closed
+        if page.get_by_text(option, exact=True).count():  # the field shows the option chosen
+            return
+    raise AssertionError(f"{option!r} could not be chosen in {label!r}")
 
 
 def fill_required(page, leave_out: str = "") -> None:
@@ -103,6 +109,19 @@ def publish(page) -> None:
     page.get_by_text("Publish now", exact=True).click()
 
 
+def published(page, written: Path, timeout: float = 30) -> None:
+    """Wait until Decap has saved the entry (it then shows the entry's own address) and the file is written."""
+    try:
+        page.wait_for_url("**/entries/**", timeout=timeout * 1000)
+    except Exception:
+        page.screenshot(path="/tmp/not-saved.png", full_page=True)
+        raise AssertionError(f"the editor did not save the entry; it shows: {page.locator('body').inner_text()[:4000]}")
+    deadline = time.time() + timeout
+    while not written.exists() and time.time() < deadline:
+        time.sleep(0.05)
+    assert written.exists(), f"the editor says it saved the entry, but {written.name} is not written"
+
+
 def test_a_course_made_in_the_form_is_written_checked_built_and_shown_in_the_preview(preview, editor_page, browser,
                                                                                     tmp_path):
     page = editor_page
@@ -115,6 +134,7 @@ def test_a_course_made_in_the_form_is_written_checked_built_and_shown_in_the_pre
         page.get_by_label(optional).fill("")
     publish(page)
     written = preview.site / "content/courses/beta-centre/protein-crystallography-a-practical-week.md"
+    published(page, written)
     preview.read_line(r"protein-crystallography-a-practical-week\.md.*\d+ files? written", timeout=30)
     text = written.read_text()
     assert text.startswith("---\ntitle: \"Protein Crystallography: A Practical Week\"\n")
