@@ -297,3 +297,12 @@ def page(browser):
     page.on("pageerror", lambda e: page.console_errors.append(str(e)))
     yield page
     context.close()
+
+
+def with_the_font(page, address: str) -> None:
+    """Open a page and wait for the theme's web font, so that later pages of the same browser context have it
+    before they are first drawn. The font is shown with `font-display: swap`: on a machine too busy to serve it
+    in time the first page is drawn in the fallback font, and its text moves when the font comes. The layout
+    tests measure what the page and its script do, so they start with the font in the browser's cache."""
+    page.goto(address)
+    assert page.evaluate("document.fonts.ready.then(() => [...document.fonts].some(f => f.status === 'loaded'))")

@@ -11,7 +11,7 @@ import pytest
 from generator.content.load import load
 from generator.site.theme import DEFAULT_THEME
 
-from .conftest import ROOT, SITES, headers_rules, rule_matches
+from .conftest import ROOT, SITES, headers_rules, rule_matches, with_the_font
 from .test_browser import axe_violations
 from .test_search import content_courses, matching, settle, status_for, wait_ready
 
@@ -128,6 +128,7 @@ def test_no_layout_shift_when_the_script_starts(sample_build, serve, browser, wi
     base = serve(out)
     context = browser.new_context(viewport={"width": width, "height": 800})
     page = context.new_page()
+    with_the_font(page, base + "institutions/")
     course = result.catalogue.listed[0]
     for path in ["", "page/2/", course.url, f"institutions/{course.institution_id}/", "cs/"]:
         page.goto(base + path)

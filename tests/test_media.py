@@ -16,7 +16,7 @@ from generator.content.media import MAX_PICTURE_BYTES
 from generator.engine.build import build
 from generator.site import media
 
-from .conftest import COURSE
+from .conftest import COURSE, with_the_font
 from .safety import assert_safe_site
 
 FOLDER = "content/courses/test-institute/"
@@ -398,6 +398,7 @@ def test_pages_with_pictures_pass_axe(sample_build, serve, page, path):
 def test_a_course_page_does_not_move_when_its_pictures_arrive(sample_build, serve, page, viewport):
     out, _ = sample_build
     page.set_viewport_size(viewport)
+    with_the_font(page, serve(out) + "institutions/")
 
     def slowly(route) -> None:  # the pictures come well after the page is laid out, as on a slow connection
         time.sleep(0.4)
