@@ -219,7 +219,8 @@ async def _make_shards(site: Path, index: Path, config: Config, groups: dict[int
             for _ in range(ATTEMPTS - 1):
                 if problem is None:
                     break
-                log.warning("search index shard %d: %s; making it again", k, problem)
+                # (said, not warned: the index made again is whole, and nothing needs doing)
+                log.info("search index shard %d: %s; making it again", k, problem)
                 await asyncio.to_thread(shutil.rmtree, written, True)
                 await _index(view, written, config, asyncio.sleep(0))
                 problem, paths = await asyncio.to_thread(_read_back, written)
