@@ -59,13 +59,19 @@ def open_collection(page, url: str, institution: str) -> None:
 
 def choose(page, label: str, typed: str, option: str) -> None:
     """Pick an option of a select field: type to narrow the list, then click the option, as a person would, and
-    look that the field shows it (on a busy machine the list can change under the click: then again)."""
+    look that the field shows it. On a busy machine the list can be drawn again under the click, which then
+    chooses nothing: the list is closed and the option picked again."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     box = page.get_by_label(label, exact=True)
-    for _ in range(3):
+    for _ in range(4):
         box.click()
         box.fill(typed)
         page.get_by_role("option", name=option, exact=True).click()
-        page.get_by_role("option").first.wait_for(state="detached", timeout=5_000)  # the list closed
+        try:
+            page.get_by_role("option").first.wait_for(state="detached", timeout=3_000)  # the list closed
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            page.get_by_role("option").first.wait_for(state="detached", timeout=3_000)
         if page.get_by_text(option, exact=True).count():  # the field shows the option chosen
             return
     raise AssertionError(f"{option!r} could not be chosen in {label!r}")
