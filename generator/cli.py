@@ -103,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     logging.basicConfig(level=logging.WARNING if getattr(args, "quiet", False) else logging.INFO,
                         format="%(message)s", stream=sys.stderr)
+    # asyncio's notes on its own workings (a stopped build's search indexer ending after the loop was closed,
+    # say) are not for the command's user: its errors still are
+    logging.getLogger("asyncio").setLevel(logging.ERROR)
     try:
         with stopped_by_signals():
             if args.command == "check":

@@ -11,9 +11,10 @@ import os
 import pickle
 import signal
 import threading
+from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Callable, Generic, Sequence, TypeVar
+from typing import Any, Callable, Generic, Iterator, Sequence, TypeVar
 
 T = TypeVar("T")
 
@@ -33,8 +34,10 @@ def run_all(jobs: Sequence[Callable[[], Any]], at_least: int | None = None) -> l
     forked += 1
     try:  # every n-th job to each process: neighbouring jobs tend to cost alike, so the shares come out even
         # (an executor, not a Pool: a child that dies, say killed for memory, fails its share instead of hanging)
-        with ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("fork")) as pool:
-            pending = [pool.submit(_run_share, (share, workers)) for share in range(1, workers)]
+        with ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_plain_signals) as pool:
+            with signals_held():  # (the processes are forked here)
+                pending = [pool.submit(_run_share, (share, workers)) for share in range(1, workers)]
             shares: list[list[Any] | None] = [[job() for job in jobs[0::workers]]]  # this process's share
             for future in pending:
                 try:
@@ -49,6 +52,27 @@ def run_all(jobs: Sequence[Callable[[], Any]], at_least: int | None = None) -> l
             part = [job() for job in jobs[share::workers]]
         results[share::workers] = part
     return results
+
+
+STOPPING = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold the signals that stop a build while this process forks: one that came during the fork's own clean-up
+    in either process would be raised there, printed and lost. Held, it is handled once the fork is done."""
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def _plain_signals() -> None:
+    """In a forked copy: stopped as a plain process is (not by the build's handlers), and no longer held."""
+    for number in STOPPING:
+        signal.signal(number, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING)
 
 
 def can_fork() -> bool:
@@ -72,11 +96,16 @@ class Ahead(Generic[T]):
         if not can_fork():
             return
         read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the copy: works, says its result through the pipe, and leaves at once
-            _work_and_leave(job, read, write)
-        os.close(write)
-        self.pid, self.fd = pid, read
+        try:
+            with signals_held():
+                pid = os.fork()
+                if pid == 0:  # the copy: works, says its result through the pipe, and leaves at once
+                    _work_and_leave(job, read, write)
+                os.close(write)
+                self.pid, self.fd = pid, read
+        except BaseException:  # (stopped as the fork was done: the copy is stopped too)
+            self.cancel()
+            raise
 
     def result(self) -> T:
         """The job's result: the copy's, or (if it could not start or failed) worked out here."""
@@ -117,8 +146,7 @@ def _work_and_leave(job: Callable[[], Any], read: int, write: int) -> None:
     code = 1
     try:
         os.close(read)
-        for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # stopped as a plain process is
-            signal.signal(number, signal.SIG_DFL)
+        _plain_signals()
         data = pickle.dumps(job(), protocol=pickle.HIGHEST_PROTOCOL)
         with os.fdopen(write, "wb") as said:
             said.write(data)
