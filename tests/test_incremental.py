@@ -351,6 +351,41 @@ def test_an_edit_renders_only_the_pages_made_from_the_course(site, tmp_path, mon
     assert tree(out) == tree(cold(site, tmp_path, "rendered"))
 
 
+def test_an_edit_makes_again_only_the_calendar_months_of_its_course(site, tmp_path, monkeypatch):
+    import datetime as dt
+    from generator.site import planning
+    config = site / "site.yaml"
+    config.write_text(config.read_text() + "languages: [en, cs]\n")
+    out, today = tmp_path / "out", dt.date(2027, 1, 20)
+    first = build(site, out, today=today)
+    made: list[tuple[str, str]] = []
+    real = planning.CalendarMonths._render
+
+    def recording(self, index, month, dates):  # noqa: ANN001, ANN202
+        made.append((self.theme.language, month.isoformat()))
+        return real(self, index, month, dates)
+
+    monkeypatch.setattr(planning.CalendarMonths, "_render", recording)
+    course = site / "content/courses/alpha-institute/data-stewardship.md"
+    course.write_text(course.read_text().replace("\ntitle: ", "\ntitle: Edited ", 1))
+    build(site, out, today=today)
+    # the months of its application deadline and of its start, in each language: its title is shown there alone
+    assert sorted(made) == [("cs", "2027-02-01"), ("cs", "2027-03-01"), ("en", "2027-02-01"), ("en", "2027-03-01")]
+    calendar = (out / "cs/calendar/index.html").read_text(encoding="utf-8")
+    assert "Edited Data Stewardship" in calendar and calendar.count("<section class=\"calendar__month\"") == 12
+    assert tree(out) == tree(cold_on(site, tmp_path, today))
+    assert len(first.catalogue.listed) > 1  # (the other courses' months were kept, not made again)
+
+
+def cold_on(site, tmp_path, today):
+    """`cold`, on a given build date."""
+    copy = tmp_path / "cold-on"
+    shutil.copytree(site, copy, ignore=shutil.ignore_patterns(CACHE_DIR, "output"))
+    out = tmp_path / "cold-on-out"
+    build(copy, out, use_cache=False, today=today)
+    return out
+
+
 @pytest.mark.slow
 def test_a_shard_that_cannot_be_linked_is_made_again(site, tmp_path, monkeypatch):
     monkeypatch.setattr(search, "SHARD_PAGES", 3)
@@ -641,6 +676,30 @@ def test_after_a_build_that_shared_nothing_the_spare_is_made_by_a_process_and_wa
         time.sleep(0.02)
     assert image(spare) == image(out)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out")) == [".out.spare"]
+
+
+def test_the_spare_maker_makes_a_replaced_site_the_published_ones_image(tmp_path):
+    import subprocess
+    from generator.fast.programs import make_spare
+    out, making, spare = tmp_path / "out", tmp_path / ".out.spare-making", tmp_path / ".out.spare"
+    for rel, text in {"index.html": "new home", "a/b/page.html": "kept", "a/c": "now a file", "d/e.html": "new",
+                      MARKER: "token", "pagefind/x.js": "index"}.items():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text(text)
+    for rel, text in {"index.html": "old home", "a/c/old.html": "a folder where a file is now", "d": "a file",
+                      "gone/old.html": "not there any more", MARKER: "old token", "pagefind/y.js": "old index"}.items():
+        (making / rel).parent.mkdir(parents=True, exist_ok=True)
+        (making / rel).write_text(text)
+    (making / "a/b").mkdir(parents=True)
+    os.link(out / "a/b/page.html", making / "a/b/page.html")  # already the published file: left as it is
+    kept = (making / "a/b/page.html").stat().st_ino
+    subprocess.run([sys.executable, make_spare.__file__, str(out), str(making), str(spare), "the token",
+                    str(tmp_path / "pid")], check=True, timeout=60)
+    assert not making.exists() and image(spare) == image(out) and (spare / "a/b/page.html").stat().st_ino == kept
+    assert sorted(p.relative_to(spare).as_posix() for p in spare.rglob("*")) == [
+        MARKER, "a", "a/b", "a/b/page.html", "a/c", "d", "d/e.html", "index.html"]
+    assert (spare / MARKER).read_text().splitlines()[-1] == "the token"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.spare", "out"]  # (what it moved aside, removed)
 
 
 @pytest.mark.slow

@@ -26,8 +26,8 @@ from generator.engine.output import Sink, check_destination, discard, fill, insi
 from generator.fast.folders import FoldersAhead
 from generator.fast.pagefind import Indexed, Previous, build_index, shards_to_make
 from generator.fast.parallel import Ahead, forked_job
-from generator.fast.spare import Survey, convert, has_spare, intact_inodes, keep_spare, remove_stale, spare_path, \
-    start_maker, survey, take_spare, wait_for_maker
+from generator.fast.spare import Survey, convert, has_spare, intact_inodes, keep_spare, making_spare, remove_stale, \
+    start_maker, survey_spare, take_spare, wait_for_maker
 from generator.fast.tuning import collecting_rarely, frozen, giving_way
 from generator.fingerprint import basis, fingerprint
 from generator.site.editor import state as editor_state
@@ -175,13 +175,16 @@ class StagedSite:
         self._published = False
         self.folder: Path | None = None
         self.ahead: FoldersAhead | None = None
-        self.survey: Ahead[Survey] | None = None
-        wait_for_maker(out.resolve())
-        if not (previous and recycle and has_spare(out.resolve(), previous.spare)):
-            self._stage()  # (a rebuild with a spare takes it over once something is to be made: `_recycle`)
-        else:  # what of the published site and of its spare is as left: found while the content is read
-            self.survey = forked_job(functools.partial(survey, os.fspath(out.resolve()), previous.keys, previous.stats,
-                                                  os.fspath(spare_path(out.resolve()))))
+        self.survey: Ahead[Survey | None] | None = None
+        resolved = out.resolve()
+        if previous and recycle and (making_spare(resolved) or has_spare(resolved, previous.spare)):
+            # what of the published site and of its spare is as left: found while the content is read, once the
+            # spare is made (a rebuild with a spare takes it over once something is to be made: `_recycle`)
+            self.survey = forked_job(functools.partial(survey_spare, os.fspath(resolved), previous.keys,
+                                                       previous.stats, previous.spare))
+        else:
+            wait_for_maker(resolved)
+            self._stage()
 
     def _stage(self) -> None:
         """A new staged site; a rebuild's folders are made while the content is read."""
@@ -199,6 +202,9 @@ class StagedSite:
         """Take the spare over as the staged site (see fast/spare.py)."""
         previous, out = self.previous, self.out
         found = self._surveyed()  # (before the spare is moved: the survey reads it where it is)
+        if found is None:  # (its maker stopped before it was made)
+            self._stage()
+            return
         self.inodes = found.published
         recover(out.resolve(), later=self.clean_later)
         taken = take_spare(out.resolve(), previous.spare)
@@ -213,7 +219,7 @@ class StagedSite:
         self.sink = Sink(os.fspath(taken), os.fspath(out.resolve()), previous.files, previous.stats,
                          made=folders | {"pagefind"})
 
-    def _surveyed(self) -> Survey:
+    def _surveyed(self) -> Survey | None:
         """What the survey started with this staged site found (see fast/spare.py: `survey`)."""
         survey, self.survey = self.survey, None
         assert survey is not None  # (started whenever there is a spare to take)
@@ -296,8 +302,8 @@ class StagedSite:
 
     def _spare_from(self, old: Path, token: str, remove_old_later: bool) -> bool:
         """Keep the next build's spare, the published site's image (fast/spare.py): the replaced site `old`
-        made into it when most of its files are the published ones; else, from a command, one made by a
-        process of its own. False when there will be none (`old` is then removed)."""
+        made into it when most of its files are the published ones; else, from a command, made into it by a
+        process of its own (its folders kept). False when there will be none (`old` is then removed)."""
         out = self.out.resolve()
         made = self.hashes.keys() - self.linked
         if len(made) * 2 <= len(self.hashes):
@@ -309,7 +315,7 @@ class StagedSite:
                     return True
             except OSError:
                 pass
-        elif remove_old_later and start_maker(out, token, [old]):
+        elif remove_old_later and start_maker(out, token, [], replaced=old):
             return True
         remove([old], later=remove_old_later)
         return False
@@ -319,6 +325,7 @@ class StagedSite:
         the output removed, and the published site's spare made again if one of them took it and was stopped
         (from a command, by a process of its own); the token the spare will carry, or ""."""
         out, previous = self.out.resolve(), self.previous
+        wait_for_maker(out)
         recover(out, later=self.clean_later)
         if previous is None or has_spare(out, previous.spare):
             return previous.spare if previous else ""

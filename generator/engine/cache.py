@@ -218,6 +218,15 @@ class ParseCache:
         self.hits += 1
         return value
 
+    @property
+    def keeps(self) -> bool:
+        """Whether it keeps anything (it has a folder)."""
+        return self.path is not None
+
+    def keep(self, key: str) -> None:
+        """Keep an entry this build did not need to read (see `prune`)."""
+        self.used.add(key)
+
     def put(self, key: str, value: Any) -> None:
         if not self.path:
             return
@@ -270,6 +279,10 @@ class MemoryStore(ParseCache):
 
     def get(self, key: str) -> Any | None:
         return self._entries.get(key)
+
+    @property
+    def keeps(self) -> bool:
+        return True
 
     def put(self, key: str, value: Any) -> None:
         self._entries[key] = value

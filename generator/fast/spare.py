@@ -44,18 +44,24 @@ def convert(old: Path, out: Path, made: Iterable[str], gone: Iterable[str]) -> N
             pass
 
 
-def start_maker(out: Path, token: str, remove: Sequence[Path]) -> bool:
+def start_maker(out: Path, token: str, remove: Sequence[Path], replaced: Path | None = None) -> bool:
     """Make the published site's spare by a process of its own, not waited for (a build that starts while it
-    runs waits for it: `wait_for_maker`), which then removes the folders `remove`. False if it could not start."""
+    runs waits for it: `wait_for_maker`), which then removes the folders `remove`; from the site `out` replaced
+    (`replaced`, whose folders it keeps), if given. False if it could not start."""
     making = _making_path(out)
     shutil.rmtree(making, ignore_errors=True)
     try:
-        making.mkdir()
+        if replaced is None:
+            making.mkdir()
+        else:
+            os.replace(replaced, making)
         subprocess.Popen(command("make_spare", os.fspath(out), os.fspath(making), os.fspath(spare_path(out)), token,
                                  os.fspath(_pid_path(out)), *map(os.fspath, remove)),
                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          start_new_session=True, close_fds=True)
     except OSError:
+        if replaced is not None and making.exists() and not replaced.exists():
+            os.replace(making, replaced)  # (to be removed as it would have been)
         shutil.rmtree(making, ignore_errors=True)
         return False
     return True
@@ -68,6 +74,11 @@ def _pid_path(out: Path) -> Path:
 def maker_paths(out: Path) -> tuple[Path, Path]:
     """The folder a spare is made in and the maker's process number file (see `start_maker`)."""
     return _making_path(out), _pid_path(out)
+
+
+def making_spare(out: Path) -> bool:
+    """Whether a process is making the spare of `out` (or one that stopped left its folder)."""
+    return _making_path(out).exists()
 
 
 def wait_for_maker(out: Path, wait: float = WAIT) -> None:
@@ -100,7 +111,11 @@ def _alive(pid_file: Path) -> bool:
         return False
     except PermissionError:  # (someone else's process: not ours to wait for)
         return False
-    return True
+    try:  # ended, and not yet waited for by its parent (a build run from Python, seen from a forked copy)
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rpartition(b")")[2].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True
 
 
 def keep_spare(old: Path, out: Path) -> bool:
@@ -147,6 +162,13 @@ class Survey(NamedTuple):
     published: dict[str, int]
     spare_files: dict[str, int]
     spare_folders: set[str]
+
+
+def survey_spare(out: str, keys: Mapping[str, str], stats: Mapping[str, list[int]], token: str) -> Survey | None:
+    """`survey` of the spare carrying `token`, once the process making it (if one runs) is done; None when
+    there is none."""
+    wait_for_maker(Path(out))
+    return survey(out, keys, stats, os.fspath(spare_path(Path(out)))) if has_spare(Path(out), token) else None
 
 
 def survey(out: str, keys: Mapping[str, str], stats: Mapping[str, list[int]], spare: str) -> Survey:

@@ -32,12 +32,12 @@ PAGINATION_AROUND = 2  # pages linked on each side of the current one (and alway
 
 
 def page(theme: Theme, path: str, template: str, values: dict[str, Any] | Callable[[], dict[str, Any]],
-         key: str | Callable[[], str] = "", indexed: bool = False) -> Artifact:
+         key: str | Callable[[], str] = "", indexed: bool = False, needs: Callable[[], Any] | None = None) -> Artifact:
     """A file rendered from one of the theme's templates (its values worked out only when it is made), at `path`
     under the theme's language prefix; templates get `page_path`, the page's address without the prefix (the
     same in every language, for the language switcher)."""
     return Artifact(theme.prefix + path, functools.partial(render_page, theme, template, values,
-                                                           path.removesuffix("index.html")), key, indexed=indexed)
+                                                           path.removesuffix("index.html")), key, needs, indexed)
 
 
 def render_page(theme: Theme, template: str, values: dict[str, Any] | Callable[[], dict[str, Any]],

@@ -9,9 +9,12 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import zlib
 from urllib.parse import urlencode
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping, Sequence
+
+from markupsafe import Markup
 
 from generator.content.catalogue import Catalogue
 from generator.content.facets import FACET_LABELS, course_facets, value_label
@@ -19,6 +22,7 @@ from generator.content.model import Course
 from generator.content.pathways import Pathway, award_key, pathways
 from generator.content.timeline import build_date
 from generator.engine.artifact import Artifact
+from generator.engine.cache import ParseCache
 from generator.fingerprint import fingerprint
 from generator.site import feeds
 from generator.site.pages import course_key, facets_in, group_key, page
@@ -90,20 +94,84 @@ def _add_months(day: dt.date, n: int) -> dt.date:
 
 # ---- the shortlist, the comparison, the calendar and following a search: one page each --------------------
 
-def planning_pages(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:
+def planning_pages(catalogue: Catalogue, theme: Theme, base_key: str, store: ParseCache) -> Iterator[Artifact]:
     """/shortlist/, /compare/, /calendar/ and /feeds/ in the theme's language."""
     for name in ("shortlist", "compare"):
         yield page(theme, f"{name}/index.html", f"{name}.html", {}, group_key(base_key, name, "", (), {}))
     by_id = catalogue.institutions_by_id
     facets_key = functools.lru_cache(maxsize=1)(lambda: fingerprint(repr(catalogue.facets)))
     month = today(catalogue).replace(day=1)
+    months = CalendarMonths(catalogue, theme, base_key, store, month)
     yield page(theme, "calendar/index.html", "calendar.html",
-               lambda: {"months": calendar_months(catalogue.listed, month), "month": month,
-                        "facets": facets_in(catalogue.facets, theme), "institutions_by_id": by_id},
-               lambda: group_key(base_key, f"calendar from {month}", facets_key(), catalogue.listed, by_id))
+               lambda: {"months": months.sections(), "total": months.total(), "month": month,
+                        "facets": facets_in(catalogue.facets, theme)},
+               lambda: months.key(facets_key()), needs=months.ensure if store.keeps else None)
     yield page(theme, "feeds/index.html", "feeds.html",
                lambda: {"facets": facets_in(catalogue.facets, theme), "stems": feed_stems(catalogue)},
                lambda: group_key(base_key, "feeds", facets_key(), (), {}))
+
+
+class CalendarMonths:
+    """The calendar page's months, each made on its own (`_calendar_month.html`) and kept in the store by what
+    it shows: an edit makes again only its course's months, in each language, and the page joins them."""
+
+    def __init__(self, catalogue: Catalogue, theme: Theme, base_key: str, store: ParseCache, first: dt.date) -> None:
+        self.catalogue, self.theme, self.base_key, self.store, self.first = catalogue, theme, base_key, store, first
+        self.made: list[bytes] | None = None  # each month's section, compressed (`ensure`)
+
+    @functools.cached_property
+    def months(self) -> list[tuple[dt.date, list[Date], str]]:
+        """Each month, its dates and its section's key ("" when it is never kept)."""
+        return [(month, dates, fingerprint(self.base_key, f"calendar month {index} {month}", courses) if courses else "")
+                for index, (month, dates, courses) in enumerate(_months_of(self.catalogue, self.first), 1)]
+
+    def key(self, facets_key: str) -> str:
+        """The page's key: its months' (which the store keeps, made or not) and the filters'."""
+        keys = [key for _, _, key in self.months]
+        for key in keys:
+            self.store.keep(_STORED + key)
+        return fingerprint(self.base_key, "calendar", str(self.first), facets_key, *keys) if all(keys) else ""
+
+    def total(self) -> int:
+        return sum(len(dates) for _, dates, _ in self.months)
+
+    def ensure(self) -> None:
+        """Make the months the store does not have, and keep them (in this process: see `Artifact.needs`)."""
+        if self.made is None:
+            self.made = [self._stored(index, month, dates, key)
+                         for index, (month, dates, key) in enumerate(self.months, 1)]
+
+    def sections(self) -> list[Markup]:
+        if self.made is not None:
+            return [Markup(zlib.decompress(section).decode("utf-8")) for section in self.made]
+        return [self._render(index, month, dates) for index, (month, dates, _) in enumerate(self.months, 1)]
+
+    def _stored(self, index: int, month: dt.date, dates: list[Date], key: str) -> bytes:
+        section = self.store.get(_STORED + key) if key else None
+        if section is None:
+            section = zlib.compress(self._render(index, month, dates).encode("utf-8"), 1)
+            if key:
+                self.store.put(_STORED + key, section)
+        return section
+
+    def _render(self, index: int, month: dt.date, dates: list[Date]) -> Markup:
+        return Markup(self.theme.env.get_template("_calendar_month.html").render(
+            index=index, month=month, dates=dates, institutions_by_id=self.catalogue.institutions_by_id))
+
+
+_STORED = "calendar-"
+_last: list[Any] = []  # [courses, first month, their months]: the last catalogue's, the same in every language
+
+
+def _months_of(catalogue: Catalogue, first: dt.date) -> list[tuple[dt.date, list[Date], str]]:
+    """`calendar_months`, each month with what its courses are made from ("" when it is never kept)."""
+    if _last and _last[0] is catalogue.listed and _last[1] == first:
+        return _last[2]
+    by_id = catalogue.institutions_by_id
+    months = [(month, dates, group_key("", "", "", [d.course for d in dates], by_id))
+              for month, dates in calendar_months(catalogue.listed, first)]
+    _last[:] = [catalogue.listed, first, months]
+    return months
 
 
 # ---- a feed for each facet value -----------------------------------------------------------------------------

@@ -35,7 +35,7 @@ ROUTES: tuple[Route, ...] = (
     Route("content pages", pages.content_pages, per_language=True),
     Route("not-found pages", pages.not_found_pages, per_language=True),
     Route("pathway pages", planning.pathway_pages, per_language=True),
-    Route("planning pages", planning.planning_pages, per_language=True),
+    Route("planning pages", planning.planning_pages, stored=True, per_language=True),
     Route("host files", pages.host_files),
     Route("logos", data.logos),
     Route("pictures", media.picture_files),

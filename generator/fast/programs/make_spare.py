@@ -2,9 +2,12 @@
 
     make_spare.py OUT MAKING SPARE TOKEN PID_FILE [FOLDER...]
 
-Every file of OUT but its marker and its search index is hard-linked into MAKING (made by the build), which is
-then marked with TOKEN and renamed to SPARE. On any error MAKING is removed and no spare is left. PID_FILE
-holds this process's number while it makes the spare (a build that starts meanwhile waits for it).
+MAKING (made by the build: empty, or the site OUT replaced, moved there) is made to hold every file of OUT but
+its marker and its search index, each hard-linked to OUT's; then it is marked with TOKEN and renamed to SPARE.
+A replaced site has the folders already: its files are linked again, and what it has that OUT has not is moved
+aside and removed at the end (making or removing tens of thousands of folders and files costs several times
+more than moving them). On any error MAKING is removed and no spare is left. PID_FILE holds this process's
+number while it makes the spare (a build that starts meanwhile waits for it).
 """
 import os
 import shutil
@@ -13,17 +16,45 @@ import sys
 MARKER = ".catalogue-output"
 
 
-def link_tree(source: str, target: str, top: bool) -> None:
+def mirror(source: str, target: str, top: bool, trash: "Trash") -> None:
+    """Make the folder `target` hold what `source` holds (at the top, but its marker and search index), each
+    file a hard link to the source's: what is there already is kept, or moved to `trash`."""
+    with os.scandir(target) as listing:
+        there = {entry.name: entry for entry in listing}
     with os.scandir(source) as listing:
         for entry in listing:
             if top and entry.name in (MARKER, "pagefind"):
                 continue
-            there = f"{target}/{entry.name}"
+            path, have = f"{target}/{entry.name}", there.pop(entry.name, None)
             if entry.is_dir(follow_symlinks=False):
-                os.mkdir(there)
-                link_tree(entry.path, there, False)
+                if have is not None and not have.is_dir(follow_symlinks=False):
+                    trash.put(have.path)
+                    have = None
+                if have is None:
+                    os.mkdir(path)
+                mirror(entry.path, path, False, trash)
             elif entry.is_file(follow_symlinks=False):
-                os.link(entry.path, there)
+                if have is not None:
+                    if not have.is_dir(follow_symlinks=False) and have.inode() == entry.inode():
+                        continue  # (the same file)
+                    trash.put(have.path)
+                os.link(entry.path, path)
+    for entry in there.values():  # what the source does not have
+        trash.put(entry.path)
+
+
+class Trash:
+    """A folder what is replaced is moved to, removed once the spare is made (a move costs a fifth of a
+    removal, which frees the file's blocks)."""
+
+    def __init__(self, path: str) -> None:
+        self.path, self.count = path, 0
+        shutil.rmtree(path, ignore_errors=True)
+        os.mkdir(path)
+
+    def put(self, path: str) -> None:
+        self.count += 1
+        os.rename(path, f"{self.path}/{self.count}")
 
 
 def main() -> None:
@@ -33,11 +64,13 @@ def main() -> None:
             f.write(str(os.getpid()))
     except OSError:
         pass
+    trash = f"{making}.trash"  # (a build removes it, if this process is stopped: it is named as its leftovers)
     try:
-        link_tree(out, making, True)
+        mirror(out, making, True, Trash(trash))
         with open(f"{making}/{MARKER}", "w") as f:
             f.write(f"Written by the catalogue generator; replaced on every build.\n{token}\n")
-        shutil.rmtree(spare, ignore_errors=True)
+        if os.path.lexists(spare):
+            os.rename(spare, f"{trash}/spare")
         os.replace(making, spare)
     except OSError:
         shutil.rmtree(making, ignore_errors=True)
@@ -45,7 +78,8 @@ def main() -> None:
         os.unlink(pid_file)
     except OSError:
         pass
-    for folder in old:
+    os.nice(19)  # the rest gives way to any other work (a build started meanwhile no longer waits for it)
+    for folder in (trash, *old):
         shutil.rmtree(folder, ignore_errors=True)
 
 
