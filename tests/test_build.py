@@ -288,6 +288,17 @@ def test_template_error_is_reported_at_its_line(make_site, tmp_path, chdir_to):
     assert not (tmp_path / "out").exists()
 
 
+def test_an_error_in_the_calendars_month_template_is_reported_at_its_line(make_site, tmp_path, chdir_to):
+    # (the months are made before the pages, to be kept between builds: the error is still the template's)
+    site = make_site({"themes/broken/templates/_calendar_month.html": "<section>\n{{ month.no_such() }}\n</section>\n",
+                      "site.yaml": "theme: broken\n"})
+    chdir_to(site)
+    with pytest.raises(ContentError) as err:
+        build(site, tmp_path / "out")
+    assert {(d.path, d.line) for d in err.value.diagnostics} == {("themes/broken/templates/_calendar_month.html", 2)}
+    assert not (tmp_path / "out").exists()
+
+
 def test_template_syntax_error_is_reported_at_its_line(make_site, tmp_path, chdir_to):
     site = make_site({"themes/broken/templates/index.html": "ok\n{% if %}\n",
                       "site.yaml": "theme: broken\n"})

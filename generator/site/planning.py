@@ -122,7 +122,7 @@ class CalendarMonths:
     @functools.cached_property
     def months(self) -> list[tuple[dt.date, list[Date], str]]:
         """Each month, its dates and its section's key ("" when it is never kept)."""
-        return [(month, dates, fingerprint(self.base_key, f"calendar month {index} {month}", courses) if courses else "")
+        return [(month, dates, courses and fingerprint(self.base_key, f"calendar month {index} {month}", courses))
                 for index, (month, dates, courses) in enumerate(_months_of(self.catalogue, self.first), 1)]
 
     def key(self, facets_key: str) -> str:
@@ -138,8 +138,11 @@ class CalendarMonths:
     def ensure(self) -> None:
         """Make the months the store does not have, and keep them (in this process: see `Artifact.needs`)."""
         if self.made is None:
-            self.made = [self._stored(index, month, dates, key)
-                         for index, (month, dates, key) in enumerate(self.months, 1)]
+            try:
+                self.made = [self._stored(index, month, dates, key)
+                             for index, (month, dates, key) in enumerate(self.months, 1)]
+            except Exception:  # noqa: BLE001 — a theme's error is reported where the page is made (`render_page`)
+                self.made = None
 
     def sections(self) -> list[Markup]:
         if self.made is not None:
