@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -12,8 +11,7 @@ import pytest
 from generator.content.load import load
 from generator.site.theme import DEFAULT_THEME
 
-from .conftest import (FONT_WATCH, ROOT, SITES, font_came_late, headers_rules, rule_matches, with_the_font,
-                       with_the_font_in_time)
+from .conftest import ROOT, SITES, headers_rules, rule_matches, without_the_web_font
 from .test_browser import axe_violations
 from .test_search import content_courses, matching, settle, status_for, wait_ready
 
@@ -130,34 +128,13 @@ def test_no_layout_shift_when_the_script_starts(sample_build, serve, browser, wi
     base = serve(out)
     context = browser.new_context(viewport={"width": width, "height": 800})
     page = context.new_page()
-    with_the_font(page, base + "institutions/")
+    without_the_web_font(page)
     course = result.catalogue.listed[0]
     for path in ["", "page/2/", course.url, f"institutions/{course.institution_id}/", "cs/"]:
-        def load() -> float:
-            page.goto(base + path)
-            if path in ("", "page/2/", "cs/"):
-                wait_ready(page)
-            return page.evaluate(LAYOUT_SHIFT)
-        assert with_the_font_in_time(page, load) == 0, path
-    context.close()
-
-
-@pytest.mark.browser
-def test_the_layout_tests_can_tell_a_font_that_came_late(sample_build, serve, browser):
-    out, _ = sample_build
-    base = serve(out)
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    with_the_font(page, base + "institutions/")
-    with_the_font_in_time(page, lambda: page.goto(base + "about/"))  # from the browser's cache, before the first paint
-    assert not font_came_late(page)
-    late = browser.new_context(viewport={"width": 1280, "height": 800})
-    slow = late.new_page()
-    slow.add_init_script(FONT_WATCH)
-    slow.route("**/*.woff2", lambda route: (time.sleep(0.6), route.continue_()))
-    slow.goto(base + "about/")
-    assert font_came_late(slow)
-    late.close()
+        page.goto(base + path)
+        if path in ("", "page/2/", "cs/"):
+            wait_ready(page)
+        assert page.evaluate(LAYOUT_SHIFT) == 0, path
     context.close()
 
 

@@ -16,7 +16,7 @@ from generator.content.media import MAX_PICTURE_BYTES
 from generator.engine.build import build
 from generator.site import media
 
-from .conftest import COURSE, with_the_font, with_the_font_in_time
+from .conftest import COURSE, without_the_web_font
 from .safety import assert_safe_site
 
 FOLDER = "content/courses/test-institute/"
@@ -398,7 +398,7 @@ def test_pages_with_pictures_pass_axe(sample_build, serve, page, path):
 def test_a_course_page_does_not_move_when_its_pictures_arrive(sample_build, serve, page, viewport):
     out, _ = sample_build
     page.set_viewport_size(viewport)
-    with_the_font(page, serve(out) + "institutions/")
+    without_the_web_font(page)
 
     def slowly(route) -> None:  # the pictures come well after the page is laid out, as on a slow connection
         time.sleep(0.4)
@@ -407,16 +407,13 @@ def test_a_course_page_does_not_move_when_its_pictures_arrive(sample_build, serv
     page.add_init_script("""window.__shifts = [];
         new PerformanceObserver((list) => { for (const entry of list.getEntries()) window.__shifts.push(entry.value); })
             .observe({type: "layout-shift", buffered: true});""")
-
-    def load() -> list[float]:
-        page.goto(serve(out) + PICTURED)
-        # down past every picture (the one in the description loads only when it comes near), to the footer's logo
-        for image in page.locator("img").all():
-            image.scroll_into_view_if_needed()
-        page.wait_for_function(ALL_LOADED, timeout=30_000)
-        page.wait_for_timeout(300)
-        return page.evaluate("window.__shifts")
-    assert with_the_font_in_time(page, load) == []
+    page.goto(serve(out) + PICTURED)
+    # down past every picture (the one in the description loads only when it comes near), to the footer's logo
+    for image in page.locator("img").all():
+        image.scroll_into_view_if_needed()
+    page.wait_for_function(ALL_LOADED, timeout=30_000)
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__shifts") == []
     hero = page.locator(".course__picture img")
     assert hero.evaluate("img => img.currentSrc").endswith(".webp")  # the browser took the WebP files
     box = hero.bounding_box()
