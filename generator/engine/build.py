@@ -315,7 +315,7 @@ class StagedSite:
                     return True
             except OSError:
                 pass
-        elif remove_old_later and start_maker(out, token, [], replaced=old):
+        elif remove_old_later and start_maker(out, token, replaced=old):
             return True
         remove([old], later=remove_old_later)
         return False
@@ -329,7 +329,7 @@ class StagedSite:
         recover(out, later=self.clean_later)
         if previous is None or has_spare(out, previous.spare):
             return previous.spare if previous else ""
-        return previous.token if self.clean_later and start_maker(out, previous.token, []) else ""
+        return previous.token if self.clean_later and start_maker(out, previous.token) else ""
 
     def discard(self) -> None:
         """Remove what was staged (nothing, once published; a spare not taken yet stays one)."""

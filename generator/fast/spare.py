@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Iterable, Mapping, NamedTuple, Sequence
+from typing import Iterable, Mapping, NamedTuple
 
 from generator.fast.files import MARKER, link_file, marker_token
 from generator.fast.programs import command
@@ -44,10 +44,10 @@ def convert(old: Path, out: Path, made: Iterable[str], gone: Iterable[str]) -> N
             pass
 
 
-def start_maker(out: Path, token: str, remove: Sequence[Path], replaced: Path | None = None) -> bool:
+def start_maker(out: Path, token: str, replaced: Path | None = None) -> bool:
     """Make the published site's spare by a process of its own, not waited for (a build that starts while it
-    runs waits for it: `wait_for_maker`), which then removes the folders `remove`; from the site `out` replaced
-    (`replaced`, whose folders it keeps), if given. False if it could not start."""
+    runs waits for it: `wait_for_maker`); from the site `out` replaced (`replaced`, whose folders it keeps), if
+    given. False if it could not start."""
     making = _making_path(out)
     shutil.rmtree(making, ignore_errors=True)
     try:
@@ -56,7 +56,7 @@ def start_maker(out: Path, token: str, remove: Sequence[Path], replaced: Path | 
         else:
             os.replace(replaced, making)
         subprocess.Popen(command("make_spare", os.fspath(out), os.fspath(making), os.fspath(spare_path(out)), token,
-                                 os.fspath(_pid_path(out)), *map(os.fspath, remove)),
+                                 os.fspath(_pid_path(out))),
                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          start_new_session=True, close_fds=True)
     except OSError:

@@ -1,13 +1,10 @@
-"""Make the spare of a published site (see generator/fast/spare.py), then remove the folders named after it.
+"""Make the spare of a published site (see generator/fast/spare.py).
 
-    make_spare.py OUT MAKING SPARE TOKEN PID_FILE [FOLDER...]
+    make_spare.py OUT MAKING SPARE TOKEN PID_FILE
 
-MAKING (made by the build: empty, or the site OUT replaced, moved there) is made to hold every file of OUT but
-its marker and its search index, each hard-linked to OUT's; then it is marked with TOKEN and renamed to SPARE.
-A replaced site has the folders already: its files are linked again, and what it has that OUT has not is moved
-aside and removed at the end (making or removing tens of thousands of folders and files costs several times
-more than moving them). On any error MAKING is removed and no spare is left. PID_FILE holds this process's
-number while it makes the spare (a build that starts meanwhile waits for it).
+MAKING (empty, or the site OUT replaced, whose folders are kept) gets every file of OUT but its marker and search
+index, hard-linked, is marked with TOKEN and renamed SPARE; what OUT has not is moved aside and removed last,
+at the lowest priority. PID_FILE holds this process's number meanwhile (a build that starts then waits for it).
 """
 import os
 import shutil
@@ -58,7 +55,7 @@ class Trash:
 
 
 def main() -> None:
-    out, making, spare, token, pid_file, *old = sys.argv[1:]
+    out, making, spare, token, pid_file = sys.argv[1:]
     try:
         with open(pid_file, "w") as f:
             f.write(str(os.getpid()))
@@ -79,8 +76,7 @@ def main() -> None:
     except OSError:
         pass
     os.nice(19)  # the rest gives way to any other work (a build started meanwhile no longer waits for it)
-    for folder in (trash, *old):
-        shutil.rmtree(folder, ignore_errors=True)
+    shutil.rmtree(trash, ignore_errors=True)
 
 
 if __name__ == "__main__":
