@@ -276,37 +276,34 @@ def test_markdown_bodies_cannot_run_script(make_site, tmp_path):
     assert "&lt;/title&gt;&lt;script&gt;alert(8)&lt;/script&gt;" in html
 
 
-def test_template_error_is_reported_at_its_line(make_site, tmp_path, chdir_to):
-    site = make_site({"themes/broken/templates/base.html": "<p>\n{{ site.titel }}\n</p>\n",
-                      "themes/broken/templates/index.html": "{% extends 'base.html' %}",
+def theme_problems(make_site, tmp_path, chdir_to, templates: dict[str, str]) -> list:
+    """The problems of a build with a theme `broken` made of `templates` (over the default theme's)."""
+    site = make_site({**{f"themes/broken/templates/{name}": text for name, text in templates.items()},
                       "site.yaml": "theme: broken\n"})
     chdir_to(site)
     with pytest.raises(ContentError) as err:
         build(site, tmp_path / "out")
-    assert [(d.path, d.line) for d in err.value.diagnostics][0] == ("themes/broken/templates/base.html", 2)
-    assert "titel" in err.value.diagnostics[0].message
     assert not (tmp_path / "out").exists()
+    return list(err.value.diagnostics)
+
+
+def test_template_error_is_reported_at_its_line(make_site, tmp_path, chdir_to):
+    problems = theme_problems(make_site, tmp_path, chdir_to, {"base.html": "<p>\n{{ site.titel }}\n</p>\n",
+                                                              "index.html": "{% extends 'base.html' %}"})
+    assert [(d.path, d.line) for d in problems][0] == ("themes/broken/templates/base.html", 2)
+    assert "titel" in problems[0].message
 
 
 def test_an_error_in_the_calendars_month_template_is_reported_at_its_line(make_site, tmp_path, chdir_to):
     # (the months are made before the pages, to be kept between builds: the error is still the template's)
-    site = make_site({"themes/broken/templates/_calendar_month.html": "<section>\n{{ month.no_such() }}\n</section>\n",
-                      "site.yaml": "theme: broken\n"})
-    chdir_to(site)
-    with pytest.raises(ContentError) as err:
-        build(site, tmp_path / "out")
-    assert {(d.path, d.line) for d in err.value.diagnostics} == {("themes/broken/templates/_calendar_month.html", 2)}
-    assert not (tmp_path / "out").exists()
+    problems = theme_problems(make_site, tmp_path, chdir_to,
+                              {"_calendar_month.html": "<section>\n{{ month.no_such() }}\n</section>\n"})
+    assert {(d.path, d.line) for d in problems} == {("themes/broken/templates/_calendar_month.html", 2)}
 
 
 def test_template_syntax_error_is_reported_at_its_line(make_site, tmp_path, chdir_to):
-    site = make_site({"themes/broken/templates/index.html": "ok\n{% if %}\n",
-                      "site.yaml": "theme: broken\n"})
-    chdir_to(site)
-    with pytest.raises(ContentError) as err:
-        build(site, tmp_path / "out")
-    first = err.value.diagnostics[0]
-    assert (first.path, first.line) == ("themes/broken/templates/index.html", 2)
+    problems = theme_problems(make_site, tmp_path, chdir_to, {"index.html": "ok\n{% if %}\n"})
+    assert (problems[0].path, problems[0].line) == ("themes/broken/templates/index.html", 2)
 
 
 def test_sample_catalogue_builds_cleanly(sample_build):
