@@ -9,11 +9,13 @@ import os
 import pickle
 import shutil
 import sys
+import threading
 import time
 
 import pytest
 
 from generator.engine import build as build_module
+from generator.engine import staged as staged_module
 from generator import fingerprint
 from generator.engine import cache
 from generator.fast import tuning
@@ -23,7 +25,7 @@ from generator.engine.build import build
 from generator.engine.cache import CACHE_DIR
 from generator.diagnostics import ContentError
 
-from .conftest import COURSE, copy_site
+from .conftest import COURSE, ROOT, copy_site
 from .test_build import tree
 
 MARKER = ".catalogue-output"
@@ -537,14 +539,14 @@ def test_a_rebuild_makes_its_folders_while_reading_and_keeps_none_the_site_no_lo
     course = site / "content/courses/beta-centre/extra-5.md"
     course.write_text(course.read_text().replace("Extra Course 5", "Extra Course Five"))
     made = []
-    real = build_module.FoldersAhead.prune
+    real = staged_module.FoldersAhead.prune
 
     def noted(self, files):  # noqa: ANN001, ANN202
         self.join()
         made.append(folders(self.root))
         real(self, files)
 
-    monkeypatch.setattr(build_module.FoldersAhead, "prune", noted)
+    monkeypatch.setattr(staged_module.FoldersAhead, "prune", noted)
     build(site, out)
     assert made and "courses/beta-centre/extra-4" in made[0]  # made early, for the last build's file
     reference = cold(site, tmp_path, "removed")
@@ -676,6 +678,72 @@ def test_after_a_build_that_shared_nothing_the_spare_is_made_by_a_process_and_wa
         time.sleep(0.02)
     assert image(spare) == image(out)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out")) == [".out.spare"]
+
+
+def a_maker_at_work(tmp_path, ending: str):
+    """The spare as a maker still making it leaves it (in its folder, the maker's number in its file), with a
+    process that stands for the maker until `go` is made: then it puts the spare in place ("made") or ends
+    without ("died")."""
+    import subprocess
+    making, go = tmp_path / ".out.spare-making", tmp_path / "go"
+    os.rename(tmp_path / ".out.spare", making)
+    maker = subprocess.Popen([sys.executable, "-m", "tests.maker_stand_in", str(making), str(tmp_path / ".out.spare"),
+                              str(tmp_path / ".out.spare-maker"), str(go), ending], cwd=ROOT)
+    deadline = time.monotonic() + 10
+    while not (tmp_path / ".out.spare-maker").exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return maker, making, go
+
+
+def puts_noting_the_maker(monkeypatch, making, go):
+    """Sink.put, noting whether the spare was still being made each time; the first put lets the maker end."""
+    from generator.engine.output import Sink
+    seen, real_put = [], Sink.put
+
+    def put(self, rel, data):
+        seen.append(making.exists())
+        go.touch()
+        return real_put(self, rel, data)
+
+    monkeypatch.setattr(Sink, "put", put)
+    return seen
+
+
+@pytest.mark.parametrize("ending", ["made", "died"])
+def test_an_edit_while_the_spare_is_made_makes_its_files_meanwhile(site, tmp_path, monkeypatch, ending):
+    out = tmp_path / "out"
+    build(site, out)
+    edit(site, 1, "First edit.")
+    build(site, out)
+    before = inodes(out)
+    maker, making, go = a_maker_at_work(tmp_path, ending)
+    seen = puts_noting_the_maker(monkeypatch, making, go)
+    edit(site, 2, "An edit while the spare is made.")
+    build(site, out)
+    maker.wait(timeout=30)
+    assert seen[0] is True  # the first file was made before the spare was ready, not after waiting for it
+    assert tree(out) == tree(cold(site, tmp_path, "meanwhile"))
+    if ending == "made":  # the spare taken over: what the edit left alone is still the same file
+        assert inodes(out)["courses/beta-centre/extra-3/index.html"] == before["courses/beta-centre/extra-3/index.html"]
+        assert image(tmp_path / ".out.spare") == image(out)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out")) == [".out.spare"]
+
+
+def test_a_large_rebuild_while_the_spare_is_made_waits_for_it(site, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    build(site, out)
+    edit(site, 1, "First edit.")
+    build(site, out)
+    maker, making, go = a_maker_at_work(tmp_path, "made")
+    seen = puts_noting_the_maker(monkeypatch, making, go)
+    monkeypatch.setattr(staged_module, "PARALLEL_FROM", 1)  # (every rebuild is large then)
+    edit(site, 2, "An edit while the spare is made.")
+    threading.Timer(1.0, go.touch).start()  # (nothing is made before the maker ends: it is let go)
+    build(site, out)
+    maker.wait(timeout=30)
+    assert seen and not any(seen)  # every file made into the spare, once it was ready
+    assert tree(out) == tree(cold(site, tmp_path, "large"))
+    assert image(tmp_path / ".out.spare") == image(out)
 
 
 def test_the_spare_maker_makes_a_replaced_site_the_published_ones_image(tmp_path):

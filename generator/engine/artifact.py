@@ -64,9 +64,17 @@ class _Failed:
     diagnostics: tuple[Diagnostic, ...] = field(default=())
 
 
-def make(artifacts: Iterable[Artifact], previous: Mapping[str, str], sink: Sink) -> Made:
-    """Make every artifact whose key is not the one in `previous` into `sink`; many at once are shared out
-    between processes. Raises ContentError with every problem of every file that could not be made."""
+class Work(NamedTuple):
+    """What `make` has to do: the artifacts to make (key changed, or none), the keyed artifacts' keys, and the
+    artifacts not made again."""
+
+    todo: list[Artifact]
+    keys: dict[str, str]
+    reused: frozenset[str]
+
+
+def to_make(artifacts: Iterable[Artifact], previous: Mapping[str, str]) -> Work:
+    """The artifacts whose key is not the one in `previous` (or that have none), for `make_work`."""
     keys: dict[str, str] = {}
     reused: set[str] = set()
     todo: list[Artifact] = []
@@ -78,6 +86,18 @@ def make(artifacts: Iterable[Artifact], previous: Mapping[str, str], sink: Sink)
                 reused.add(artifact.path)
                 continue
         todo.append(artifact)
+    return Work(todo, keys, frozenset(reused))
+
+
+def make(artifacts: Iterable[Artifact], previous: Mapping[str, str], sink: Sink) -> Made:
+    """Make every artifact whose key is not the one in `previous` into `sink`; many at once are shared out
+    between processes. Raises ContentError with every problem of every file that could not be made."""
+    return make_work(to_make(artifacts, previous), sink)
+
+
+def make_work(work: Work, sink: Sink) -> Made:
+    """`make`, once what to make is known (`to_make`)."""
+    todo = work.todo
     for needed in dict.fromkeys(a.needs for a in todo if a.needs):  # once each, in order, before any forking
         needed()
     jobs = [functools.partial(_make_one, artifact, sink) for artifact in todo]
@@ -91,7 +111,7 @@ def make(artifacts: Iterable[Artifact], previous: Mapping[str, str], sink: Sink)
             put[artifact.path] = result
     if problems:
         raise ContentError(problems.values())
-    return Made(put, keys, frozenset(reused))
+    return Made(put, work.keys, work.reused)
 
 
 def _make_one(artifact: Artifact, sink: Sink) -> tuple[str, bool] | _Failed:

@@ -111,16 +111,18 @@ def _why(exc: OSError) -> str:
     return (exc.strerror or str(exc)).lower()
 
 
-def recover(out: Path, later: bool = False) -> None:
+def recover(out: Path, later: bool = False, keep: Path | None = None) -> None:
     """Finish a swap that a killed build left half done: the previous output comes back. What earlier builds
-    left beside the output is removed, here or (`later`) by a process of its own (a replaced site that the
-    process an earlier command left it to is still removing, say: 7 s of work at a hundred thousand files)."""
+    left beside the output (but `keep`, this build's) is removed, here or (`later`) by a process of its own (a
+    replaced site that the process an earlier command left it to is still removing, say: 7 s of work at a
+    hundred thousand files)."""
     if not out.exists():
         old = sorted(out.parent.glob(f".{out.name}.old-*"))
         if old:
             os.replace(old[-1], out)
             log.info("restored the previous output after an interrupted build")
-    leftovers = [p for p in out.parent.glob(f".{out.name}.*-*") if p.name not in _maker_names(out)]
+    mine = _maker_names(out) | ({keep.name} if keep else set())
+    leftovers = [p for p in out.parent.glob(f".{out.name}.*-*") if p.name not in mine]
     for leftover in leftovers:
         if not leftover.is_dir() or leftover.is_symlink():
             leftover.unlink(missing_ok=True)
@@ -218,6 +220,13 @@ def refill(staging: Path, out: Path, reuse: dict[str, str], kept: Mapping[str, i
             raise FileNotFoundError(f"{old}/{rel} disappeared during the build")
     hashes.update(reuse)
     linked.update(reuse)
+
+
+def move_in(folder: Path, staging: Path, rel: str, made: set[str]) -> None:
+    """Move the file at `rel` in `folder` to the same place in a staged site, in place of what is there."""
+    path = _target(os.fspath(staging), rel, made)
+    clear(staging, rel)
+    os.rename(f"{os.fspath(folder)}/{rel}", path)
 
 
 @dataclass
