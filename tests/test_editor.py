@@ -4,7 +4,6 @@ read and write, and what it refuses)."""
 from __future__ import annotations
 
 import base64
-import dataclasses
 import hashlib
 import io
 import json

@@ -14,7 +14,6 @@ import time
 
 import pytest
 
-from generator.engine import build as build_module
 from generator.engine import staged as staged_module
 from generator import fingerprint
 from generator.engine import cache
@@ -709,7 +708,7 @@ def puts_noting_the_maker(monkeypatch, making, go):
     return seen
 
 
-@pytest.mark.parametrize("ending", ["made", "died"])
+@pytest.mark.parametrize("ending", ["made", pytest.param("died", marks=pytest.mark.slow)])
 def test_an_edit_while_the_spare_is_made_makes_its_files_meanwhile(site, tmp_path, monkeypatch, ending):
     out = tmp_path / "out"
     build(site, out)
@@ -729,6 +728,7 @@ def test_an_edit_while_the_spare_is_made_makes_its_files_meanwhile(site, tmp_pat
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out")) == [".out.spare"]
 
 
+@pytest.mark.slow
 def test_a_large_rebuild_while_the_spare_is_made_waits_for_it(site, tmp_path, monkeypatch):
     out = tmp_path / "out"
     build(site, out)
@@ -738,7 +738,7 @@ def test_a_large_rebuild_while_the_spare_is_made_waits_for_it(site, tmp_path, mo
     seen = puts_noting_the_maker(monkeypatch, making, go)
     monkeypatch.setattr(staged_module, "PARALLEL_FROM", 1)  # (every rebuild is large then)
     edit(site, 2, "An edit while the spare is made.")
-    threading.Timer(1.0, go.touch).start()  # (nothing is made before the maker ends: it is let go)
+    threading.Timer(0.5, go.touch).start()  # (nothing is made before the maker ends: it is let go)
     build(site, out)
     maker.wait(timeout=30)
     assert seen and not any(seen)  # every file made into the spare, once it was ready

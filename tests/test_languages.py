@@ -191,8 +191,8 @@ def read_page(path: Path) -> Page:
     # a page's <title> cannot mark the language of the content it repeats (a course's title, an award): what
     # the page shows elsewhere in another language is not its own text there either
     title = page.title
-    for text in sorted(page.foreign_text, key=len, reverse=True):
-        title = title.replace(text, "")
+    for foreign in sorted(page.foreign_text, key=len, reverse=True):
+        title = title.replace(foreign, "")
     if title.strip():
         page.own_text.append(title.strip())
     return page

@@ -5,11 +5,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import gettext
-import io
 import json
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract, extract_from_dir

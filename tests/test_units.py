@@ -311,7 +311,7 @@ def test_stackable_towards_needs_a_stackable_course(make_site, stackability, hin
     ("other.html", None), ("/facility", None), ("docs/", None),
 ])
 def test_a_link_to_a_course_file_names_its_course(href, target):
-    from generator.content.catalogue import _course_file
+    from generator.content.description import course_file as _course_file
     assert _course_file(href, "inst") == target
 
 

@@ -1,12 +1,8 @@
 """Manifest: what the last build wrote, so the next one re-renders, rewrites and re-indexes only what changed.
 
-It lives in the site's cache folder, one per output folder, and names the output by a token written into
-the output's marker file: if the output was replaced, removed or half-written since, the tokens differ and
-the next build starts from nothing, as a cold build would.
-
-It is kept in three files: its head (`Head`: what a build needs to see that nothing changed), the names of
-the published files, and its body (their hashes, keys and sizes and times). A build whose input files are
-as the last one left them reads the first two only.
+One per output folder, in the site's cache, naming the output by the token in its marker file (another
+token: the next build starts from nothing). Kept in three files: the head (`Head`: enough to see that
+nothing changed), the published files' names, and the body (their hashes, keys, sizes and times).
 """
 from __future__ import annotations
 
@@ -22,7 +18,8 @@ from pathlib import Path
 from typing import Any, Callable, TextIO
 
 from generator.fingerprint import fingerprint
-from generator.engine.output import marker_token, unchanged
+from generator.engine.output import unchanged
+from generator.fast.files import marker_token
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from generator.content.config import PACKAGE_THEMES
 from generator.diagnostics import UsageError, display_path
 from generator.engine.cache import CACHE_DIR
 
-from generator.fast.files import MARKER, exchange, link_file, marker_token, remove_later, top_of_tree
+from generator.fast.files import MARKER, exchange, link_file, remove_later, top_of_tree
 from generator.fast.spare import clear, maker_paths, spare_path
 
 log = logging.getLogger(__name__)

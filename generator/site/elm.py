@@ -1,15 +1,9 @@
 """ELM: every course as a Europass learning opportunity in the European Learning Model (ELM v3), as JSON-LD.
 
-A course becomes an `elm:LearningOpportunity` (the run people apply to: dates, price, provider) whose
-`elm:LearningAchievementSpecification` says what is learnt and certified (outcomes, credits, EQF level,
-field, entry requirements, assessment), provided and awarded by an `elm:Organisation`. What a node may
-carry is fixed by the closed SHACL shapes of the LOQ application profile; tests/test_elm.py validates
-every sample course against them.
-
-Values use the EU controlled vocabularies (EQF, ECTS, modes, target groups, ISCED-F, and the Publications
-Office's language, country and currency tables). The JSON-LD context is embedded in every document, so
-reading one needs no network: `generator/data/elm-context.json` holds the official context's entries for
-the terms below (written by `python -m generator.site.elm_extract`).
+A course is an `elm:LearningOpportunity` (the run people apply to) whose `elm:LearningAchievementSpecification`
+says what is learnt and certified, provided and awarded by an `elm:Organisation`, within the closed SHACL
+shapes of the LOQ profile (tests/test_elm.py validates against them), with the EU's controlled vocabularies.
+The context is embedded in every document (`generator/data/elm-context.json`): reading one needs no network.
 """
 from __future__ import annotations
 

@@ -2,14 +2,9 @@
 
     python -m generator.site.elm_extract [path/to/shared/standards/elm]
 
-The build never reads the standard's files (nor the network): it reads the two JSON files this writes,
-which are committed. `tests/test_elm.py` fails when they no longer match the standard's files.
-
-- `elm-context.json`: the JSON-LD context terms the export uses, copied from the official context
-  (edc-ap-context.jsonld), plus the `id`/`type` aliases that ELM documents take from the W3C
-  credentials context.
-- `elm-vocabularies.json`: the concept URIs and English labels of the controlled vocabularies, from the
-  code lists (*.xsd), keyed by their concept scheme.
+It writes `elm-context.json` (the JSON-LD context terms the export uses) and `elm-vocabularies.json` (the
+code lists' concept URIs and English labels), which are committed: the build never reads the standard's files
+nor the network, and `tests/test_elm.py` fails when the two no longer match the standard's files.
 """
 from __future__ import annotations
 

@@ -98,7 +98,6 @@ def planning_pages(catalogue: Catalogue, theme: Theme, base_key: str, store: Par
     """/shortlist/, /compare/, /calendar/ and /feeds/ in the theme's language."""
     for name in ("shortlist", "compare"):
         yield page(theme, f"{name}/index.html", f"{name}.html", {}, group_key(base_key, name, "", (), {}))
-    by_id = catalogue.institutions_by_id
     facets_key = functools.lru_cache(maxsize=1)(lambda: fingerprint(repr(catalogue.facets)))
     month = today(catalogue).replace(day=1)
     months = CalendarMonths(catalogue, theme, base_key, store, month)

@@ -1,14 +1,10 @@
 """Text: the interface words of the site in the visitor's language, from the theme's gettext catalogues.
 
-Every word the site shows a visitor (not the courses' own words, which partners write) has an English
-message id, written where it is used: `_()`, `ngettext()` or `{% trans %}` in the theme's templates, and
-`gettext`/`ngettext` of a `words.Words` in Python. `N_()` marks a message id that is translated later, where it
-is shown (the facets' labels). `pybabel extract` finds them all; a theme translates them with catalogues:
-
-    themes/<name>/locales/<language>/LC_MESSAGES/messages.po   (or messages.mo)
-
-A site's own theme may translate some words and leave the rest to the default theme's catalogue. Without a
-catalogue for the language (today: every language), the message ids themselves are shown: English.
+Every word a visitor reads (not the courses' own) has an English message id where it is used (`_()`,
+`ngettext()`, `{% trans %}`, a `words.Words`'s `gettext`; `N_()` for ids translated where shown), which
+`pybabel extract` finds, and each language's catalogue translates:
+`themes/<name>/locales/<language>/LC_MESSAGES/messages.po`. A site's own theme may translate some words and
+leave the rest to the default theme's; a language without a catalogue shows the English ids.
 """
 from __future__ import annotations
 

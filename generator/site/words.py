@@ -1,13 +1,9 @@
 """Words: course values as people read them ("2 credits · 50–60 hours", "Free", "EQF level 7 (master's level)").
 
-These are the catalogue's own vocabulary, shared by every theme as Jinja filters. A `Words` says them in one
-interface language: its words from a set of translations (a theme's: see `text`), its dates, numbers, fees and
-the names of languages and countries as CLDR writes them in that language (dates and names through Babel;
-numbers, spans of days and alphabetical order through ICU, which follows CLDR where Babel does not). The
-module's functions say them in English, the language of the data files (feeds, ELM, structured data).
-
-English is written out here, as CLDR's British English writes it ("15 March 2027", "€1,200", "12,000 CZK"; a
-test holds the two together), so that an English-only build does not load CLDR's data.
+A `Words` says them in one interface language, as Jinja filters every theme shares: its words from a theme's
+translations (`text`), dates, numbers, fees and the names of languages and countries as CLDR writes them
+(Babel, and ICU where Babel does not follow CLDR). The module's functions say them in English, as CLDR's
+British English writes it, for the data files, without loading CLDR's data.
 """
 from __future__ import annotations
 
