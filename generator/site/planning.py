@@ -220,7 +220,7 @@ def search_feeds(catalogue: Catalogue, entries: Callable[[], Mapping[str, bytes]
             title = (f"{labels[facet.key]}: {value_label(facet.key, option.value, catalogue.institutions_by_id)}"
                      f" · {catalogue.config.title}")
             courses = functools.partial(lambda k, v: grouped()[(k, v)], facet.key, option.value)
-            key = functools.partial(_feed_key, base_key, catalogue, title, courses)
+            key = functools.lru_cache(maxsize=1)(functools.partial(_feed_key, base_key, catalogue, title, courses))
             yield Artifact(path + ".xml", functools.partial(_atom, catalogue, courses, title, path + ".xml",
                                                             "?" + urlencode({facet.key: option.value}), entries),
                            key, needs=needs)
