@@ -770,6 +770,30 @@ def test_the_spare_maker_makes_a_replaced_site_the_published_ones_image(tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == [".out.spare", "out"]  # (what it moved aside, removed)
 
 
+def test_the_spare_makers_removal_pauses_while_a_build_runs(tmp_path):
+    from generator.fast.programs import make_spare
+    trash, lock = tmp_path / "trash", tmp_path / ".out.lock"
+    for i in range(600):
+        (trash / f"f{i % 7}").mkdir(parents=True, exist_ok=True)
+        (trash / f"f{i % 7}/{i}.html").write_text("x")
+    lock.write_text("")  # a build into the output runs
+    removing = threading.Thread(target=make_spare.remove_giving_way, args=(str(trash), str(lock), 20.0))
+    removing.start()
+    time.sleep(0.5)
+    assert len(list(trash.rglob("*.html"))) == 600 - 255  # paused at its 256th file
+    lock.unlink()  # the build ended
+    removing.join(timeout=20)
+    assert not trash.exists()
+    # a lock file a killed build left is waited for only so long
+    (trash / "a").mkdir(parents=True)
+    for i in range(300):
+        (trash / f"a/{i}.html").write_text("x")
+    lock.write_text("")
+    started = time.monotonic()
+    make_spare.remove_giving_way(str(trash), str(lock), 0.2)
+    assert not trash.exists() and time.monotonic() - started < 10
+
+
 @pytest.mark.slow
 def test_a_spare_maker_that_died_is_not_waited_for(site, tmp_path):
     out = tmp_path / "out"

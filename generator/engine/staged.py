@@ -50,8 +50,8 @@ class StagedSite:
             self.survey = forked_job(functools.partial(survey_spare, os.fspath(resolved), previous.keys,
                                                        previous.stats, previous.spare))
             if making_spare(resolved):  # the published files, without waiting for the spare (`_make_ahead`)
-                self.early_inodes = forked_job(functools.partial(intact_inodes, os.fspath(resolved), previous.keys,
-                                                              previous.stats))
+                self.early_inodes = forked_job(functools.partial(intact_inodes, os.fspath(resolved),
+                                                                 previous.keys, previous.stats))
         else:
             wait_for_maker(resolved)
             self._stage()
@@ -71,7 +71,7 @@ class StagedSite:
     def _recycle(self) -> None:
         """Take the spare over as the staged site (see fast/spare.py)."""
         previous, out = self.previous, self.out
-        self._cancel_published()
+        self._cancel_early_inodes()
         found = self._surveyed()  # (before the spare is moved: the survey reads it where it is)
         if found is None:  # (its maker stopped before it was made)
             self._stage()
@@ -122,7 +122,7 @@ class StagedSite:
             refill(taken, self.out, reuse, self.kept, self.inodes, self.hashes, self.linked, made)
         discard(ahead)
 
-    def _cancel_published(self) -> None:
+    def _cancel_early_inodes(self) -> None:
         if self.early_inodes:
             self.early_inodes.cancel()
             self.early_inodes = None
@@ -149,6 +149,7 @@ class StagedSite:
         return {rel: keys[rel] for rel in self.inodes}
 
     def make(self, artifacts: tuple, keys: dict[str, str]) -> Made:
+        """Make the artifacts whose key is not in `keys` into the staged site (chosen the first time)."""
         work = to_make(artifacts, keys)
         if self.folder is None:  # a spare is being made: few files are made ahead of it, many into it
             if len(work.todo) < PARALLEL_FROM and making_spare(self.out.resolve()):
@@ -261,7 +262,7 @@ class StagedSite:
         if self.survey:
             self.survey.cancel()
             self.survey = None
-        self._cancel_published()
+        self._cancel_early_inodes()
         if self.folder is None:
             return
         if self.folders:

@@ -4,11 +4,15 @@
 
 MAKING (empty, or the site OUT replaced, whose folders are kept) gets every file of OUT but its marker and search
 index, hard-linked, is marked with TOKEN and renamed SPARE; what OUT has not is moved aside and removed last,
-at the lowest priority. PID_FILE holds this process's number meanwhile (a build that starts then waits for it).
+at the lowest priority, pausing while a build into OUT runs. PID_FILE holds this process's number meanwhile (a
+build that starts then waits for it).
 """
 import os
 import shutil
 import sys
+import time
+
+PATIENCE = 60.0  # seconds the removal pauses for builds at most (a build that was killed leaves its lock file)
 
 MARKER = ".catalogue-output"
 
@@ -38,6 +42,28 @@ def mirror(source: str, target: str, top: bool, trash: "Trash") -> None:
                 os.link(entry.path, path)
     for entry in there.values():  # what the source does not have
         trash.put(entry.path)
+
+
+def remove_giving_way(folder: str, lock: str, patience: float = PATIENCE) -> None:
+    """Remove `folder` a few hundred files at a time, pausing while a build runs (its lock file `lock` is there):
+    the removal's writes would slow it. At most `patience` seconds of pauses in all."""
+    waited, count = 0.0, 0
+    for root, folders, files in os.walk(folder, topdown=False):
+        for name in files:
+            count += 1
+            while count % 256 == 0 and waited < patience and os.path.exists(lock):
+                time.sleep(0.05)
+                waited += 0.05
+            try:
+                os.unlink(os.path.join(root, name))
+            except OSError:
+                pass
+        for name in folders:
+            try:
+                os.rmdir(os.path.join(root, name))
+            except OSError:
+                pass
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 class Trash:
@@ -76,7 +102,8 @@ def main() -> None:
     except OSError:
         pass
     os.nice(19)  # the rest gives way to any other work (a build started meanwhile no longer waits for it)
-    shutil.rmtree(trash, ignore_errors=True)
+    parent, name = os.path.split(os.path.abspath(out))
+    remove_giving_way(trash, os.path.join(parent, f".{name}.lock"))  # (the lock file of builds into OUT)
 
 
 if __name__ == "__main__":
