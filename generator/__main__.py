@@ -1,4 +1,4 @@
 """`python -m generator` runs the `catalogue` command."""
-from generator.cli import run
+from generator.command import run
 
 run()

@@ -306,6 +306,17 @@ def test_a_signal_stops_the_build_and_removes_what_it_staged(built, tmp_path, nu
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.parametrize("number, words", [(signal.SIGTERM, "stopped by SIGTERM"), (signal.SIGINT, "interrupted")])
+def test_a_signal_while_the_command_starts_is_said_in_one_line(tmp_path, number, words):
+    process = subprocess.Popen([sys.executable, "-m", "tests.slow_start", "build", "--source", "site", "--out", "out"],
+                               cwd=tmp_path, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.7)  # (Python has started and is loading the command's modules)
+    process.send_signal(number)
+    assert process.wait(timeout=30) == 128 + number
+    assert one_line(process.stderr.read()) == f"catalogue: {words}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # nothing read, nothing written
+
+
 @pytest.mark.slow
 def test_a_large_build_stopped_at_any_moment_keeps_the_output_and_the_next_cleans_up(tmp_path):
     from tests.test_hardening import edit, generated_site

@@ -673,7 +673,8 @@ def test_after_a_build_that_shared_nothing_the_spare_is_made_by_a_process_and_wa
     run_build(site, out)  # waits for the spare, if it is still being made, and takes it over
     assert tree(out) == tree(cold(site, tmp_path, "made"))
     deadline = time.monotonic() + 30
-    while (tmp_path / ".out.spare-making").exists() and time.monotonic() < deadline:
+    while ((tmp_path / ".out.spare-making").exists() or (tmp_path / ".out.spare-maker").exists()) \
+            and time.monotonic() < deadline:  # (the maker's number is there until it has removed what it replaced)
         time.sleep(0.02)
     assert image(spare) == image(out)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out")) == [".out.spare"]
@@ -792,6 +793,25 @@ def test_the_spare_makers_removal_pauses_while_a_build_runs(tmp_path):
     started = time.monotonic()
     make_spare.remove_giving_way(str(trash), str(lock), 0.2)
     assert not trash.exists() and time.monotonic() - started < 10
+
+
+def test_a_build_leaves_what_a_running_maker_moved_aside_to_it(tmp_path):
+    import subprocess
+    from generator.engine.output import recover
+    out, trash = tmp_path / "out", tmp_path / ".out.spare-making.trash"
+    out.mkdir()
+    (trash / "a").mkdir(parents=True)
+    (trash / "a/page.html").write_text("replaced")
+    maker = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])  # (a maker still at work)
+    try:
+        (tmp_path / ".out.spare-maker").write_text(str(maker.pid))
+        recover(out)
+        assert (trash / "a/page.html").exists()  # its maker removes it, pausing while builds run
+    finally:
+        maker.kill()
+        maker.wait()
+    recover(out)  # its maker died: what it left is a leftover like any other
+    assert not trash.exists()
 
 
 @pytest.mark.slow

@@ -71,9 +71,12 @@ def _pid_path(out: Path) -> Path:
     return out.parent / f".{out.name}.spare-maker"
 
 
-def maker_paths(out: Path) -> tuple[Path, Path]:
-    """The folder a spare is made in and the maker's process number file (see `start_maker`)."""
-    return _making_path(out), _pid_path(out)
+def maker_paths(out: Path) -> tuple[Path, ...]:
+    """The maker's own files beside `out` (see `start_maker`): the folder a spare is made in, its process number
+    file and, while it runs, the folder of what it moved aside, which it removes last."""
+    making = _making_path(out)
+    trash = making.with_name(making.name + ".trash")
+    return (making, _pid_path(out), *((trash,) if _alive(_pid_path(out)) else ()))
 
 
 def making_spare(out: Path) -> bool:

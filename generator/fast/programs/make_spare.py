@@ -5,7 +5,7 @@
 MAKING (empty, or the site OUT replaced, whose folders are kept) gets every file of OUT but its marker and search
 index, hard-linked, is marked with TOKEN and renamed SPARE; what OUT has not is moved aside and removed last,
 at the lowest priority, pausing while a build into OUT runs. PID_FILE holds this process's number meanwhile (a
-build that starts then waits for it).
+build that starts while the spare is made waits for it; one that starts later leaves the removal to it).
 """
 import os
 import shutil
@@ -97,13 +97,15 @@ def main() -> None:
         os.replace(making, spare)
     except OSError:
         shutil.rmtree(making, ignore_errors=True)
-    try:
-        os.unlink(pid_file)
-    except OSError:
-        pass
     os.nice(19)  # the rest gives way to any other work (a build started meanwhile no longer waits for it)
     parent, name = os.path.split(os.path.abspath(out))
     remove_giving_way(trash, os.path.join(parent, f".{name}.lock"))  # (the lock file of builds into OUT)
+    try:  # (until now a build leaves the trash to this process; a maker started since has its number there)
+        with open(pid_file) as f:
+            if f.read() == str(os.getpid()):
+                os.unlink(pid_file)
+    except OSError:
+        pass
 
 
 if __name__ == "__main__":
