@@ -251,6 +251,7 @@ def immutable(folder: Path, on: bool) -> bool:
         return False
 
 
+@pytest.mark.slow
 def test_a_read_only_site_folder_builds_with_one_warning(tmp_path):
     site = copy_site("basic", tmp_path / "site")
     for path in [*site.rglob("*"), site]:
@@ -317,6 +318,7 @@ def test_a_signal_stops_the_build_and_removes_what_it_staged(built, tmp_path, nu
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("number, words", [(signal.SIGTERM, "stopped by SIGTERM"), (signal.SIGINT, "interrupted")])
 def test_a_signal_while_the_command_starts_is_said_in_one_line(tmp_path, number, words):
     process = subprocess.Popen([sys.executable, "-m", "tests.slow_start", "build", "--source", "site", "--out", "out"],

@@ -232,6 +232,7 @@ def test_a_build_that_finds_its_files_as_left_reads_no_course_and_says_its_warni
         build(site, out, strict=True)
 
 
+@pytest.mark.slow
 def test_an_edit_that_keeps_the_size_and_modification_time_is_still_seen(site, tmp_path):
     out = tmp_path / "out"
     build(site, out)
@@ -616,6 +617,7 @@ def test_a_rebuild_takes_over_the_spare_and_links_only_what_changed_since_it(sit
     assert image(spare) == image(out)
 
 
+@pytest.mark.slow
 def test_a_spare_changed_by_hand_gives_the_same_site(site, tmp_path):
     out, spare = tmp_path / "out", tmp_path / ".out.spare"
     build(site, out)
@@ -709,7 +711,8 @@ def puts_noting_the_maker(monkeypatch, making, go):
     return seen
 
 
-@pytest.mark.parametrize("ending", ["made", pytest.param("died", marks=pytest.mark.slow)])
+@pytest.mark.slow
+@pytest.mark.parametrize("ending", ["made", "died"])
 def test_an_edit_while_the_spare_is_made_makes_its_files_meanwhile(site, tmp_path, monkeypatch, ending):
     out = tmp_path / "out"
     build(site, out)
@@ -771,6 +774,7 @@ def test_the_spare_maker_makes_a_replaced_site_the_published_ones_image(tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == [".out.spare", "out"]  # (what it moved aside, removed)
 
 
+@pytest.mark.slow
 def test_the_spare_makers_removal_pauses_while_a_build_runs(tmp_path):
     from generator.fast.programs import make_spare
     trash, lock = tmp_path / "trash", tmp_path / ".out.lock"
@@ -795,6 +799,7 @@ def test_the_spare_makers_removal_pauses_while_a_build_runs(tmp_path):
     assert not trash.exists() and time.monotonic() - started < 10
 
 
+@pytest.mark.slow
 def test_a_build_leaves_what_a_running_maker_moved_aside_to_it(tmp_path):
     import subprocess
     from generator.engine.output import recover
