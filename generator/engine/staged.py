@@ -41,7 +41,7 @@ class StagedSite:
         self.folders: FoldersAhead | None = None
         self.survey: Ahead[Survey | None] | None = None
         self.early_inodes: Ahead[dict[str, int]] | None = None  # `inodes`, found while the spare is being made
-        self.waiting: list[dict[str, str]] | None = None  # made ahead of the spare: the files to link into it
+        self.waiting: dict[str, str] | None = None  # made ahead of the spare: the files to link into it
         self.ahead: set[str] = set()                      # and the files made meanwhile
         resolved = out.resolve()
         if previous and recycle and (making_spare(resolved) or has_spare(resolved, previous.spare)):
@@ -96,20 +96,19 @@ class StagedSite:
         self.folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
         os.chmod(self.folder, 0o755)  # (published as it is if there is no spare after all)
         os.mkdir(self.folder / "pagefind")
-        self.waiting = []
+        self.waiting = {}
         self.sink = Sink(os.fspath(self.folder), os.fspath(out), self.previous.files, self.previous.stats)
 
     def _land(self) -> None:
         """Once the spare is made, take it over and move into it what was made ahead of it (`_make_ahead`),
         then link the files kept from the published site; with no spare after all, link them all here."""
-        ahead, waiting, out = self.folder, self.waiting or [], self.out.resolve()
+        ahead, waiting, out = self.folder, self.waiting or {}, self.out.resolve()
         self.waiting = None
         found = self._surveyed()
         recover(out, later=self.clean_later, keep=ahead)
         taken = take_spare(out, self.previous.spare) if found else None
         if found is None or taken is None:
-            for reuse in waiting:
-                fill(ahead, self.out, {}, reuse, made=self.sink.made)
+            fill(ahead, self.out, {}, waiting, made=self.sink.made)
             return
         if (taken / "pagefind").is_dir():
             self.aside.append(set_aside(taken / "pagefind", self.out))
@@ -118,8 +117,7 @@ class StagedSite:
         for rel in sorted(self.ahead):
             move_in(ahead, taken, rel, made)
         self.folder, self.kept = taken, found.spare_files
-        for reuse in waiting:
-            refill(taken, self.out, reuse, self.kept, self.inodes, self.hashes, self.linked, made)
+        refill(taken, self.out, waiting, self.kept, self.inodes, self.hashes, self.linked, made)
         discard(ahead)
 
     def _cancel_early_inodes(self) -> None:
@@ -170,7 +168,7 @@ class StagedSite:
         files = self.previous.files
         reuse = {rel: files[rel] for rel in made.reused}
         if self.waiting is not None:  # (linked once the spare is made: `_land`)
-            self.waiting.append(reuse)
+            self.waiting.update(reuse)
             self.hashes.update(reuse)
             self.linked.update(reuse)
         elif self.kept:

@@ -176,7 +176,7 @@ def survey_spare(out: str, keys: Mapping[str, str], stats: Mapping[str, list[int
 
 def survey(out: str, keys: Mapping[str, str], stats: Mapping[str, list[int]], spare: str) -> Survey:
     """The published files of `keys` still as `stats` says the last build left them, and the spare's listing
-    (made in a process of its own while the content is read: see engine/build.py)."""
+    (made in a process of its own while the content is read: see engine/staged.py)."""
     files, folders = spare_files(Path(spare), skip="pagefind")
     return Survey(intact_inodes(out, keys, stats), files, folders)
 
