@@ -177,6 +177,11 @@ def headers_rules(text: str) -> list[tuple[str, dict[str, str]]]:
 def rule_matches(pattern: str, path: str) -> bool:
     """Whether a _headers path pattern matches a request path, as Netlify matches them: `*` matches anything,
     `:name` one path segment, and a trailing slash is optional."""
+    return _rule_pattern(pattern).match(path) is not None
+
+
+@functools.lru_cache(maxsize=None)
+def _rule_pattern(pattern: str) -> re.Pattern[str]:
     def part(text: str) -> str:
         if text.startswith(":"):
             return "([^/]+)"
@@ -184,7 +189,7 @@ def rule_matches(pattern: str, path: str) -> bool:
             return "?(.*)"
         return "(.*)".join(re.escape(piece) for piece in text.split("*"))
     regex = "/".join(part(p) for p in pattern.split("/") if p.strip())
-    return re.match(f"^/{regex}/?$", path, re.IGNORECASE) is not None
+    return re.compile(f"^/{regex}/?$", re.IGNORECASE)
 
 
 def site_headers(folder: Path) -> Callable[[str], dict[str, str]]:
@@ -259,10 +264,13 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test that drives the browser (the `browser` or `page` fixture) is slow: Chromium starts, pages
     load and scripts run, a second or more a test. `pytest -m "not slow"` (make test-fast) leaves them out;
-    the other slow tests carry the marker themselves."""
+    the other slow tests carry the marker themselves. The fuzz test, the longest by far, runs first: in a run
+    of several processes the others share the rest meanwhile, rather than one of them running it alone at
+    the end."""
     for item in items:
         if "browser" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
+    items.sort(key=lambda item: item.path.name != "test_fuzz.py")  # (a stable sort: the others keep their order)
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 import pytest
 
 from generator.engine.build import build, check
+from generator.content.files import MAX_NODES
 from generator.diagnostics import ContentError
 
 from .conftest import COURSE, ROOT, SITES, copy_site, headers_rules, rule_matches, site_headers
@@ -63,14 +64,14 @@ def test_headers_file_sets_each_header_once_and_caches_only_hashed_files_for_goo
                                "Permissions-Policy": rules[0][1]["Permissions-Policy"]})
     denied = dict(item.split("=") for item in rules[0][1]["Permissions-Policy"].split(", "))
     assert {"camera", "microphone", "geolocation", "payment", "usb"} <= set(denied) and set(denied.values()) == {"()"}
-    forever = []
+    forever, headers = [], site_headers(out)
     for address in addresses(out):
         matching = [values for pattern, values in rules if rule_matches(pattern, address)]
         names = [name for values in matching for name in values]
         assert len(names) == len(set(names)), (address, matching)  # hosts would join two values with a comma
         # every file of the catalogue has its policy, from one rule (the web editor's own: tests/test_editor.py)
-        assert site_headers(out)(address).get("Content-Security-Policy") == CSP, address
-        assert site_headers(out)(address).get("Cross-Origin-Opener-Policy") == "same-origin", address
+        assert headers(address).get("Content-Security-Policy") == CSP, address
+        assert headers(address).get("Cross-Origin-Opener-Policy") == "same-origin", address
         cache = next((values["Cache-Control"] for values in matching if "Cache-Control" in values), None)
         rel = address.removeprefix("/")
         if cache == FOREVER:
@@ -81,7 +82,7 @@ def test_headers_file_sets_each_header_once_and_caches_only_hashed_files_for_goo
             assert cache == SHORT, address
     assert any(f.startswith("assets/css/") for f in forever) and any(f.startswith("pagefind/fragment/") for f in forever)
     for unhashed in ("pagefind/pagefind.js", "pagefind/pagefind-entry.json", "pagefind/pagefind-worker.js"):
-        assert site_headers(out)("/" + unhashed)["Cache-Control"] == SHORT
+        assert headers("/" + unhashed)["Cache-Control"] == SHORT
 
 
 def test_netlify_takes_the_headers_from_the_headers_file_alone(sample_build):
@@ -413,13 +414,13 @@ def test_front_matter_limits_each_give_one_clear_diagnostic(make_site, front, co
 
 
 def test_a_huge_list_stops_being_read_at_the_value_limit(make_site):
-    """300,000 values: reading them all took seconds; the counting loader stops at the 20,001st."""
+    """300,000 values: reading them all took seconds; the counting loader stops at the first past the limit."""
     site = make_site({"content/courses/test-institute/test-course.md":
                       COURSE.replace("---\n", "---\ntopics: [" + "a, " * 300_000 + "a]\n", 1)})
     [problem] = check(site)
-    # at the 20,001st value read: the mapping, the key and the list are the first three
-    assert (problem.line, problem.col, problem.code) == (2, 10 + 3 * (20_000 - 3), "yaml-shape")
-    assert problem.message == "the front matter has too many values (more than 20,000)"
+    # at the first value past the limit: the mapping, the key and the list are the first three
+    assert (problem.line, problem.col, problem.code) == (2, 10 + 3 * (MAX_NODES - 3), "yaml-shape")
+    assert problem.message == "the front matter has too many values (more than 2,000)"
 
 
 @pytest.mark.parametrize("field, value, words", [

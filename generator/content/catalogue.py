@@ -346,9 +346,10 @@ def _parse_chunk(jobs: list[tuple[SourceFile, str, tuple[SourceFile, ...]]]
 
 
 def cross_check(found: Discovery, institutions: list[Institution], courses: list[Course],
-                languages: tuple[str, ...] | None = None) -> list[Diagnostic]:
+                languages: tuple[str, ...] | None = None, reread: dict | None = None) -> list[Diagnostic]:
     """Checks that need every file: each course's institution exists, course ids are unique, each translation has
-    its course file and is in one of the site's `languages` (not checked when the settings cannot be read)."""
+    its course file and is in one of the site's `languages` (not checked when the settings cannot be read).
+    `reread`: the files that did not parse, as `attach_media` read them again (see `_read_failed`)."""
     diags = _translation_problems(found, languages)
     institution_files = {s.path.stem for s in found.institutions}
     for source in found.courses:
@@ -368,7 +369,8 @@ def cross_check(found: Discovery, institutions: list[Institution], courses: list
                                     hint="give one of the files another name"))
         else:
             seen[key] = source.display
-    return diags + _copied_courses(courses) + _missing_link_targets(found, courses) + spelling_problems(courses)
+    return diags + _copied_courses(courses) + _missing_link_targets(found, courses, reread or {}) + \
+        spelling_problems(courses)
 
 
 def _translation_problems(found: Discovery, languages: tuple[str, ...] | None) -> list[Diagnostic]:
@@ -394,7 +396,7 @@ def _translation_problems(found: Discovery, languages: tuple[str, ...] | None) -
     return diags
 
 
-def _missing_link_targets(found: Discovery, courses: list[Course]) -> list[Diagnostic]:
+def _missing_link_targets(found: Discovery, courses: list[Course], reread: dict) -> list[Diagnostic]:
     """An error for each link to a course file that does not exist, in the courses and in the course files that
     have other errors (their links are read again here, so that every problem is told at once: a failed file's
     parse result, kept in the cache, cannot depend on other files)."""
@@ -404,12 +406,12 @@ def _missing_link_targets(found: Discovery, courses: list[Course]) -> list[Diagn
     links = [(c.source, c.institution_id, c.course_links) for c in courses]
     failed = [s for s in found.courses if s.display not in parsed]
     renderer = MarkdownRenderer() if failed else None
-    links += [(s.display, s.path.parent.name, _failed_file_links(s, renderer)) for s in failed]
+    links += [(s.display, s.path.parent.name, _failed_file_links(s, renderer, reread)) for s in failed]
     translated = {t.source for c in courses for t in c.translations}
     links += [(t.source, c.institution_id, t.course_links) for c in courses for t in c.translations]
     failed = [s for s in found.translations if s.display not in translated]
     renderer = renderer or (MarkdownRenderer() if failed else None)
-    links += [(s.display, s.path.parent.name, _failed_file_links(s, renderer)) for s in failed]
+    links += [(s.display, s.path.parent.name, _failed_file_links(s, renderer, reread)) for s in failed]
     diags: list[Diagnostic] = []
     for source, institution_id, found_links in links:
         for target, href, line, col in found_links:
@@ -427,17 +429,25 @@ def _missing_link_targets(found: Discovery, courses: list[Course]) -> list[Diagn
     return diags
 
 
-def _failed_file_links(source: SourceFile, renderer: MarkdownRenderer) -> tuple[tuple[str, str, int, int], ...]:
+def _read_failed(source: SourceFile, reread: dict) -> tuple[Document | None, list[Diagnostic]]:
+    """A file that did not parse, read again for what it links and shows: once for both."""
+    if source.display not in reread:
+        reread[source.display] = read_course(source)
+    return reread[source.display]
+
+
+def _failed_file_links(source: SourceFile, renderer: MarkdownRenderer, reread: dict
+                       ) -> tuple[tuple[str, str, int, int], ...]:
     """The links to course files in a course file that did not parse (none when its description cannot be read)."""
-    doc, problems = read_course(source)
+    doc, problems = _read_failed(source, reread)
     if doc is None or ".md" not in doc.body.lower() or any(d.code == "body-too-complex" for d in problems):
         return ()  # (most descriptions link no course: they are not rendered again)
     return render_description(source, source.path.parent.name, doc, renderer)[1]
 
 
-def _failed_file_refs(source: SourceFile, renderer: MarkdownRenderer) -> tuple[MediaRef, ...]:
+def _failed_file_refs(source: SourceFile, renderer: MarkdownRenderer, reread: dict) -> tuple[MediaRef, ...]:
     """The files beside it that a course file (or translation) that did not parse names."""
-    doc, problems = read_course(source)
+    doc, problems = _read_failed(source, reread)
     if doc is None:
         return ()
     image = doc.values.get("image")
@@ -449,7 +459,7 @@ def _failed_file_refs(source: SourceFile, renderer: MarkdownRenderer) -> tuple[M
     return refs + render_description(source, source.path.parent.name, doc, renderer)[2]
 
 
-def attach_media(found: Discovery, courses: list[Course], cache: ParseCache | None = None
+def attach_media(found: Discovery, courses: list[Course], cache: ParseCache | None = None, reread: dict | None = None
                  ) -> tuple[list[Course], list[Diagnostic]]:
     """Check the pictures and documents beside course files that the courses name, and give each course those it
     shows (their hashes joined to its digest: its pages change with them). The course files (and translations)
@@ -475,7 +485,7 @@ def attach_media(found: Discovery, courses: list[Course], cache: ParseCache | No
     failed = [s for s in (*found.courses, *found.translations) if s.display not in parsed]
     renderer = MarkdownRenderer() if failed else None
     for source in failed:
-        refs = _failed_file_refs(source, renderer)  # type: ignore[arg-type]
+        refs = _failed_file_refs(source, renderer, {} if reread is None else reread)  # type: ignore[arg-type]
         named.update((source.path.parent.name, ref.name) for ref in refs)
         diags += checker.check(source.path.parent, refs)[2]
     for source in found.media:

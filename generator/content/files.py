@@ -25,7 +25,7 @@ Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is ten ti
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 16
-MAX_NODES = 20_000
+MAX_NODES = 2_000
 TOO_MANY_VALUES = f"the front matter has too many values (more than {MAX_NODES:,})"
 COUNT_FROM = 20_000  # characters of YAML from which values are counted as they are read (see _CountingLoader)
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

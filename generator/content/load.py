@@ -54,11 +54,12 @@ def load(source: Path, base_url: str | None = None, timings: Timings | None = No
         institutions, courses, problems = parse_all(found, cache)
         pages, page_problems = parse_pages(found, config.languages if config else None)
     with timings.stage("media"):
-        courses, media_problems = attach_media(found, courses, cache)
+        reread: dict = {}  # the course files that did not parse, read again once for the checks below
+        courses, media_problems = attach_media(found, courses, cache, reread)
         problems += media_problems
     with timings.stage("validate"):
         diags += problems + page_problems + cross_check(found, institutions, courses,
-                                                        config.languages if config else None)
+                                                        config.languages if config else None, reread)
         diags += date_warnings(courses, today)
     if config is None or has_errors(diags):
         raise ContentError(diags)
