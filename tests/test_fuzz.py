@@ -1,6 +1,6 @@
 """Fuzzing: thousands of generated course files, valid and broken, thrown at `catalogue check` and `catalogue build`.
 
-Each Hypothesis example is a catalogue of 100 course files, checked and built in processes of their own (and its
+Each Hypothesis example is a catalogue of 150 course files, checked and built in processes of their own (and its
 valid files built alone):
 no traceback, no hang, no file written outside the output folder and the cache, and built pages that run no
 script from content. CATALOGUE_FUZZ_FILES sets how many files a run tries (default 5,000); the examples are
@@ -31,7 +31,7 @@ from .safety import assert_safe_site
 
 FILES = int(os.environ.get("CATALOGUE_FUZZ_FILES", 5000))
 SHRINK = os.environ.get("CATALOGUE_FUZZ_SHRINK") == "1"
-PER_CATALOGUE = min(100, FILES)  # (more would often overrun what Hypothesis draws for one example)
+PER_CATALOGUE = min(150, FILES)  # (200 would often overrun what Hypothesis draws for one example)
 CATALOGUES = max(1, -(-FILES // PER_CATALOGUE))
 INSTITUTIONS = ("fuzz-a", "fuzz-b")
 TIMEOUT = 60  # seconds for one check or build of a catalogue: far more than any takes
