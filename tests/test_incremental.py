@@ -5,6 +5,7 @@ import gzip
 import io
 import json
 import logging
+import marshal
 import os
 import pickle
 import shutil
@@ -22,6 +23,7 @@ from generator.site import pages
 from generator.fast import pagefind as search
 from generator.engine.build import build
 from generator.engine.cache import CACHE_DIR
+from generator.engine.manifest import read_manifest
 from generator.diagnostics import ContentError
 
 from .conftest import COURSE, ROOT, copy_site
@@ -207,6 +209,28 @@ def test_a_cache_pack_not_written_by_this_machine_is_never_unpickled(site, tmp_p
     course.write_text(course.read_text().replace("Extra Course One", "Extra Course Uno"))
     build(site, out)
     assert ran.exists()
+
+
+@pytest.mark.parametrize("signed_by", ["nobody", "another key"])
+def test_a_manifest_not_written_by_this_machine_is_not_read(site, tmp_path, signed_by):
+    # its body (marshalled: fast, but not safe to load from anyone) is signed like the cache's packs
+    out = tmp_path / "out"
+    build(site, out)
+    [body] = (site / CACHE_DIR).glob("manifest-*.*.body")
+    with body.open("rb") as f:
+        entries = cache.read_pack(f, cache.signing_key(), plain=True)
+    assert set(entries) == {"fingerprint", "spare", "files", "keys", "indexed", "stats"}
+    assert entries["files"] == read_manifest(site / CACHE_DIR, out).files and len(entries["files"]) > 20
+    assert cache.read_pack(io.BytesIO(body.read_bytes()), cache.signing_key()) is None  # (not a pickle's pack)
+    signed = io.BytesIO()
+    cache.write_pack(signed, entries, b"k" * 32, plain=True)
+    body.write_bytes(marshal.dumps(entries) if signed_by == "nobody" else signed.getvalue())
+    assert read_manifest(site / CACHE_DIR, out) is None
+    course = site / "content/courses/beta-centre/extra-1.md"
+    course.write_text(course.read_text().replace("Extra Course 1", "Extra Course One"))
+    result = build(site, out)  # from nothing: every file made anew
+    assert result.written == result.files and tree(out) == tree(cold(site, tmp_path, signed_by))
+    assert read_manifest(site / CACHE_DIR, out) is not None  # (the new one, this machine's)
 
 
 def test_no_cache_builds_everything(site, tmp_path):

@@ -2,7 +2,8 @@
 
 One per output folder, in the site's cache, naming the output by the token in its marker file (another
 token: the next build starts from nothing). Kept in three files: the head (`Head`: enough to see that
-nothing changed), the published files' names, and the body (their hashes, keys, sizes and times).
+nothing changed), the published files' names, and the body (their hashes, keys, sizes and times: a pack
+signed like the cache's others, of marshalled values, which read and write several times faster than JSON).
 """
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, Callable
 
 from generator.fingerprint import fingerprint
+from generator.engine.cache import read_pack, signing_key, write_pack
 from generator.engine.output import unchanged
 from generator.fast.files import marker_token
 
@@ -159,10 +161,13 @@ def read_manifest(cache_dir: Path | None, out: Path, head: Head | None = None) -
     if cache_dir is None or head is None:
         return None
     try:
-        body = json.loads(_part(_path(cache_dir, out), head.token, "body").read_text(encoding="utf-8"))
+        with open(_part(_path(cache_dir, out), head.token, "body"), "rb") as f:
+            body = read_pack(f, signing_key(), plain=True)
+        if body is None:
+            return None
         manifest = Manifest(body["fingerprint"], *(body[name] for name in BODY[:2]), body["indexed"], body["stats"],
                             head.inputs, head.warnings, head.summary, body["spare"], head.steady)
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, EOFError):
         return None
     manifest.__dict__["token"] = head.token  # (as written with it: working it out again reads every entry)
     return manifest
@@ -171,13 +176,14 @@ def read_manifest(cache_dir: Path | None, out: Path, head: Head | None = None) -
 def write_manifest(cache_dir: Path | None, out: Path, manifest: Manifest) -> None:
     """Keep the manifest for the next build: its body and listing first, its head last (atomically: a killed
     build leaves the old manifest or the new one), then the parts of older ones are removed."""
-    if cache_dir is None:
+    key = signing_key()
+    if cache_dir is None or key is None:  # (with no key to sign it, no manifest is kept: see cache.signing_key)
         return
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         head, token = _path(cache_dir, out), manifest.token
-        # the body written a field at a time: the whole manifest is never one string in memory
-        _write(_part(head, token, "body"), lambda f: _write_fields(f, manifest, ("fingerprint", "spare", *BODY)))
+        body = {name: getattr(manifest, name) for name in ("fingerprint", "spare", *BODY)}
+        _write(_part(head, token, "body"), lambda f: write_pack(f, body, key, plain=True), binary=True)
         _write(_part(head, token, "listing"), lambda f: f.write("\n".join(manifest.files)))
         data = {"token": token, "inputs": manifest.inputs, "warnings": manifest.warnings, "summary": manifest.summary,
                 "steady": manifest.steady, "files": len(manifest.files), "checked": _checked(manifest)}
@@ -189,21 +195,14 @@ def write_manifest(cache_dir: Path | None, out: Path, manifest: Manifest) -> Non
         log.warning("could not keep the build manifest: %s", exc)
 
 
-def _write(path: Path, write: Callable[[TextIO], Any]) -> None:
+def _write(path: Path, write: Callable[[Any], Any], binary: bool = False) -> None:
     """Write a file of the cache folder atomically."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+        with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8")) as f:
             write(f)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
-
-def _write_fields(f: TextIO, manifest: Manifest, names: tuple[str, ...]) -> None:
-    f.write("{")
-    for n, name in enumerate(names):
-        f.write(f"{', ' if n else ''}{json.dumps(name)}: ")
-        f.write(json.dumps(getattr(manifest, name)))
-    f.write("}")
