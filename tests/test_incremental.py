@@ -211,6 +211,7 @@ def test_a_cache_pack_not_written_by_this_machine_is_never_unpickled(site, tmp_p
     assert ran.exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signed_by", ["nobody", "another key"])
 def test_a_manifest_not_written_by_this_machine_is_not_read(site, tmp_path, signed_by):
     # its body (marshalled: fast, but not safe to load from anyone) is signed like the cache's packs
