@@ -23,6 +23,7 @@ from generator.site import pages
 from generator.fast import pagefind as search
 from generator.engine.build import build
 from generator.engine.cache import CACHE_DIR
+from generator.engine import manifest as manifest_module
 from generator.engine.manifest import read_manifest
 from generator.diagnostics import ContentError
 
@@ -232,6 +233,20 @@ def test_a_manifest_not_written_by_this_machine_is_not_read(site, tmp_path, sign
     result = build(site, out)  # from nothing: every file made anew
     assert result.written == result.files and tree(out) == tree(cold(site, tmp_path, signed_by))
     assert read_manifest(site / CACHE_DIR, out) is not None  # (the new one, this machine's)
+
+
+def test_with_no_key_to_sign_with_a_build_still_sees_it_has_nothing_to_do(site, tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "signing_key", lambda: None)
+    monkeypatch.setattr(manifest_module, "signing_key", lambda: None)
+    out = tmp_path / "out"
+    build(site, out)
+    assert not list((site / CACHE_DIR).glob("manifest-*.*.body")) and read_manifest(site / CACHE_DIR, out) is None
+    assert build(site, out).up_to_date
+    course = site / "content/courses/beta-centre/extra-1.md"
+    course.write_text(course.read_text().replace("Extra Course 1", "Extra Course One"))
+    result = build(site, out)  # (from nothing: there is no body to say what is unchanged)
+    assert not result.up_to_date and result.written == result.files
+    assert tree(out) == tree(cold(site, tmp_path, "no-key"))
 
 
 def test_no_cache_builds_everything(site, tmp_path):

@@ -176,14 +176,15 @@ def read_manifest(cache_dir: Path | None, out: Path, head: Head | None = None) -
 def write_manifest(cache_dir: Path | None, out: Path, manifest: Manifest) -> None:
     """Keep the manifest for the next build: its body and listing first, its head last (atomically: a killed
     build leaves the old manifest or the new one), then the parts of older ones are removed."""
-    key = signing_key()
-    if cache_dir is None or key is None:  # (with no key to sign it, no manifest is kept: see cache.signing_key)
+    if cache_dir is None:
         return
+    key = signing_key()
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         head, token = _path(cache_dir, out), manifest.token
         body = {name: getattr(manifest, name) for name in ("fingerprint", "spare", *BODY)}
-        _write(_part(head, token, "body"), lambda f: write_pack(f, body, key, plain=True), binary=True)
+        if key is not None:  # (with no key to sign it, no body: a build with nothing to do still sees so)
+            _write(_part(head, token, "body"), lambda f: write_pack(f, body, key, plain=True), binary=True)
         _write(_part(head, token, "listing"), lambda f: f.write("\n".join(manifest.files)))
         data = {"token": token, "inputs": manifest.inputs, "warnings": manifest.warnings, "summary": manifest.summary,
                 "steady": manifest.steady, "files": len(manifest.files), "checked": _checked(manifest)}
