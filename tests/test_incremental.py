@@ -235,6 +235,7 @@ def test_a_manifest_not_written_by_this_machine_is_not_read(site, tmp_path, sign
     assert read_manifest(site / CACHE_DIR, out) is not None  # (the new one, this machine's)
 
 
+@pytest.mark.slow
 def test_with_no_key_to_sign_with_a_build_still_sees_it_has_nothing_to_do(site, tmp_path, monkeypatch):
     monkeypatch.setattr(cache, "signing_key", lambda: None)
     monkeypatch.setattr(manifest_module, "signing_key", lambda: None)
