@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Iterator, NoReturn
 
 from generator import __version__
+from generator.command import stopped_words
 from generator.engine.build import build, check
 from generator.diagnostics import (ContentError, GithubReporter, JsonReporter, Reporter, TextReporter, UsageError,
                           display_path, has_errors, system_problem)
@@ -120,8 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt as exc:
         number = exc.signal if isinstance(exc, Stopped) else signal.SIGINT
-        what = "interrupted" if number == signal.SIGINT else f"stopped by {signal.Signals(number).name}"
-        print(f"catalogue: {what}{_output_kept(args)}", file=sys.stderr)
+        print(f"catalogue: {stopped_words(number)}{_output_kept(args)}", file=sys.stderr)
         return 128 + number
     except OSError as exc:
         print(f"catalogue: error: {system_problem(exc)}{_output_kept(args)}", file=sys.stderr)

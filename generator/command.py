@@ -6,9 +6,13 @@ import os
 import signal
 
 
+def stopped_words(number: int) -> str:
+    """How the command says it was stopped by signal `number` (here while it starts, in `cli` later)."""
+    return "interrupted" if number == signal.SIGINT else f"stopped by {signal.Signals(number).name}"
+
+
 def _stopped(number: int, frame: object) -> None:
-    what = "interrupted" if number == signal.SIGINT else f"stopped by {signal.Signals(number).name}"
-    os.write(2, f"catalogue: {what}\n".encode())
+    os.write(2, f"catalogue: {stopped_words(number)}\n".encode())
     os._exit(128 + number)  # (nothing was read or written yet)
 
 

@@ -369,8 +369,8 @@ def cross_check(found: Discovery, institutions: list[Institution], courses: list
                                     hint="give one of the files another name"))
         else:
             seen[key] = source.display
-    return diags + _copied_courses(courses) + _missing_link_targets(found, courses, reread or {}) + \
-        spelling_problems(courses)
+    reread = {} if reread is None else reread
+    return diags + _copied_courses(courses) + _missing_link_targets(found, courses, reread) + spelling_problems(courses)
 
 
 def _translation_problems(found: Discovery, languages: tuple[str, ...] | None) -> list[Diagnostic]:
