@@ -102,6 +102,7 @@ def test_what_a_translation_leaves_out_is_shown_from_the_course_file(make_site, 
     assert '<div class="prose" lang="en">' in cs and "The course body." in cs
 
 
+@pytest.mark.slow
 def test_a_course_without_a_translation_is_built_byte_for_byte_as_before(site, tmp_path):
     with_translation, without = tmp_path / "with", tmp_path / "without"
     build(site, with_translation, use_cache=False)

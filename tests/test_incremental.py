@@ -108,6 +108,7 @@ def test_theme_config_and_institution_changes_rebuild_what_they_touch(site, tmp_
     assert result.written < result.files
 
 
+@pytest.mark.slow
 def test_deleted_and_archived_courses(site, tmp_path):
     out = tmp_path / "out"
     build(site, out)
@@ -120,6 +121,7 @@ def test_deleted_and_archived_courses(site, tmp_path):
     assert tree(out) == tree(cold(site, tmp_path, "delete"))
 
 
+@pytest.mark.slow
 def test_the_search_index_is_kept_when_no_indexed_page_changed(site, tmp_path):
     out = tmp_path / "out"
     build(site, out)
@@ -155,6 +157,7 @@ def test_a_damaged_cache_is_never_trusted(site, tmp_path):
     assert (out / "index.html").read_bytes() != b"tampered"
 
 
+@pytest.mark.slow
 def test_a_build_with_nothing_to_do_reads_the_manifests_head_and_listing_only(site, tmp_path):
     out = tmp_path / "out"
     build(site, out)
@@ -250,6 +253,7 @@ def test_with_no_key_to_sign_with_a_build_still_sees_it_has_nothing_to_do(site, 
     assert tree(out) == tree(cold(site, tmp_path, "no-key"))
 
 
+@pytest.mark.slow
 def test_no_cache_builds_everything(site, tmp_path):
     out = tmp_path / "out"
     build(site, out)
@@ -571,6 +575,7 @@ def folders(out):
     return sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_dir())
 
 
+@pytest.mark.slow
 def test_a_rebuild_makes_its_folders_while_reading_and_keeps_none_the_site_no_longer_has(site, tmp_path, monkeypatch):
     out = tmp_path / "out"
     build(site, out)

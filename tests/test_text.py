@@ -334,3 +334,15 @@ def test_plural_categories_for_the_script():
     assert text.plural_samples("cs") == (("one", 1), ("few", 2), ("other", 0))
     assert [c for c, _ in text.plural_samples("pl")] == ["one", "few", "many"]
     assert text.plural_samples("not a language") == (("one", 1), ("other", 0))
+
+
+def test_plural_samples_are_the_first_whole_number_of_each_category():
+    """Each category CLDR gives a whole number below 1,000 has a sample, the smallest such number: in the
+    catalogue's languages and in those whose rules have the most categories."""
+    from babel import Locale
+    for language in ("en", "cs", "pl", "hu", "sl", "et", "lt", "lv", "sk", "hr", "bg", "ro",
+                     "ar", "cy", "ga", "mt", "gd", "br", "he", "ru", "uk", "fr", "pt", "kw"):
+        rule, first = Locale.parse(language).plural_form, {}
+        for n in range(1000):
+            first.setdefault(rule(n), n)
+        assert dict(text.plural_samples(language)) == first, language

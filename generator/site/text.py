@@ -112,6 +112,7 @@ def script_plurals(translations: _gettext.NullTranslations, language: str) -> tu
 
 
 ENGLISH_PLURALS = (("one", 1), ("other", 0))
+PLURAL_SEARCH = 200  # CLDR's rules for whole numbers look at the last two digits: each category has one below 200
 
 
 @lru_cache(maxsize=64)
@@ -130,7 +131,7 @@ def plural_samples(language: str) -> tuple[tuple[str, int], ...]:
         def rule(n: int) -> str:
             return "one" if n == 1 else "other"
     first: dict[str, int] = {}
-    for n in range(0, 1000):
+    for n in range(0, PLURAL_SEARCH):
         first.setdefault(rule(n), n)
     return tuple((category, first[category]) for category in PLURAL_CATEGORIES if category in first)
 
