@@ -61,6 +61,35 @@ def test_no_horizontal_scrolling_on_a_phone(sample_build, serve, page):
         assert overflow <= 0, (path, overflow)
 
 
+NAV_BOXES = """() => {
+  const nav = document.querySelector('.site-header nav'), box = nav.getBoundingClientRect();
+  const current = document.querySelector('.site-nav [aria-current=page], .site-nav .site-nav__section');
+  const focused = document.activeElement.closest('.site-nav') ? document.activeElement : null;
+  const inside = (el) => { const r = el.getBoundingClientRect(); return r.left >= box.left - 1 && r.right <= box.right + 1; };
+  return {lines: new Set([...document.querySelectorAll('.site-nav li')].map((li) => Math.round(li.getBoundingClientRect().top))).size,
+          header: document.querySelector('.site-header').getBoundingClientRect().height,
+          scrolls: nav.scrollWidth > nav.clientWidth, current: current ? inside(current) : null,
+          focused: focused ? inside(focused) : null, pageScrolled: window.scrollY};
+}"""
+
+
+def test_on_a_phone_the_sections_take_one_line_with_the_current_one_in_view(sample_build, serve, page):
+    out, _ = sample_build
+    base = serve(out)
+    page.set_viewport_size({"width": 320, "height": 640})
+    for path in ["bg/shortlist/", "hu/calendar/", "lt/institutions/", "cs/"]:  # long words; the last section
+        page.goto(base + path)
+        boxes = page.evaluate(NAV_BOXES)
+        assert boxes["lines"] == 1 and boxes["header"] < 130 and boxes["scrolls"], (path, boxes)
+        assert boxes["current"] is True and boxes["pageScrolled"] == 0, (path, boxes)
+    page.goto(base + "bg/")
+    page.focus(".site-nav li:last-child a")  # a keyboard user reaching the last section sees it
+    assert page.evaluate(NAV_BOXES)["focused"] is True
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(base + "bg/shortlist/")
+    assert page.evaluate(NAV_BOXES)["scrolls"] is False
+
+
 def test_every_listed_course_is_reachable_without_javascript(sample_build, serve, browser):
     out, result = sample_build
     base = serve(out)

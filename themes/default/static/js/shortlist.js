@@ -4,6 +4,8 @@
 //
 // Courses are named by their stable ids (`<institution>/<course>`, the path of their page under courses/).
 // The toggle's words come from the page (the navigation link's data-save), in the page's language.
+// On a phone, where the navigation's sections scroll sideways on one line (site.css), the page's own section
+// is scrolled into view.
 
 const link = document.querySelector("[data-shortlist-link]");
 const root = link ? link.dataset.root || "/" : "/";
@@ -111,9 +113,20 @@ function follow() {
   update();
 }
 
+// The navigation's link to this page's section, scrolled into view when the sections overflow their line (the page
+// itself is not moved, whatever its anchor).
+function showSection() {
+  const current = document.querySelector(".site-nav [aria-current='page'], .site-nav .site-nav__section");
+  const nav = current && current.closest("nav");
+  if (!nav || nav.scrollWidth <= nav.clientWidth) return;
+  const over = current.getBoundingClientRect().right - nav.getBoundingClientRect().right;
+  if (over > 0) nav.scrollLeft += over + 16;
+}
+
 addToggles();
 show();
 follow();
+showSection();
 new MutationObserver(() => addToggles()).observe(document.body, { childList: true, subtree: true });
 document.addEventListener("shortlist-change", show);
 window.addEventListener("storage", (event) => { if (event.key === KEY) show(); });
