@@ -397,3 +397,64 @@ def test_titles_sort_in_the_pages_alphabetical_order(sample_build, serve, page):
     page.wait_for_function("() => (document.querySelector('[data-catalogue]').dataset.shown || '').includes('sort=title')")
     titles = page.eval_on_selector_all("[data-results] .card__title a", "els => els.map(e => e.textContent)")
     assert len(titles) > 10 and titles == sorted(titles, key=words.Words(None, "cs").sort_key())
+
+
+# --- the catalogue's own words (site.yaml's title and description) -------------------------------------------
+
+def test_the_catalogues_title_and_description_are_shown_in_each_language_site_yaml_gives(sample_build):
+    out, result = sample_build
+    config = result.catalogue.config
+    given = {code: (title, description) for code, title, description in config.translations}
+    assert sorted(given) == sorted(TRANSLATED)
+    for language in LANGUAGES:
+        title, description = given.get(language, (config.title, config.description))
+        home = (out / config.language_prefix(language) / "index.html").read_text(encoding="utf-8")
+        assert f'<p class="lead">{description}</p>' in home, language  # (no lang of its own: the page's)
+        assert f'<span class="brand__name">{title}</span>' in home, language
+        assert re.search(r'<a class="brand" href="[^"]*">', home), language
+        assert f"<title>{title}</title>" in home, language
+
+
+def test_a_language_site_yaml_does_not_translate_shows_the_default_languages_words_marked_so(tmp_path):
+    site = copy_site("basic", tmp_path / "site")
+    config = site / "site.yaml"
+    config.write_text(config.read_text() + "languages: [en, cs, pl]\ntranslations:\n  cs:\n"
+                      "    title: Katalog pro testy\n")
+    build(site, tmp_path / "out")
+    czech = (tmp_path / "out/cs/index.html").read_text(encoding="utf-8")
+    polish = (tmp_path / "out/pl/index.html").read_text(encoding="utf-8")
+    assert '<span class="brand__name">Katalog pro testy</span>' in czech and '<a class="brand" href="/cs/">' in czech
+    assert '<p class="lead" lang="en">A small catalogue for the tests.</p>' in czech  # (not translated)
+    assert '<a class="brand" href="/pl/" lang="en">' in polish and "Test Catalogue" in polish
+    assert "Katalog pro testy" not in (tmp_path / "out/index.html").read_text(encoding="utf-8")
+    assert '"title": "Test Catalogue"' in (tmp_path / "out/courses.json").read_text(encoding="utf-8")  # (open data: one)
+
+
+def test_site_yamls_translations_are_checked_each_problem_at_its_line(tmp_path):
+    from generator.content.config import load_config
+    site = write_files(tmp_path / "site", {"content/courses/.keep": "", "site.yaml": """\
+        title: Catalogue
+        languages: [en, cs, pl]
+        translations:
+          cs:
+            titel: Katalog
+            description: "%s"
+          en:
+            title: Catalogue
+          de:
+            title: Katalog
+          pl:
+            title: Katalog kursów
+        """ % ("x" * 301)})
+    config, diags = load_config(site)
+    assert config is None
+    said = sorted((d.line, d.message, d.hint) for d in diags)
+    assert [(line, message) for line, message, _ in said] == [
+        (5, "unknown field 'titel'"),
+        (6, "'description' is too long: 301 characters, at most 300 are allowed"),
+        (7, "'translations' cannot have 'en' here"),
+        (9, "'translations' cannot have 'de' here")], said
+    assert "did you mean 'title'?" in said[0][2] and "default language" in said[2][2] and "languages" in said[3][2]
+    site.joinpath("site.yaml").write_text("languages: [en, cs]\ntranslations: Katalog\n")
+    config, diags = load_config(site)
+    assert config is None and [(d.line, d.code) for d in diags] == [(2, "wrong-type")]

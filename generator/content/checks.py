@@ -532,12 +532,21 @@ def picture_name_problem(name: str) -> tuple[str, str] | None:
     return None
 
 
+def check_translations(c: Checker, spec: FieldSpec, v: Value) -> dict | None:
+    """A mapping of language codes to fields, each language's checked where they are read (config.py)."""
+    if isinstance(v.value, dict) and all(isinstance(fields, dict) for fields in v.value.values()):
+        return v.value
+    c.problem(v, f"'{spec.name}' must give, under each language's code, its fields", "write `cs:` on a line of "
+              "its own, then each field indented below it, like `  title: …`", code="wrong-type")
+    return None
+
+
 CHECKS: dict[str, Callable[[Checker, FieldSpec, Value], Any]] = {
     "text": check_text, "plain_text": check_plain_text, "credits": check_credits, "integer": check_integer,
     "money": check_money, "date": check_date, "url": check_url, "email": check_email, "bool": check_bool,
     "enum": check_enum, "enum_list": check_enum_list, "text_list": check_text_list,
     "languages": check_languages, "country": check_country, "currency": check_currency, "isced": check_isced,
-    "file": check_file, "image": check_image,
+    "file": check_file, "image": check_image, "translations": check_translations,
 }
 
 

@@ -1,15 +1,18 @@
 """Config: the optional site file (site.yaml), with defaults for everything in it."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from generator.content.files import SourceFile, read_yaml_file
-from generator.diagnostics import Diagnostic, UsageError, display_path
+import yaml
+
+from generator.content.files import Document, SourceFile, Value, read_yaml_file
+from generator.diagnostics import ERROR, Diagnostic, UsageError, display_path
 from generator.content.checks import Checker, normalise_base_url
-from generator.content.schema import SITE_FIELDS
+from generator.content.schema import SITE_FIELDS, SITE_TRANSLATION_FIELDS
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +43,8 @@ class Config:
     languages: tuple[str, ...] = ("en",)  # the interface's, the first the default (see `language_prefix`)
     logo: str | None = None  # an image file beside site.yaml, shown in the header (else the theme's mark)
     editor: EditorSettings | None = None  # the web editor's (`editor_*` in site.yaml); None: no /admin/ is built
+    # the title and description in other languages (`translations` in site.yaml): (language, title, description)
+    translations: tuple[tuple[str, str | None, str | None], ...] = ()
 
     @property
     def language(self) -> str:
@@ -49,6 +54,20 @@ class Config:
     def language_prefix(self, language: str) -> str:
         """Where a language's pages are, under the base URL: '' for the default language, 'cs/' for Czech."""
         return "" if language == self.languages[0] else f"{language}/"
+
+    def in_language(self, language: str) -> Config:
+        """The settings with the title and description in `language`, where site.yaml translates them."""
+        for code, title, description in self.translations:
+            if code == language:
+                return dataclasses.replace(self, title=title or self.title, description=description or self.description)
+        return self
+
+    def translated(self, language: str) -> tuple[bool, bool]:
+        """Whether site.yaml gives the title, and the description, in `language` (the default language's: both)."""
+        if language == self.language:
+            return True, True
+        found = next((t for t in self.translations if t[0] == language), (language, None, None))
+        return bool(found[1]), bool(found[2])
 
     @property
     def base_path(self) -> str:
@@ -82,6 +101,13 @@ def load_config(source: Path, base_url: str | None = None) -> tuple[Config | Non
             diags += checker.diagnostics
             if "theme" in doc.values:
                 theme_place = (shown, doc.values["theme"].line, doc.values["theme"].col)
+            if values.get("translations"):
+                languages = tuple(values["languages"] or ())
+                if values["language"] and languages == ("en",):  # (the older setting: see below)
+                    languages = tuple(values["language"])
+                translated, problems = _translations(SourceFile(path, shown), values["translations"], languages)
+                values["translations"] = translated
+                diags += problems
             if values.get("logo"):
                 from generator.content.catalogue import logo_problems  # (it reads the catalogue's files too)
                 diags += logo_problems(SourceFile(path, shown), values["logo"], doc.values["logo"].line,
@@ -104,7 +130,41 @@ def load_config(source: Path, base_url: str | None = None) -> tuple[Config | Non
                             values["editor_auth_endpoint"]) if values["editor_repo"] else None
     return Config(source=source, title=values["title"], description=values["description"],
                   base_url=values["base_url"], theme_dir=theme_dir, page_size=values["page_size"],
-                  languages=tuple(dict.fromkeys(languages)), logo=values.get("logo"), editor=editor), diags
+                  languages=tuple(dict.fromkeys(languages)), logo=values.get("logo"), editor=editor,
+                  translations=values["translations"] or ()), diags
+
+
+def _translations(source: SourceFile, given: dict, languages: tuple[str, ...]
+                  ) -> tuple[tuple[tuple[str, str | None, str | None], ...], list[Diagnostic]]:
+    """The title and description under each language of `translations` (site.yaml's, as read: `given`), checked
+    as the settings themselves are, each problem at its line; only the interface's other languages."""
+    text = source.path.read_text(encoding="utf-8")
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        node = next(value for key, value in root.value if key.value == "translations")
+        found: list[tuple[str, str | None, str | None]] = []
+        diags: list[Diagnostic] = []
+        for key, fields in node.value:
+            code, place = str(key.value), (key.start_mark.line + 1, key.start_mark.column + 1)
+            if code not in languages[1:] or code in (f[0] for f in found):
+                hint = ("the title and description above are the default language's" if languages[:1] == (code,) else
+                        "give each language once" if code in languages else
+                        f"the interface's languages are {', '.join(languages)}: add it to `languages` or remove it")
+                diags.append(Diagnostic(source.display, *place, ERROR, f"'translations' cannot have '{code}' here",
+                                        hint, "not-allowed"))
+                continue
+            values = {str(k.value): Value(str(k.value), loader.construct_object(v, deep=True), v.start_mark.line + 1,
+                                          v.start_mark.column + 1, k.start_mark.line + 1, k.start_mark.column + 1,
+                                          v.value if isinstance(v, yaml.ScalarNode) and not v.style else None)
+                      for k, v in fields.value}
+            checker = Checker(Document(source, values, "", 0), SITE_TRANSLATION_FIELDS, f"'{code}' translation")
+            clean = checker.check()
+            diags += checker.diagnostics
+            found.append((code, clean["title"], clean["description"]))
+        return tuple(found), diags
+    finally:
+        loader.dispose()
 
 
 def find_theme(source: Path, name: str) -> Path | None:

@@ -65,6 +65,7 @@ KIND_WORDS = {
     "enum": "one of the allowed values",
     "enum_list": "a list of allowed values",
     "text_list": "a list of texts",
+    "translations": "each language's code, with its fields below it",
     "languages": "an ISO 639-1 language code (like en or cs), or a list of them",
     "country": "an ISO 3166-1 two-letter country code (like CZ)",
     "currency": "an ISO 4217 currency code (like EUR)",
@@ -286,6 +287,8 @@ SITE_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("languages", "languages", "Interface languages: the first at /, each other under /<code>/",
               default=("en",)),
     FieldSpec("language", "languages", "The older name of `languages`", default=()),
+    FieldSpec("translations", "translations", "The catalogue's title and description in the other interface "
+              "languages, under each one's code (see below)"),
     FieldSpec("logo", "file", "The catalogue's logo beside its name in every page's header: an image file (.svg, "
               ".png, .jpg or .webp) beside site.yaml; the theme's own mark when not given"),
     FieldSpec("editor_repo", "github_repo", "The catalogue's GitHub repository, where the web editor at /admin/ "
@@ -296,6 +299,13 @@ SITE_FIELDS: tuple[FieldSpec, ...] = (
               "Netlify's, https://api.netlify.com, when left out"),
     FieldSpec("editor_auth_endpoint", "plain_text", "The path of the sign-in service's start page, under "
               "editor_auth_url; auth when left out", max_length=100),
+)
+
+
+# The settings a translation gives, under `translations:` in site.yaml: the catalogue's words in one language.
+SITE_TRANSLATION_FIELDS: tuple[FieldSpec, ...] = (
+    dataclasses.replace(SITE_FIELDS[0], meaning="The catalogue's name in that language", default=None),
+    dataclasses.replace(SITE_FIELDS[1], meaning="Its description in that language", default=None),
 )
 
 

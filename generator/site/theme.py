@@ -132,11 +132,16 @@ def load_theme(config: Config, compiled: Any = None, language: str | None = None
             raise KeyError(f"the theme has no static file '{name}'")
         return base + assets[name]
 
+    site_lang = Markup(f' lang="{config.language}"') if language != config.language else ""
+    title_given, description_given = config.translated(language)
     env.globals.update(
-        site=config,
+        site=config.in_language(language),
         language=language,
-        # the site's own words (its title and description, in site.yaml) are in its default language
-        site_lang=Markup(f' lang="{config.language}"') if language != config.language else "",
+        # words written in the site's default language (an institution's description, say) say so
+        site_lang=site_lang,
+        # and so do the site's title and description (site.yaml's), where they are not translated into the language
+        site_title_lang=site_lang if not title_given else "",
+        site_description_lang=site_lang if not description_given else "",
         # the site's languages, each as its code, its name in itself and where its pages are
         languages=[(code, words.own_name(code), config.language_prefix(code)) for code in config.languages],
         url=lambda path="": base + prefix + path,            # a page in this language
