@@ -301,6 +301,25 @@ def test_an_error_in_the_calendars_month_template_is_reported_at_its_line(make_s
     assert {(d.path, d.line) for d in problems} == {("themes/broken/templates/_calendar_month.html", 2)}
 
 
+
+@pytest.mark.parametrize("shown", ["{% for m in months %}<div>{{ m }}</div>{% endfor %}",  # (in pieces)
+                                   "{% for m in months + months[:1] %}<div>{{ m }}</div>{% endfor %}",
+                                   "{{ months | length }} months"])
+def test_the_calendar_page_is_what_its_template_makes_of_its_months(make_site, tmp_path, shown):
+    """The months are put into the page after it is rendered (planning._calendar_page): so long as the template
+    shows each once, as it is; else the page is rendered whole. Either way, what the template says."""
+    site = make_site({"themes/mine/templates/calendar.html": f"<main>{shown}</main>\n", "site.yaml": "theme: mine\n"})
+    build(site, tmp_path / "out")
+    html = (tmp_path / "out/calendar/index.html").read_text(encoding="utf-8")
+    month = '<section class="calendar__month" aria-labelledby="month-{}"'
+    assert "<!--calendar month" not in html and html.startswith("<main>") and html.endswith("</main>\n")
+    if "length" in shown:
+        assert html == "<main>12 months</main>\n"
+    else:
+        found = [len(re.findall(r"<div>\s*" + re.escape(month.format(n)), html)) for n in range(1, 13)]
+        assert found == [2 if "+" in shown else 1] + [1] * 11
+        assert html.count("<div>") == html.count("</div>") == (13 if "+" in shown else 12)
+
 def test_template_syntax_error_is_reported_at_its_line(make_site, tmp_path, chdir_to):
     problems = theme_problems(make_site, tmp_path, chdir_to, {"index.html": "ok\n{% if %}\n"})
     assert (problems[0].path, problems[0].line) == ("themes/broken/templates/index.html", 2)

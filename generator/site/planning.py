@@ -24,7 +24,7 @@ from generator.content.timeline import build_date
 from generator.engine.artifact import Artifact
 from generator.engine.cache import ParseCache
 from generator.fingerprint import fingerprint
-from generator.site import feeds
+from generator.site import feeds, pages
 from generator.site.pages import course_key, facets_in, group_key, page
 from generator.site.theme import Theme
 
@@ -101,10 +101,9 @@ def planning_pages(catalogue: Catalogue, theme: Theme, base_key: str, store: Par
     facets_key = functools.lru_cache(maxsize=1)(lambda: fingerprint(repr(catalogue.facets)))
     month = today(catalogue).replace(day=1)
     months = CalendarMonths(catalogue, theme, base_key, store, month)
-    yield page(theme, "calendar/index.html", "calendar.html",
-               lambda: {"months": months.sections(), "total": months.total(), "month": month,
-                        "facets": facets_in(catalogue.facets, theme)},
-               lambda: months.key(facets_key()), needs=months.ensure if store.keeps else None)
+    yield Artifact(theme.prefix + "calendar/index.html",
+                   functools.partial(_calendar_page, theme, months, lambda: facets_in(catalogue.facets, theme)),
+                   lambda: months.key(facets_key()), months.ensure if store.keeps else None)
     yield page(theme, "feeds/index.html", "feeds.html",
                lambda: {"facets": facets_in(catalogue.facets, theme), "stems": feed_stems(catalogue)},
                lambda: group_key(base_key, "feeds", facets_key(), (), {}))
@@ -143,10 +142,12 @@ class CalendarMonths:
             except Exception:  # noqa: BLE001 — a theme's error is reported where the page is made (`render_page`)
                 self.made = None
 
-    def sections(self) -> list[Markup]:
+    def sections(self) -> list[bytes]:
+        """Each month's section, as the page shows it (UTF-8)."""
         if self.made is not None:
-            return [Markup(zlib.decompress(section).decode("utf-8")) for section in self.made]
-        return [self._render(index, month, dates) for index, (month, dates, _) in enumerate(self.months, 1)]
+            return [zlib.decompress(section) for section in self.made]
+        return [self._render(index, month, dates).encode("utf-8")
+                for index, (month, dates, _) in enumerate(self.months, 1)]
 
     def _stored(self, index: int, month: dt.date, dates: list[Date], key: str) -> bytes:
         section = self.store.get(_STORED + key) if key else None
@@ -159,6 +160,33 @@ class CalendarMonths:
     def _render(self, index: int, month: dt.date, dates: list[Date]) -> Markup:
         return Markup(self.theme.env.get_template("_calendar_month.html").render(
             index=index, month=month, dates=dates, institutions_by_id=self.catalogue.institutions_by_id))
+
+
+def _calendar_page(theme: Theme, months: CalendarMonths, facets: Callable[[], Any]) -> list[bytes]:
+    """The calendar page in pieces written one after the other: the page rendered with a stand-in for each month,
+    each stand-in then replaced by its month's section (2.8 MB a language at 4,000 courses: never put together
+    again by the template, nor joined). A theme that shows a month other than as it is, or fails, gets the page
+    rendered whole (its error then reported at its template's line)."""
+    values = {"total": months.total(), "month": months.first, "facets": facets()}
+
+    def whole() -> list[bytes]:
+        return [pages.render_page(theme, "calendar.html", lambda: {
+            **values, "months": [Markup(section.decode("utf-8")) for section in months.sections()]}, "calendar/")]
+
+    try:
+        sections = months.sections()
+    except Exception:  # noqa: BLE001 — a theme's error: see `whole`
+        return whole()
+    stand_ins = [f"<!--calendar month {n}-->".encode("utf-8") for n in range(len(sections))]
+    frame = pages.render_page(theme, "calendar.html",
+                              {**values, "months": [Markup(s.decode("utf-8")) for s in stand_ins]}, "calendar/")
+    pieces: list[bytes] = []
+    for stand_in, section in zip(stand_ins, sections):
+        before, found, frame = frame.partition(stand_in)
+        if not found or stand_in in frame:
+            return whole()
+        pieces += [before, section]
+    return pieces + [frame]
 
 
 _STORED = "calendar-"
