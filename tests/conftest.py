@@ -106,7 +106,7 @@ def sharded_sample_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
         return out, build(ROOT, out, use_cache=False)
 
 
-@pytest.fixture(scope="session", params=["one index", "shards"])
+@pytest.fixture(scope="session", params=["one index", pytest.param("shards", marks=pytest.mark.slow)])
 def search_build(request: pytest.FixtureRequest) -> tuple[Path, BuildResult]:
     """The sample catalogue with its search index whole, then in shards."""
     return request.getfixturevalue("sample_build" if request.param == "one index" else "sharded_sample_build")

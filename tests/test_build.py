@@ -358,6 +358,7 @@ def test_sample_site_is_the_default_source(tmp_path, chdir_to):
     assert (tmp_path / "out/index.html").is_file()
 
 
+@pytest.mark.slow
 def test_parallel_parsing_gives_the_same_site_as_serial(make_site, tmp_path, monkeypatch):
     from generator.content import catalogue
     files = {f"content/courses/test-institute/course-{i:03d}.md": COURSE.replace("A Test Course", f"Course {i}")

@@ -155,7 +155,7 @@ def test_a_minimal_course_conforms(make_site, shapes):
     assert "temporal" not in document and "priceDetail" not in document
 
 
-@pytest.mark.parametrize("base_url", [None, "https://example.org/sub/path/"])
+@pytest.mark.parametrize("base_url", [None, pytest.param("https://example.org/sub/path/", marks=pytest.mark.slow)])
 def test_courses_using_every_value_conform(make_site, shapes, base_url):
     from generator.engine.build import load
     catalogue, _ = load(make_site(varied_courses()), base_url)

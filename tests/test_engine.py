@@ -39,6 +39,7 @@ def with_new_route(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(routes, "ROUTES", (*routes.ROUTES, routes.Route("word counts", _count_words)))
 
 
+@pytest.mark.slow
 def test_a_new_route_is_built_kept_by_its_key_and_previewed_without_other_changes(with_new_route, tmp_path):
     site = copy_site("basic", tmp_path / "site")
     out = tmp_path / "out"

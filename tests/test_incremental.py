@@ -63,6 +63,7 @@ def cold(site, tmp_path, name: str):
     return out
 
 
+@pytest.mark.slow
 def test_warm_rebuild_changes_nothing(site, tmp_path):
     out = tmp_path / "out"
     first = build(site, out)
@@ -398,6 +399,7 @@ def test_an_edit_renders_only_the_pages_made_from_the_course(site, tmp_path, mon
     assert tree(out) == tree(cold(site, tmp_path, "rendered"))
 
 
+@pytest.mark.slow
 def test_an_edit_makes_again_only_the_calendar_months_of_its_course(site, tmp_path, monkeypatch):
     import datetime as dt
     from generator.site import planning
@@ -637,6 +639,7 @@ def edit(site, i: int, words: str) -> None:
     course.write_text(course.read_text() + f"\n{words}\n")
 
 
+@pytest.mark.slow
 def test_a_rebuild_takes_over_the_spare_and_links_only_what_changed_since_it(site, tmp_path, monkeypatch):
     out, spare = tmp_path / "out", tmp_path / ".out.spare"
     build(site, out)

@@ -101,6 +101,7 @@ _MARKDOWN_PIECES = ["a", "word", " ", "  ", "\n", "\n\n", "\r\n", "\t", "*", "**
                     "**strong**", "_em_"]
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(_MARKDOWN_PIECES), max_size=40).map("".join))
 def test_markdown_without_unneeded_inline_patterns_gives_the_same_html(text):
