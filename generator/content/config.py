@@ -57,17 +57,16 @@ class Config:
 
     def in_language(self, language: str) -> Config:
         """The settings with the title and description in `language`, where site.yaml translates them."""
-        for code, title, description in self.translations:
-            if code == language:
-                return dataclasses.replace(self, title=title or self.title, description=description or self.description)
-        return self
+        title, description = self._translation(language)
+        return dataclasses.replace(self, title=title or self.title, description=description or self.description)
 
     def translated(self, language: str) -> tuple[bool, bool]:
         """Whether site.yaml gives the title, and the description, in `language` (the default language's: both)."""
-        if language == self.language:
-            return True, True
-        found = next((t for t in self.translations if t[0] == language), (language, None, None))
-        return bool(found[1]), bool(found[2])
+        return (True, True) if language == self.language else tuple(bool(t) for t in self._translation(language))
+
+    def _translation(self, language: str) -> tuple[str | None, str | None]:
+        return next(((title, description) for code, title, description in self.translations if code == language),
+                    (None, None))
 
     @property
     def base_path(self) -> str:
