@@ -364,6 +364,20 @@ def test_each_languages_pages_pass_axe(sample_build, serve, page, language):
 
 
 @pytest.mark.browser
+def test_no_page_scrolls_sideways_on_a_phone_in_any_language(sample_build, serve, page):
+    """Longer words than English's (a sort order's label, an Estonian heading) stay inside a 320 px screen."""
+    out, result = sample_build
+    base = serve(out)
+    page.set_viewport_size({"width": 320, "height": 640})
+    longest = max(result.catalogue.listed, key=lambda c: len(c.body_html))
+    for language in LANGUAGES:
+        prefix = result.catalogue.config.language_prefix(language)
+        for path in ["", "?level=7&mode=online", longest.url, "institutions/", "calendar/", "pathways/", "feeds/"]:
+            page.goto(base + prefix + path)
+            overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, (language, path, overflow)
+
+@pytest.mark.browser
 def test_search_and_filters_speak_the_pages_language_and_link_to_it(sample_build, serve, page):
     from .test_search import shown_urls, wait_ready
     out, result = sample_build
