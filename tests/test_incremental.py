@@ -426,6 +426,31 @@ def test_an_edit_makes_again_only_the_calendar_months_of_its_course(site, tmp_pa
     assert len(first.catalogue.listed) > 1  # (the other courses' months were kept, not made again)
 
 
+def test_an_edit_starts_the_search_index_once_its_pages_are_made(site, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    build(site, out)
+    events: list[str] = []
+    real_index, real_render = staged_module.build_index, pages.render_page
+
+    def index(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        events.append("index")
+        return real_index(*args, **kwargs)
+
+    def render(theme, template, values, page_path=""):  # noqa: ANN001, ANN202
+        events.append(page_path)
+        return real_render(theme, template, values, page_path)
+
+    monkeypatch.setattr(staged_module, "build_index", index)
+    monkeypatch.setattr(pages, "render_page", render)
+    course = site / "content/courses/alpha-institute/data-stewardship.md"
+    course.write_text(course.read_text() + "\nOne more sentence.\n")
+    build(site, out)
+    # the course's page (which the index holds) first; the listing, institution and planning pages beside the index
+    assert events[:2] == ["courses/alpha-institute/data-stewardship/", "index"]
+    assert {"", "institutions/alpha-institute/", "calendar/"} <= set(events[2:])
+    assert tree(out) == tree(cold(site, tmp_path, "index-first"))
+
+
 def cold_on(site, tmp_path, today):
     """`cold`, on a given build date."""
     copy = tmp_path / "cold-on"

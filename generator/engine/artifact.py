@@ -56,6 +56,9 @@ class Made:
     def linked(self) -> set[str]:
         return {path for path, (_, was_linked) in self.put.items() if was_linked}
 
+    def joined(self, other: Made) -> Made:
+        return Made({**self.put, **other.put}, {**self.keys, **other.keys}, self.reused | other.reused)
+
 
 @dataclass(frozen=True)
 class _Failed:
@@ -71,6 +74,11 @@ class Work(NamedTuple):
     todo: list[Artifact]
     keys: dict[str, str]
     reused: frozenset[str]
+
+    def split(self, first: Callable[[Artifact], bool]) -> tuple[Work, Work]:
+        """The artifacts to make for which `first` holds, and the rest of the work."""
+        return (Work([a for a in self.todo if first(a)], {}, frozenset()),
+                Work([a for a in self.todo if not first(a)], self.keys, self.reused))
 
 
 def to_make(artifacts: Iterable[Artifact], previous: Mapping[str, str]) -> Work:

@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 import os
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import nullcontext
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -128,21 +128,25 @@ def _make_site(catalogue: Catalogue, diags: list[Diagnostic], staged: StagedSite
         store = ParseCache(cache_dir, "rendered")
         site = plan(catalogue, themes, store)
         keys = staged.reusable_keys()
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with ThreadPoolExecutor(max_workers=1) as pool, ExitStack() as beside:
         early: Future[Indexed] | None = None
+
+        def start_index() -> None:  # a rebuild's few shards are made while the other files are
+            nonlocal early
+            early = staged.index_beside(pool, site, catalogue.config)
+            if early:
+                beside.enter_context(giving_way())
+
         with timings.stage("render"):
-            now = staged.make(site.now, keys)
-            if staged.index_early(site):  # a rebuild's few shards are made while the rest is
-                early = pool.submit(staged.index, site, catalogue.config)
+            now = staged.make(site.now, keys, then=start_index)
             site = site.without()
-        with giving_way() if early else nullcontext():
-            with timings.stage("write"):
-                staged.link_reused(now)
-            with timings.stage("data"):
-                later = staged.make(site.later, keys)
-                staged.link_reused(later)
-                store.prune()
-                site = site.without(later=True)
+        with timings.stage("write"):
+            staged.link_reused(now)
+        with timings.stage("data"):
+            later = staged.make(site.later, keys)
+            staged.link_reused(later)
+            store.prune()
+            site = site.without(later=True)
         with timings.stage("search"):  # made beside the stages above: the time it took beyond them
             search = early.result() if early else staged.index(site, catalogue.config)
     with timings.stage("publish"):

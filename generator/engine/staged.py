@@ -6,11 +6,13 @@ import dataclasses
 import functools
 import os
 import tempfile
+from concurrent.futures import Executor, Future
 from pathlib import Path
+from typing import Callable
 
 from generator.content.config import Config
 from generator.diagnostics import Diagnostic
-from generator.engine.artifact import Made, make_work, to_make
+from generator.engine.artifact import Made, Work, make_work, to_make
 from generator.engine.manifest import Manifest, file_stats
 from generator.engine.output import Sink, discard, fill, inside, mark, move_in, publish, recover, refill, remove, \
     set_aside, stage
@@ -146,14 +148,29 @@ class StagedSite:
         keys = previous.keys
         return {rel: keys[rel] for rel in self.inodes}
 
-    def make(self, artifacts: tuple, keys: dict[str, str]) -> Made:
-        """Make the artifacts whose key is not in `keys` into the staged site (chosen the first time)."""
+    def make(self, artifacts: tuple, keys: dict[str, str], then: Callable[[], object] | None = None) -> Made:
+        """Make the artifacts whose key is not in `keys` into the staged site (chosen the first time). `then` is
+        called once the search index's pages are made: when there are few files to make (an edit's), those first,
+        so that the index can be made while the rest are."""
         work = to_make(artifacts, keys)
+        few = len(work.todo) < PARALLEL_FROM
         if self.folder is None:  # a spare is being made: few files are made ahead of it, many into it
-            if len(work.todo) < PARALLEL_FROM and making_spare(self.out.resolve()):
+            if few and making_spare(self.out.resolve()):
                 self._make_ahead()
             else:
                 self._recycle()
+        if then is None:
+            return self._make(work)
+        if not few:
+            made = self._make(work)
+            then()
+            return made
+        indexed, rest = work.split(lambda artifact: artifact.indexed)
+        made = self._make(indexed)
+        then()
+        return made.joined(self._make(rest))
+
+    def _make(self, work: Work) -> Made:
         made = make_work(work, self.sink)
         self.hashes.update(made.hashes)
         self.linked |= made.linked
@@ -176,13 +193,20 @@ class StagedSite:
         else:
             fill(self.folder, self.out, {}, reuse, self.hashes, self.linked, self.sink.made)
 
-    def index_early(self, site: Plan) -> bool:
-        """Whether the search index should be made while the other files are: a rebuild with few shards to
-        make (a whole index is made after them: its processes and the forked makers would share the cores)."""
-        return self.previous is not None and shards_to_make(site.indexed, self._last_index(site)) < (os.cpu_count() or 1)
+    def index_beside(self, pool: Executor, site: Plan, config: Config) -> Future[Indexed] | None:
+        """The search index made on `pool` while the other files are, once its pages are made: for a rebuild
+        with few shards to make (a whole index is made after them: its processes and the forked makers would
+        share the cores); else None."""
+        last = self._last_index(site)
+        if last is None or shards_to_make(site.indexed, last) >= (os.cpu_count() or 1):
+            return None
+        return pool.submit(self._index, site, config, last)
 
     def index(self, site: Plan, config: Config) -> Indexed:
-        return build_index(self.folder, config, site.indexed, previous=self._last_index(site), rows=site.rows,
+        return self._index(site, config, self._last_index(site))
+
+    def _index(self, site: Plan, config: Config, last: Previous | None) -> Indexed:
+        return build_index(self.folder, config, site.indexed, previous=last, rows=site.rows,
                            set_aside=lambda folder: self.aside.append(set_aside(folder, self.out)))
 
     def _last_index(self, site: Plan) -> Previous | None:
