@@ -312,13 +312,39 @@ def test_the_calendar_page_is_what_its_template_makes_of_its_months(make_site, t
     build(site, tmp_path / "out")
     html = (tmp_path / "out/calendar/index.html").read_text(encoding="utf-8")
     month = '<section class="calendar__month" aria-labelledby="month-{}"'
-    assert "<!--calendar month" not in html and html.startswith("<main>") and html.endswith("</main>\n")
+    assert "<!--months" not in html and html.startswith("<main>") and html.endswith("</main>\n")
     if "length" in shown:
         assert html == "<main>12 months</main>\n"
     else:
         found = [len(re.findall(r"<div>\s*" + re.escape(month.format(n)), html)) for n in range(1, 13)]
         assert found == [2 if "+" in shown else 1] + [1] * 11
         assert html.count("<div>") == html.count("</div>") == (13 if "+" in shown else 12)
+
+def test_an_error_in_the_institution_cards_template_is_reported_at_its_line(make_site, tmp_path, chdir_to):
+    # (the cards are made before the pages, to be kept between builds: the error is still the template's)
+    problems = theme_problems(make_site, tmp_path, chdir_to, {"_cards.html": (
+        '{% macro institution_card(course, institution) %}\n{{ course.no_such() }}\n{% endmacro %}\n')})
+    assert {(d.path, d.line) for d in problems} == {("themes/broken/templates/_cards.html", 2)}
+
+
+@pytest.mark.parametrize("shown", ["{% for c in cards %}<div>{{ c }}</div>{% endfor %}",  # (in pieces)
+                                   "{% for c in cards + cards[:1] %}<div>{{ c }}</div>{% endfor %}",
+                                   "{{ cards | length }} cards"])
+def test_an_institution_page_is_what_its_template_makes_of_its_cards(make_site, tmp_path, shown):
+    """The cards are put into the page after it is rendered (pages.pieced), as the calendar's months are."""
+    site = make_site({"themes/mine/templates/institution.html": f"<main>{shown}</main>\n", "site.yaml": "theme: mine\n"})
+    result = build(site, tmp_path / "out")
+    institution = result.catalogue.institutions[0]
+    courses = result.catalogue.by_institution[institution.id]
+    html = (tmp_path / "out" / institution.url / "index.html").read_text(encoding="utf-8")
+    assert "<!--cards" not in html and html.startswith("<main>") and html.endswith("</main>\n")
+    if "length" in shown:
+        assert html == f"<main>{len(courses)} cards</main>\n"
+    else:
+        found = [html.count(f'href="/{course.url}"') for course in courses]
+        assert found == [2 if "+" in shown else 1] + [1] * (len(courses) - 1)
+        assert html.count("<div><article") == html.count("</article></div>") == len(courses) + ("+" in shown)
+
 
 def test_template_syntax_error_is_reported_at_its_line(make_site, tmp_path, chdir_to):
     problems = theme_problems(make_site, tmp_path, chdir_to, {"index.html": "ok\n{% if %}\n"})

@@ -426,6 +426,40 @@ def test_an_edit_makes_again_only_the_calendar_months_of_its_course(site, tmp_pa
     assert len(first.catalogue.listed) > 1  # (the other courses' months were kept, not made again)
 
 
+@pytest.mark.slow
+def test_an_edit_makes_again_only_the_institution_card_of_its_course(site, tmp_path, monkeypatch):
+    config = site / "site.yaml"
+    config.write_text(config.read_text() + "languages: [en, cs]\n")
+    out = tmp_path / "out"
+    first = build(site, out)
+    made: list[tuple[str, str]] = []
+    real = pages.Cards._card
+
+    def recording(self, course):  # noqa: ANN001, ANN202
+        made.append((self.theme.language, course.id))
+        return real(self, course)
+
+    monkeypatch.setattr(pages.Cards, "_card", recording)
+    course = site / "content/courses/alpha-institute/data-stewardship.md"
+    course.write_text(course.read_text().replace("\ntitle: ", "\ntitle: Edited ", 1))
+    build(site, out)
+    edited = "alpha-institute/data-stewardship"
+    assert sorted(made) == [("cs", edited), ("en", edited)]  # the others' cards were kept, not made again
+    listed = first.catalogue.by_institution["alpha-institute"]
+    assert len(listed) > 1
+    for prefix in ("", "cs/"):
+        html = (out / prefix / "institutions/alpha-institute/index.html").read_text(encoding="utf-8")
+        assert "Edited Data Stewardship" in html and html.count('<article class="card">') == len(listed)
+        assert "<!--cards" not in html
+    assert tree(out) == tree(cold(site, tmp_path, "cards"))
+    # a change of the site's settings makes them all again
+    made.clear()
+    config.write_text(config.read_text().replace("title: Test Catalogue", "title: Another Catalogue"))
+    build(site, out)
+    assert len(made) == 2 * len(first.catalogue.listed)
+    assert tree(out) == tree(cold(site, tmp_path, "cards-again"))
+
+
 def test_an_edit_starts_the_search_index_once_its_pages_are_made(site, tmp_path, monkeypatch):
     out = tmp_path / "out"
     build(site, out)

@@ -5,13 +5,16 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 import functools
+import marshal
 import math
 import sys
 import traceback
+import zlib
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 import jinja2
+from markupsafe import Markup
 
 from generator.content.catalogue import Catalogue
 from generator.content.facets import Facet, option_label
@@ -19,6 +22,8 @@ from generator.content.model import Course, Institution
 from generator.content.pathways import pathway_of, pathways
 from generator.diagnostics import ContentError, Diagnostic, display_path
 from generator.engine.artifact import Artifact
+from generator.engine.cache import ParseCache
+from generator.fast.parallel import run_all
 from generator.fingerprint import fingerprint
 from generator.site.feeds import course_calendar_path
 from generator.site.structured import course_open_graph, course_schema_org
@@ -43,9 +48,14 @@ def page(theme: Theme, path: str, template: str, values: dict[str, Any] | Callab
 def render_page(theme: Theme, template: str, values: dict[str, Any] | Callable[[], dict[str, Any]],
                 page_path: str = "") -> bytes:
     """A template rendered with its values; an error in the theme becomes a diagnostic at its template line."""
+    return in_theme(theme, template, lambda: theme.env.get_template(template).render(
+        values() if callable(values) else values, page_path=page_path).encode("utf-8"))
+
+
+def in_theme(theme: Theme, template: str, work: Callable[[], bytes]) -> bytes:
+    """What `work` makes from the theme's `template`; an error in the theme becomes a diagnostic at its line."""
     try:
-        given = values() if callable(values) else values
-        return theme.env.get_template(template).render(given, page_path=page_path).encode("utf-8")
+        return work()
     except jinja2.TemplateSyntaxError as exc:
         problem = _template_problem(theme, exc.filename or exc.name or template, exc.lineno, exc.message or "")
     except jinja2.TemplateNotFound as exc:
@@ -95,8 +105,8 @@ class _CoursePage:
                            course.url)
 
 
-def institution_pages(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:
-    """The institutions' index and each institution's page with its courses."""
+def institution_pages(catalogue: Catalogue, theme: Theme, base_key: str, store: ParseCache) -> Iterator[Artifact]:
+    """The institutions' index and each institution's page with its courses (their cards kept in `store`)."""
     counts = {i.id: len(catalogue.by_institution[i.id]) for i in catalogue.institutions}
     order = theme.words.sort_key()
     in_order = tuple(sorted(catalogue.institutions, key=lambda i: (order(i.name), i.id))) \
@@ -107,10 +117,119 @@ def institution_pages(catalogue: Catalogue, theme: Theme, base_key: str) -> Iter
                                  {i.id: i for i in catalogue.institutions}))
     for institution in catalogue.institutions:
         courses = catalogue.by_institution[institution.id]
-        yield page(theme, institution.url + "index.html", "institution.html",
-                   {"institution": institution, "courses": courses, "logo": logo_path(institution)},
-                   functools.partial(group_key, base_key, f"institution {institution.id}", institution.digest,
-                                     courses, catalogue.institutions_by_id))
+        cards = Cards(theme, institution, courses, base_key, store)
+        values = {"institution": institution, "courses": courses, "logo": logo_path(institution)}
+        key = functools.partial(group_key, base_key, f"institution {institution.id}", institution.digest, courses,
+                                catalogue.institutions_by_id)
+        yield Artifact(theme.prefix + institution.url + "index.html",
+                       functools.partial(pieced, theme, "institution.html", institution.url, values, "cards",
+                                         cards.sections), functools.partial(cards.key, key), cards.ensure)
+
+
+class Cards:
+    """An institution's page's course cards, each made on its own (`_cards.html`) and kept in the store by what
+    it shows, the page's in one entry: an edit makes again only its course's card, in each language, and the
+    page is written as its frame and its cards one after the other (`pieced`)."""
+
+    TEMPLATE = "_cards.html"
+
+    def __init__(self, theme: Theme, institution: Institution, courses: Sequence[Course], base_key: str,
+                 store: ParseCache) -> None:
+        self.theme, self.institution, self.courses = theme, institution, courses
+        self.base_key, self.store = base_key, store
+        self.entry = f"cards-{theme.language}-{institution.id}"
+        self.kept: tuple[bytes, list[str]] | None = None  # the page's entry, compressed, and its cards' keys
+
+    def key(self, page_key: Callable[[], str]) -> str:
+        """The page's key (`page_key`'s); the store keeps the page's cards, made or not."""
+        self.store.keep(self.entry)
+        return page_key()
+
+    def ensure(self) -> None:
+        """Make the cards the store does not have, and keep the page's (in this process: see `Artifact.needs`)."""
+        if self.kept is not None or not self.store.keeps or not self.courses or not self.institution.digest:
+            return
+        try:
+            self.kept = self._kept_and_made()
+        except Exception:  # noqa: BLE001 — a theme's error is reported where the page is made
+            self.kept = None
+
+    def sections(self) -> list[bytes]:
+        """Each course's card, as the page shows it (UTF-8)."""
+        if self.kept is None:
+            return [self._card(course) for course in self.courses]
+        entry, keys = self.kept
+        cards = marshal.loads(zlib.decompress(entry))[1]
+        return [cards[key] for key in keys]
+
+    def _kept_and_made(self) -> tuple[bytes, list[str]] | None:
+        """The page's entry, with the cards the store did not have made and kept; None for courses never kept."""
+        # the page's cards by course (its hash, and whether it has ended), for a theme, settings and institution
+        made_from = fingerprint(self.base_key, "cards", self.institution.digest)
+        keys = [f"{course.digest}:{course.passed}" for course in self.courses]
+        if not all(course.digest for course in self.courses):
+            return None
+        entry = self.store.get(self.entry)
+        try:
+            kept_from, kept = marshal.loads(zlib.decompress(entry)) if isinstance(entry, bytes) else ("", {})
+        except (ValueError, EOFError, TypeError, zlib.error):
+            kept_from, kept = "", {}
+        if kept_from != made_from or not isinstance(kept, dict):
+            kept = {}
+        missing = [(key, course) for key, course in zip(keys, self.courses) if key not in kept]
+        if not missing and len(kept) == len(keys):
+            return entry, keys
+        made = [self._card(course) for _, course in missing[:1]]  # (the theme's macros then loaded before forking)
+        made += run_all([functools.partial(self._card, course) for _, course in missing[1:]])
+        cards = {**kept, **{key: card for (key, _), card in zip(missing, made)}}
+        entry = zlib.compress(marshal.dumps((made_from, {key: cards[key] for key in keys})), 1)
+        self.store.put(self.entry, entry)
+        return entry, keys
+
+    def _card(self, course: Course) -> bytes:
+        env = self.theme.env
+
+        def card() -> bytes:
+            try:
+                macro = env.get_template(self.TEMPLATE).module.institution_card  # type: ignore[attr-defined]
+                return str(macro(course, self.institution)).strip().encode("utf-8")
+            except Exception:  # noqa: BLE001 — raised again at the template's own lines, as a render would
+                env.handle_exception()
+                raise
+
+        return in_theme(self.theme, self.TEMPLATE, card)
+
+
+def pieced(theme: Theme, template: str, path: str, values: dict[str, Any], name: str,
+           sections: Callable[[], list[bytes]]) -> list[bytes]:
+    """A page whose template shows a list of sections made on their own (`values[name]`), in pieces written one
+    after the other: the page rendered with a stand-in for each section, each stand-in then replaced by its
+    section (never put together again by the template, nor joined). A template that shows a section other than
+    once as it is, or fails, gets the page rendered whole (its error then reported at its template's line)."""
+
+    def whole() -> list[bytes]:
+        return [render_page(theme, template, lambda: {
+            **values, name: [Markup(section.decode("utf-8")) for section in sections()]}, path)]
+
+    try:
+        made = sections()
+    except ContentError:
+        raise
+    except Exception:  # noqa: BLE001 — a theme's error: see `whole`
+        return whole()
+    stand_ins = [f"<!--{name} {n}-->" for n in range(len(made))]
+    frame = render_page(theme, template, {**values, name: [Markup(s) for s in stand_ins]}, path)
+    if frame.count(f"<!--{name} ".encode("utf-8")) != len(made):  # (then each once, if each is found in order)
+        return whole()
+    pieces: list[bytes] = []
+    at = 0
+    for stand_in, section in zip(stand_ins, made):
+        found = frame.find(stand_in.encode("utf-8"), at)
+        if found < 0:
+            return whole()
+        pieces += [frame[at:found], section]
+        at = found + len(stand_in)
+    return pieces + [frame[at:]]
 
 
 def content_pages(catalogue: Catalogue, theme: Theme, base_key: str) -> Iterator[Artifact]:

@@ -31,7 +31,7 @@ ROUTES: tuple[Route, ...] = (
     Route("theme files", data.theme_files),
     Route("listing pages", pages.listing_pages, per_language=True),
     Route("course pages", pages.course_pages, per_language=True),
-    Route("institution pages", pages.institution_pages, per_language=True),
+    Route("institution pages", pages.institution_pages, stored=True, per_language=True),
     Route("content pages", pages.content_pages, per_language=True),
     Route("not-found pages", pages.not_found_pages, per_language=True),
     Route("pathway pages", planning.pathway_pages, per_language=True),
