@@ -417,3 +417,10 @@ def test_a_shards_pages_are_gathered_from_the_site_or_else_the_published_one(tmp
     with pytest.raises(RuntimeError, match="could not be gathered"):
         on_its_own_thread(search._link_view(site, tmp_path / "view2", ["courses/d/w/index.html"], published))
     assert not (tmp_path / "view2/courses/d/w/index.html").exists()
+    # a page this build did not write is the published one, even where the site holds another file (a spare's)
+    (published / pages[0]).parent.mkdir(parents=True)
+    (published / pages[0]).write_text("published")
+    view3 = tmp_path / "view3"
+    on_its_own_thread(search._link_view(site, view3, [pages[0], pages[2]], published, frozenset(pages[2:])))
+    assert (view3 / pages[0]).read_text() == "published"
+    assert (view3 / pages[2]).stat().st_ino == (site / pages[2]).stat().st_ino

@@ -213,8 +213,9 @@ class StagedSite:
         previous = self.previous
         if previous is None:
             return None
-        changed = frozenset(rel for rel in site.indexed if rel in self.hashes and previous.files.get(rel) != self.hashes[rel])
-        return Previous(self.out / "pagefind", previous.indexed, changed, self.out)
+        written = frozenset(rel for rel in site.indexed if rel in self.hashes)
+        changed = frozenset(rel for rel in written if previous.files.get(rel) != self.hashes[rel])
+        return Previous(self.out / "pagefind", previous.indexed, changed, self.out, written)
 
     def changed(self) -> int:
         files = self.previous.files if self.previous else {}

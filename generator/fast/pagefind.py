@@ -54,6 +54,8 @@ class Previous:
     changed: frozenset[str] = field(default_factory=frozenset)  # pages written anew since
     # the published site: an unchanged page not yet linked into the site being indexed is read from here
     site: Path | None = None
+    # the pages the site being indexed holds as this build made them (None: all); the others are read from `site`
+    written: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,7 @@ async def _make_index(site: Path, index: Path, config: Config, groups: list[list
     """Make the shards that changed while the unchanged ones are linked from the last build (Pagefind works in
     processes of its own meanwhile); a shard that cannot be linked is made too. Returns the shards linked."""
     reusable = _reusable(groups, previous)
-    published = previous.site if previous else None
+    published = (previous.site, previous.written) if previous else None
     linking = asyncio.to_thread(_link_shards, index, reusable, previous)
     making = _make_shards(site, index, config, {k: g for k, g in enumerate(groups) if k not in reusable}, published)
     linked, _ = await asyncio.gather(linking, making)
@@ -204,7 +206,7 @@ def _link_shard(source: Path, target: Path) -> bool:
 
 
 async def _make_shards(site: Path, index: Path, config: Config, groups: dict[int, list[str]],
-                       published: Path | None) -> None:
+                       published: tuple[Path | None, frozenset[str] | None] | None) -> None:
     """Write the given shards, up to twice as many at a time as there are cores: a Pagefind process does not
     keep a core busy all the time."""
     if not groups:
@@ -214,7 +216,7 @@ async def _make_shards(site: Path, index: Path, config: Config, groups: dict[int
     async def one(k: int, pages: list[str]) -> None:
         async with limit:
             view, written = index / WORK / f"view-{k}", index / WORK / f"out-{k}"
-            await _index(view, written, config, _link_view(site, view, pages, published))
+            await _index(view, written, config, _link_view(site, view, pages, *(published or (None, None))))
             problem, paths = await asyncio.to_thread(_read_back, written)
             for _ in range(ATTEMPTS - 1):
                 if problem is None:
@@ -266,19 +268,22 @@ def _read_back(written: Path) -> tuple[str | None, dict[str, str]]:
     return None, paths
 
 
-async def _link_view(site: Path, view: Path, pages: list[str], published: Path | None = None) -> None:
+async def _link_view(site: Path, view: Path, pages: list[str], published: Path | None = None,
+                     written: frozenset[str] | None = None) -> None:
     """A folder holding just this shard's pages, at their paths in the site (links: nothing is copied), made in
     path order.
 
-    A page not (yet) in the site is an unchanged one, linked from the published site: so a rebuild can index
-    its changed pages while the unchanged ones are still being linked into the new site. Made by a process
-    of its own: a thread of this one, making a link at a time, waited for Python's lock after each while the
-    build's thread made the other files.
+    A page this build did not write (not in `written`, when given), or not (yet) in the site, is an unchanged
+    one, linked from the published site: so a rebuild can index its changed pages while the unchanged ones are
+    still being linked into the new site (a site taken over from the spare may hold another file there until
+    then). Made by a process of its own: a thread of this one, making a link at a time, waited for Python's
+    lock after each while the build's thread made the other files.
     """
     maker = await asyncio.create_subprocess_exec(
         *command("link_pages", os.fspath(view), os.fspath(site), os.fspath(published or "")),
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
-    _, problem = await maker.communicate("\0".join(pages).encode("utf-8", "surrogateescape"))
+    tagged = ("s" + page if written is None or page in written or not published else "p" + page for page in pages)
+    _, problem = await maker.communicate("\0".join(tagged).encode("utf-8", "surrogateescape"))
     if maker.returncode:
         raise RuntimeError(f"the pages of a search index shard could not be gathered: "
                            f"{problem.decode(errors='replace').strip().splitlines()[-1:] or maker.returncode}")
