@@ -452,11 +452,22 @@ def test_an_edit_makes_again_only_the_institution_card_of_its_course(site, tmp_p
         assert "Edited Data Stewardship" in html and html.count('<article class="card">') == len(listed)
         assert "<!--cards" not in html
     assert tree(out) == tree(cold(site, tmp_path, "cards"))
-    # a change of the site's settings makes them all again
+    # a change of the site's settings makes them all again: every page's of a language together (shared out
+    # between processes) once one page has many to make
     made.clear()
+    shared: list[int] = []
+    real_run_all = pages.run_all
+
+    def run_all(jobs):  # noqa: ANN001, ANN202
+        shared.append(len(jobs))
+        return real_run_all(jobs)
+
+    monkeypatch.setattr(pages, "run_all", run_all)
+    monkeypatch.setattr(pages.Cards, "TOGETHER_FROM", 2)
     config.write_text(config.read_text().replace("title: Test Catalogue", "title: Another Catalogue"))
     build(site, out)
     assert len(made) == 2 * len(first.catalogue.listed)
+    assert shared == [len(first.catalogue.listed) - 1] * 2  # (one card made first, to load the theme's macros)
     assert tree(out) == tree(cold(site, tmp_path, "cards-again"))
 
 

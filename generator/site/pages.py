@@ -115,9 +115,11 @@ def institution_pages(catalogue: Catalogue, theme: Theme, base_key: str, store: 
                {"institutions": in_order, "counts": counts},
                functools.partial(group_key, base_key, f"institutions {counts}", "", (),
                                  {i.id: i for i in catalogue.institutions}))
+    language: list[Cards] = []  # every institution's, for a build that makes most of them (`Cards.ensure`)
     for institution in catalogue.institutions:
         courses = catalogue.by_institution[institution.id]
-        cards = Cards(theme, institution, courses, base_key, store)
+        cards = Cards(theme, institution, courses, base_key, store, language)
+        language.append(cards)
         values = {"institution": institution, "courses": courses, "logo": logo_path(institution)}
         key = functools.partial(group_key, base_key, f"institution {institution.id}", institution.digest, courses,
                                 catalogue.institutions_by_id)
@@ -132,11 +134,12 @@ class Cards:
     page is written as its frame and its cards one after the other (`pieced`)."""
 
     TEMPLATE = "_cards.html"
+    TOGETHER_FROM = 50  # cards to make for one page, from which every page's (of its language) are made together
 
     def __init__(self, theme: Theme, institution: Institution, courses: Sequence[Course], base_key: str,
-                 store: ParseCache) -> None:
+                 store: ParseCache, language: list[Cards]) -> None:
         self.theme, self.institution, self.courses = theme, institution, courses
-        self.base_key, self.store = base_key, store
+        self.base_key, self.store, self.language = base_key, store, language
         self.entry = f"cards-{theme.language}-{institution.id}"
         self.kept: tuple[bytes, list[str]] | None = None  # the page's entry, compressed, and its cards' keys
 
@@ -146,11 +149,25 @@ class Cards:
         return page_key()
 
     def ensure(self) -> None:
-        """Make the cards the store does not have, and keep the page's (in this process: see `Artifact.needs`)."""
+        """Make the cards the store does not have, and keep the page's (in this process: see `Artifact.needs`);
+        many, with those of the language's other pages, shared out between processes."""
         if self.kept is not None or not self.store.keeps or not self.courses or not self.institution.digest:
             return
         try:
-            self.kept = self._kept_and_made()
+            wanted = self._wanted()
+            if wanted is None:
+                return
+            pages = [(self, wanted)]
+            if len(wanted[3]) >= self.TOGETHER_FROM:
+                pages += [(cards, cards._wanted()) for cards in self.language if cards is not self and
+                          cards.kept is None and cards.store.keeps and cards.courses and cards.institution.digest]
+            jobs = [(cards, course) for cards, want in pages if want for _, course in want[3]]
+            made = [cards._card(course) for cards, course in jobs[:1]]  # (the macros loaded before forking)
+            made += run_all([functools.partial(cards._card, course) for cards, course in jobs[1:]])
+            for cards, want in pages:
+                if want:
+                    cards.kept = cards._keep(*want, made[:len(want[3])])
+                    del made[:len(want[3])]
         except Exception:  # noqa: BLE001 — a theme's error is reported where the page is made
             self.kept = None
 
@@ -162,13 +179,14 @@ class Cards:
         cards = marshal.loads(zlib.decompress(entry))[1]
         return [cards[key] for key in keys]
 
-    def _kept_and_made(self) -> tuple[bytes, list[str]] | None:
-        """The page's entry, with the cards the store did not have made and kept; None for courses never kept."""
+    def _wanted(self) -> tuple[str, list[str], tuple[bytes | None, dict[str, bytes]], list[tuple[str, Course]]] | None:
+        """What the page's entry is made from, its cards' keys, the entry as kept and the cards it lacks; None for
+        courses never kept."""
+        if not all(course.digest for course in self.courses):
+            return None
         # the page's cards by course (its hash, and whether it has ended), for a theme, settings and institution
         made_from = fingerprint(self.base_key, "cards", self.institution.digest)
         keys = [f"{course.digest}:{course.passed}" for course in self.courses]
-        if not all(course.digest for course in self.courses):
-            return None
         entry = self.store.get(self.entry)
         try:
             kept_from, kept = marshal.loads(zlib.decompress(entry)) if isinstance(entry, bytes) else ("", {})
@@ -176,12 +194,16 @@ class Cards:
             kept_from, kept = "", {}
         if kept_from != made_from or not isinstance(kept, dict):
             kept = {}
-        missing = [(key, course) for key, course in zip(keys, self.courses) if key not in kept]
-        if not missing and len(kept) == len(keys):
+        return made_from, keys, (entry, kept), [(key, course) for key, course in zip(keys, self.courses)
+                                                 if key not in kept]
+
+    def _keep(self, made_from: str, keys: list[str], kept: tuple[bytes | None, dict[str, bytes]],
+              missing: list[tuple[str, Course]], made: list[bytes]) -> tuple[bytes, list[str]]:
+        """The page's entry with the cards `made`, kept in the store if it changed."""
+        entry, cards = kept
+        if entry is not None and not missing and len(cards) == len(keys):
             return entry, keys
-        made = [self._card(course) for _, course in missing[:1]]  # (the theme's macros then loaded before forking)
-        made += run_all([functools.partial(self._card, course) for _, course in missing[1:]])
-        cards = {**kept, **{key: card for (key, _), card in zip(missing, made)}}
+        cards = {**cards, **{key: card for (key, _), card in zip(missing, made)}}
         entry = zlib.compress(marshal.dumps((made_from, {key: cards[key] for key in keys})), 1)
         self.store.put(self.entry, entry)
         return entry, keys
