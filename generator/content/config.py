@@ -101,10 +101,8 @@ def load_config(source: Path, base_url: str | None = None) -> tuple[Config | Non
             if "theme" in doc.values:
                 theme_place = (shown, doc.values["theme"].line, doc.values["theme"].col)
             if values.get("translations"):
-                languages = tuple(values["languages"] or ())
-                if values["language"] and languages == ("en",):  # (the older setting: see below)
-                    languages = tuple(values["language"])
-                translated, problems = _translations(SourceFile(path, shown), values["translations"], languages)
+                translated, problems = _translations(SourceFile(path, shown), values["translations"],
+                                                     _interface_languages(values))
                 values["translations"] = translated
                 diags += problems
             if values.get("logo"):
@@ -122,15 +120,20 @@ def load_config(source: Path, base_url: str | None = None) -> tuple[Config | Non
         diags.append(Diagnostic(theme_place[0], theme_place[1], theme_place[2], message=f"there is no theme "
                                 f"'{values['theme']}'", hint="themes are folders under themes/"))
         return None, diags
-    languages = values["languages"]
-    if values["language"] and languages == ("en",):  # the older setting, `language: cs`
-        languages = values["language"]
     editor = EditorSettings(values["editor_repo"], values["editor_branch"], values["editor_auth_url"],
                             values["editor_auth_endpoint"]) if values["editor_repo"] else None
     return Config(source=source, title=values["title"], description=values["description"],
                   base_url=values["base_url"], theme_dir=theme_dir, page_size=values["page_size"],
-                  languages=tuple(dict.fromkeys(languages)), logo=values.get("logo"), editor=editor,
+                  languages=_interface_languages(values), logo=values.get("logo"), editor=editor,
                   translations=values["translations"] or ()), diags
+
+
+def _interface_languages(values: dict) -> tuple[str, ...]:
+    """The interface's languages as the settings give them, each once: `languages`, or the older `language: cs`."""
+    languages = values["languages"]
+    if values["language"] and languages == ("en",):
+        languages = values["language"]
+    return tuple(dict.fromkeys(languages or ()))
 
 
 def _translations(source: SourceFile, given: dict, languages: tuple[str, ...]
