@@ -151,7 +151,7 @@ class Cards:
     def ensure(self) -> None:
         """Make the cards the store does not have, and keep the page's (in this process: see `Artifact.needs`);
         many, with those of the language's other pages, shared out between processes."""
-        if self.kept is not None or not self.store.keeps or not self.courses or not self.institution.digest:
+        if not self._to_keep():
             return
         try:
             wanted = self._wanted()
@@ -159,8 +159,7 @@ class Cards:
                 return
             pages = [(self, wanted)]
             if len(wanted[3]) >= self.TOGETHER_FROM:
-                pages += [(cards, cards._wanted()) for cards in self.language if cards is not self and
-                          cards.kept is None and cards.store.keeps and cards.courses and cards.institution.digest]
+                pages += [(cards, cards._wanted()) for cards in self.language if cards is not self and cards._to_keep()]
             jobs = [(cards, course) for cards, want in pages if want for _, course in want[3]]
             made = [cards._card(course) for cards, course in jobs[:1]]  # (the macros loaded before forking)
             made += run_all([functools.partial(cards._card, course) for cards, course in jobs[1:]])
@@ -170,6 +169,10 @@ class Cards:
                     del made[:len(want[3])]
         except Exception:  # noqa: BLE001 — a theme's error is reported where the page is made
             self.kept = None
+
+    def _to_keep(self) -> bool:
+        """Whether the page's cards are still to be kept (`ensure`): not yet, with a store, a page of courses."""
+        return self.kept is None and self.store.keeps and bool(self.courses) and bool(self.institution.digest)
 
     def sections(self) -> list[bytes]:
         """Each course's card, as the page shows it (UTF-8)."""
