@@ -288,18 +288,22 @@ def test_open_data_and_the_search_index_are_made_once(sample_build):
 
 def english_phrases() -> dict[str, set[str]]:
     """For each language, the English message ids its catalogue says otherwise (those that would show a
-    page that missed the lookup), with their markup and placeholders taken out."""
+    page that missed the lookup), with their markup and placeholders taken out; not those that are words of the
+    language too (Romanian's "date", its "data")."""
     found = {}
     for language in TRANSLATED:
         phrases = set()
+        own = []
         for m in catalogue_of(language):
             pairs = zip(m.id, m.string) if isinstance(m.id, tuple) else [(m.id, m.string)]
             for english, said in pairs:
+                own.append(said)
                 for piece in re.split(r"<[^>]*>|%\(\w+\)s", english):
                     piece = piece.strip(" .,:;–()“”")
                     if len(piece) > 3 and piece not in said and re.search(r"[a-z]{3}", piece):
                         phrases.add(piece)
-        found[language] = phrases
+        words_of_its_own = "\n".join(own)
+        found[language] = {p for p in phrases if not re.search(rf"(?<![\w-]){re.escape(p)}(?![\w-])", words_of_its_own)}
     return found
 
 

@@ -16,6 +16,7 @@ from generator.engine.manifest import read_manifest
 from .conftest import SITES, copy_site, write_files
 from .safety import assert_safe, assert_safe_site
 from .test_build import tree
+from .test_languages import LANGUAGES
 
 PAGES = ("about", "contact", "legal-notice", "accessibility")  # the sample's, in their footer order
 
@@ -42,10 +43,28 @@ def test_every_page_of_every_language_links_the_content_pages_in_their_order(sam
     for rel in ("index.html", "institutions/index.html", course + "index.html", "404.html", "about/index.html"):
         assert footer_links((out / rel).read_text()) == english, rel
         assert footer_links((out / "cs" / rel).read_text()) == czech, rel
-    # a language without a translation shows the English titles, marked as English
-    polish = (out / "pl/index.html").read_text()
-    assert footer_links(polish) == [(f"/pl{path}", title) for path, title in english]
+    # the sample translates its pages into every interface language: each shows its own titles, in its language
+    ordered = sorted(result.catalogue.pages, key=lambda p: p.order)
+    for language in LANGUAGES[1:]:
+        titles = [next(t.title for t in page.translations if t.language == language) for page in ordered]
+        home = (out / language / "index.html").read_text()
+        assert footer_links(home) == [(f"/{language}/{slug}/", title) for slug, title in zip(PAGES, titles)]
+        assert '<ul class="footer-links footer-links--pages">\n      <li><a href="/%s/about/">' % language in home
+
+
+@pytest.mark.slow
+def test_a_language_without_a_pages_translation_shows_its_own_words_marked_as_such(make_site):
+    site = make_site({"site.yaml": "languages: [en, cs, pl]\n",
+                      "content/pages/about.md": "---\ntitle: About the catalogue\n---\n\nWho we are.\n",
+                      "content/pages/about.cs.md": "---\ntitle: O katalogu\n---\n\nKdo jsme.\n"})
+    build(site, site / "output")
+    polish = (site / "output/pl/index.html").read_text()
+    assert footer_links(polish) == [("/pl/about/", "About the catalogue")]
     assert '<a href="/pl/about/" lang="en">About the catalogue</a>' in polish
+    page = (site / "output/pl/about/index.html").read_text()
+    assert '<html lang="pl">' in page and '<h1 lang="en">About the catalogue</h1>' in page
+    assert '<div class="prose" lang="en">' in page and "Who we are." in page
+    assert '<a href="/cs/about/">O katalogu</a>' in (site / "output/cs/index.html").read_text()
 
 
 def test_a_page_shows_its_translation_in_its_language_and_its_own_text_elsewhere(sample_build):
@@ -54,7 +73,7 @@ def test_a_page_shows_its_translation_in_its_language_and_its_own_text_elsewhere
     assert '<h1 lang="cs">Prohlášení o přístupnosti</h1>' in czech and '<div class="prose" lang="cs">' in czech
     assert '<html lang="cs">' in czech and "<title>Prohlášení o přístupnosti · " in czech
     polish = (out / "pl/accessibility/index.html").read_text()
-    assert '<html lang="pl">' in polish and '<h1 lang="en">Accessibility statement</h1>' in polish
+    assert '<html lang="pl">' in polish and '<h1 lang="pl">Deklaracja dostępności</h1>' in polish
     english = main_of((out / "accessibility/index.html").read_text())
     # the EU model statement's parts, each a section under the page's one h1
     assert re.findall(r"<h2>([^<]+)</h2>", english) == [
