@@ -73,6 +73,26 @@ def test_chips_and_show_n_courses_on_a_phone(sample_build, serve, page):
 
 
 @pytest.mark.browser
+def test_a_topics_chip_says_its_name_in_the_pages_language_or_marks_it_as_written(tmp_path, serve, page):
+    from generator.engine.build import build
+    from .conftest import copy_site
+    site = copy_site("basic", tmp_path / "site")
+    config = site / "site.yaml"
+    config.write_text(config.read_text() + "languages: [en, cs]\ntranslations:\n  cs:\n    topics:\n"
+                      "      Open Science: Otevřená věda\n")
+    build(site, tmp_path / "out")
+    page.goto(serve(tmp_path / "out") + "cs/?topic=Open+Science&topic=Research+Data+Management")
+    wait_ready(page)
+    shown_state(page, "topic=Research")
+    chips = page.locator("[data-chips] button")
+    assert chips.evaluate_all("els => els.map(e => e.innerHTML)") == [
+        "Otevřená věda", '<span lang="en">Research Data Management</span>']
+    assert chips.evaluate_all("els => els.map(e => e.getAttribute('aria-label'))") == [
+        "Odebrat filtr: Otevřená věda", "Odebrat filtr: Research Data Management"]
+    assert axe_violations(page) == [] and page.console_errors == []
+
+
+@pytest.mark.browser
 def test_skip_to_results_from_the_panel(sample_build, serve, page):
     out, _ = sample_build
     page.set_viewport_size({"width": 375, "height": 740})

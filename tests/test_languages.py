@@ -422,7 +422,7 @@ def test_titles_sort_in_the_pages_alphabetical_order(sample_build, serve, page):
 def test_the_catalogues_title_and_description_are_shown_in_each_language_site_yaml_gives(sample_build):
     out, result = sample_build
     config = result.catalogue.config
-    given = {code: (title, description) for code, title, description in config.translations}
+    given = {t.language: (t.title, t.description) for t in config.translations}
     assert sorted(given) == sorted(TRANSLATED)
     for language in LANGUAGES:
         title, description = given.get(language, (config.title, config.description))
@@ -476,3 +476,90 @@ def test_site_yamls_translations_are_checked_each_problem_at_its_line(tmp_path):
     site.joinpath("site.yaml").write_text("languages: [en, cs]\ntranslations: Katalog\n")
     config, diags = load_config(site)
     assert config is None and [(d.line, d.code) for d in diags] == [(2, "wrong-type")]
+
+
+def test_site_yamls_topic_names_are_checked_each_problem_at_its_line(tmp_path):
+    from generator.content.config import load_config
+    site = write_files(tmp_path / "site", {"content/courses/.keep": "", "site.yaml": """\
+        languages: [en, cs, pl, hu]
+        translations:
+          cs:
+            topics:
+              Genomics: Genomika
+              yes: Ano
+              Imaging: ""
+              Open Science: "%s"
+          pl:
+            topics: [Genomika]
+          hu:
+            topics:
+              Genomics: Genomika
+        """ % ("x" * 61)})
+    config, diags = load_config(site)
+    assert config is None
+    assert sorted((d.line, d.code, d.message) for d in diags) == [
+        (6, "wrong-type", "each tag under 'topics' must be text, but one is a yes/no value"),
+        (7, "empty-field", "an item of 'topics' is empty"),
+        (8, "too-long", "'topics' is too long: 61 characters, at most 60 are allowed"),
+        (10, "wrong-type", "'topics' must give, on a line each, a text as the courses write it, a colon and its name")]
+    site.joinpath("site.yaml").write_text("languages: [en, cs]\ntranslations:\n  cs:\n    topics:\n"
+                                          "      Genomics:  Genomika \n      Open  Science: Otevřená věda\n")
+    config, diags = load_config(site)
+    assert diags == [] and config.topic_names("cs") == {"Genomics": "Genomika", "Open Science": "Otevřená věda"}
+    assert config.topic_names("en") == {} and config.topic_names("pl") == {}
+
+
+def test_a_topic_name_for_a_topic_no_course_has_is_warned_at_its_line(tmp_path):
+    from generator.content.load import check
+    site = copy_site("basic", tmp_path / "site")
+    config = site / "site.yaml"
+    config.write_text(config.read_text() + "languages: [en, cs]\ntranslations:\n  cs:\n    topics:\n"
+                      "      Open Science: Otevřená věda\n      Research Data Managment: Správa výzkumných dat\n"
+                      "      Astronomy: Astronomie\n")
+    said = [(Path(d.path).name, d.line, d.severity, d.message, d.hint) for d in check(site) if d.code == "unused-topic"]
+    assert said == [
+        ("site.yaml", 10, "warning", "no course has the topic 'Research Data Managment' that the 'cs' translation names",
+         "write it as the courses' `topics` do: did you mean 'Research Data Management'?"),
+        ("site.yaml", 11, "warning", "no course has the topic 'Astronomy' that the 'cs' translation names",
+         "write it as the courses' `topics` do, or remove its line")]
+
+
+@pytest.mark.slow
+def test_a_pages_topics_are_in_its_language_where_site_yaml_names_them_and_marked_where_not(tmp_path):
+    site = copy_site("basic", tmp_path / "site")
+    course = site / "content/courses/alpha-institute/data-stewardship.md"
+    course.write_text(course.read_text().replace("topics: [Research Data Management, Open Science]",
+                                                 "topics: [Research Data Management, Open Science, Data Cleaning]"))
+    config = site / "site.yaml"
+    config.write_text(config.read_text() + "languages: [en, cs, pl]\ntranslations:\n  cs:\n    topics:\n"
+                      "      Open Science: Otevřená věda\n      Data Cleaning: Čištění dat\n")
+    out = tmp_path / "out"
+    build(site, out)
+    page = "courses/alpha-institute/data-stewardship/index.html"
+
+    def facet(html: str) -> list[str]:
+        group = re.search(r'data-facet-group="topic">(.*?)</details>', html, re.S).group(1)
+        return re.findall(r'<label for="f-topic-\d+">(.*?) <span class="facet__count"', group)
+
+    english, czech, polish = ((out / prefix / "index.html").read_text(encoding="utf-8") for prefix in ("", "cs", "pl"))
+    assert facet(english) == ["Data Cleaning", "Open Science", "Research Data Management"]
+    # in Czech's alphabet (Č after C, before D; not after Z, as by code points), the one not named marked English
+    assert facet(czech) == ["Čištění dat", "Otevřená věda", '<span lang="en">Research Data Management</span>']
+    assert 'value="Data Cleaning" data-label="Čištění dat" data-facet>' in czech
+    assert 'value="Research Data Management" data-label="Research Data Management" data-lang="en" data-facet>' in czech
+    assert facet(polish) == [f'<span lang="en">{t}</span>' for t in ("Data Cleaning", "Open Science",
+                                                                     "Research Data Management")]
+    topics = re.compile(r"<dt data-pagefind-ignore>(?:Topics|Témata|Tematy)</dt><dd>(.*?)</dd>")
+    assert topics.search((out / page).read_text()).group(1) == "Research Data Management, Open Science, Data Cleaning"
+    assert topics.search((out / "cs" / page).read_text()).group(1) == \
+        '<span lang="en">Research Data Management</span>, Otevřená věda, Čištění dat'
+    assert topics.search((out / "pl" / page).read_text()).group(1) == ", ".join(
+        f'<span lang="en">{t}</span>' for t in ("Research Data Management", "Open Science", "Data Cleaning"))
+    calendar = (out / "cs/calendar/index.html").read_text(encoding="utf-8")
+    assert re.search(r'<label for="cal-topic-\d+">Čištění dat</label>', calendar)
+    assert re.search(r'<label for="cal-topic-\d+" lang="en">Research Data Management</label>', calendar)
+    feeds = (out / "cs/feeds/index.html").read_text(encoding="utf-8")
+    assert '<li data-feed="topic" data-value="Data Cleaning" data-count="1"><span data-label>Čištění dat</span>' in feeds
+    assert '<span data-label lang="en">Research Data Management</span>' in feeds
+    # the open data keeps the tags as the courses write them
+    assert "Čištění" not in (out / "courses.json").read_text(encoding="utf-8")

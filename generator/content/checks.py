@@ -541,12 +541,31 @@ def check_translations(c: Checker, spec: FieldSpec, v: Value) -> dict | None:
     return None
 
 
+def check_names(c: Checker, spec: FieldSpec, v: Value) -> tuple[tuple[str, str], ...] | None:
+    """Texts as the courses write them, each with its name in a language: (text, name) pairs, in file order."""
+    if not isinstance(v.value, dict) or not v.value:
+        c.problem(v, f"'{spec.name}' must give, on a line each, a text as the courses write it, a colon and its "
+                  "name", "write it like `  Bioinformatics: Bioinformatika`, indented below it", code="wrong-type")
+        return None
+    pairs = []
+    for (text, name), place in zip(v.value.items(), v.items or [(v.line, v.col)] * len(v.value)):
+        if not isinstance(text, str):
+            c.problem(v, f"each tag under '{spec.name}' must be text, but one is {_type_name(text)}",
+                      "put it in quotes, as the courses write it", code="wrong-type", place=place)
+            continue
+        said = _text(c, spec, v, name, place, one_line=True)
+        if said is not None:
+            pairs.append((" ".join(text.split()), said))
+    return tuple(pairs) if len(pairs) == len(v.value) else None
+
+
 CHECKS: dict[str, Callable[[Checker, FieldSpec, Value], Any]] = {
     "text": check_text, "plain_text": check_plain_text, "credits": check_credits, "integer": check_integer,
     "money": check_money, "date": check_date, "url": check_url, "email": check_email, "bool": check_bool,
     "enum": check_enum, "enum_list": check_enum_list, "text_list": check_text_list,
     "languages": check_languages, "country": check_country, "currency": check_currency, "isced": check_isced,
     "file": check_file, "image": check_image, "translations": check_translations,
+    "names": check_names,
 }
 
 

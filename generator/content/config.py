@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import yaml
 
 from generator.content.files import Document, Loader, SourceFile, Value, read_yaml_file
-from generator.diagnostics import ERROR, Diagnostic, UsageError, display_path
+from generator.diagnostics import ERROR, WARNING, Diagnostic, UsageError, display_path
 from generator.content.checks import Checker, normalise_base_url
 from generator.content.schema import SITE_FIELDS, SITE_TRANSLATION_FIELDS
 
@@ -31,6 +32,17 @@ class EditorSettings:
 
 
 @dataclass(frozen=True)
+class SiteTranslation:
+    """The catalogue's own words in another interface language, under its code in site.yaml's `translations`."""
+
+    language: str
+    title: str | None = None
+    description: str | None = None
+    topics: tuple[tuple[str, str], ...] = ()  # (a subject tag as the courses write it, its name in the language)
+    topic_places: tuple[tuple[int, int], ...] = field(default=(), repr=False, compare=False)  # their lines, columns
+
+
+@dataclass(frozen=True)
 class Config:
     """Settings of one site build."""
 
@@ -43,8 +55,7 @@ class Config:
     languages: tuple[str, ...] = ("en",)  # the interface's, the first the default (see `language_prefix`)
     logo: str | None = None  # an image file beside site.yaml, shown in the header (else the theme's mark)
     editor: EditorSettings | None = None  # the web editor's (`editor_*` in site.yaml); None: no /admin/ is built
-    # the title and description in other languages (`translations` in site.yaml): (language, title, description)
-    translations: tuple[tuple[str, str | None, str | None], ...] = ()
+    translations: tuple[SiteTranslation, ...] = ()  # the catalogue's words in the other languages
 
     @property
     def language(self) -> str:
@@ -65,8 +76,16 @@ class Config:
         return (True, True) if language == self.language else tuple(bool(t) for t in self._translation(language))
 
     def _translation(self, language: str) -> tuple[str | None, str | None]:
-        return next(((title, description) for code, title, description in self.translations if code == language),
-                    (None, None))
+        given = self._words(language)
+        return (given.title, given.description) if given else (None, None)
+
+    def topic_names(self, language: str) -> dict[str, str]:
+        """The subject tags site.yaml names in `language`: {the tag as the courses write it: its name}."""
+        given = self._words(language)
+        return dict(given.topics) if given else {}
+
+    def _words(self, language: str) -> SiteTranslation | None:
+        return next((t for t in self.translations if t.language == language), None)
 
     @property
     def base_path(self) -> str:
@@ -137,19 +156,19 @@ def _interface_languages(values: dict) -> tuple[str, ...]:
 
 
 def _translations(source: SourceFile, given: dict, languages: tuple[str, ...]
-                  ) -> tuple[tuple[tuple[str, str | None, str | None], ...], list[Diagnostic]]:
-    """The title and description under each language of `translations` (site.yaml's, as read: `given`), checked
-    as the settings themselves are, each problem at its line; only the interface's other languages."""
+                  ) -> tuple[tuple[SiteTranslation, ...], list[Diagnostic]]:
+    """The catalogue's words under each language of `translations` (site.yaml's, as read: `given`), checked as
+    the settings themselves are, each problem at its line; only the interface's other languages."""
     text = source.path.read_text(encoding="utf-8")
     loader = Loader(text)  # (the C loader where there is one, as the first read: 0.2 ms, not 5)
     try:
         root = loader.get_single_node()
         node = next(value for key, value in root.value if key.value == "translations")
-        found: list[tuple[str, str | None, str | None]] = []
+        found: list[SiteTranslation] = []
         diags: list[Diagnostic] = []
         for key, fields in node.value:
             code, place = str(key.value), (key.start_mark.line + 1, key.start_mark.column + 1)
-            if code not in languages[1:] or code in (f[0] for f in found):
+            if code not in languages[1:] or code in (f.language for f in found):
                 hint = ("the title and description above are the default language's" if languages[:1] == (code,) else
                         "give each language once" if code in languages else
                         f"the interface's languages are {', '.join(languages)}: add it to `languages` or remove it")
@@ -158,15 +177,37 @@ def _translations(source: SourceFile, given: dict, languages: tuple[str, ...]
                 continue
             values = {str(k.value): Value(str(k.value), loader.construct_object(v, deep=True), v.start_mark.line + 1,
                                           v.start_mark.column + 1, k.start_mark.line + 1, k.start_mark.column + 1,
-                                          v.value if isinstance(v, yaml.ScalarNode) and not v.style else None)
+                                          v.value if isinstance(v, yaml.ScalarNode) and not v.style else None,
+                                          _places(v))
                       for k, v in fields.value}
             checker = Checker(Document(source, values, "", 0), SITE_TRANSLATION_FIELDS, f"'{code}' translation")
             clean = checker.check()
             diags += checker.diagnostics
-            found.append((code, clean["title"], clean["description"]))
+            found.append(SiteTranslation(code, clean["title"], clean["description"], clean["topics"] or (),
+                                         values["topics"].items if clean["topics"] else ()))
         return tuple(found), diags
     finally:
         loader.dispose()
+
+
+def _places(node: yaml.Node) -> tuple[tuple[int, int], ...]:
+    """Where each entry of a list or a mapping is (its value's line and column; its key's, for a mapping)."""
+    if isinstance(node, yaml.SequenceNode):
+        return tuple((n.start_mark.line + 1, n.start_mark.column + 1) for n in node.value)
+    if isinstance(node, yaml.MappingNode):
+        return tuple((k.start_mark.line + 1, k.start_mark.column + 1) for k, _ in node.value)
+    return ()
+
+
+def unused_topic_names(config: Config, topics: set[str]) -> list[Diagnostic]:
+    """A warning for each subject tag `translations` names that no course has (`topics`): a misspelling, mostly."""
+    shown = display_path(config.source / CONFIG_NAME)
+    return [Diagnostic(shown, line, col, WARNING, f"no course has the topic '{tag}' that the '{given.language}' "
+                       "translation names", "write it as the courses' `topics` do" + (
+                           f": did you mean '{close[0]}'?" if (close := difflib.get_close_matches(tag, topics, 1))
+                           else ", or remove its line"), "unused-topic")
+            for given in config.translations for (tag, _), (line, col) in zip(given.topics, given.topic_places)
+            if tag not in topics]
 
 
 def find_theme(source: Path, name: str) -> Path | None:

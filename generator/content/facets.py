@@ -105,12 +105,12 @@ def value_label(key: str, value: str, institutions: dict[str, Institution], spea
         return speak.country(value)
     if key == "language":
         return speak.language(value)
-    return value
+    return speak.topic(value)
 
 
 def option_label(key: str, option: FacetValue, speak: words.Words) -> str:
-    """A facet value's words in the language of `speak` (an institution's name and a topic are content: as they are)."""
-    if key in ("institution", "topic"):
+    """A facet value's words in the language of `speak` (an institution's name is as it is written)."""
+    if key == "institution":
         return option.label
     return value_label(key, option.value, {}, speak)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from generator.content.catalogue import Catalogue, attach_media, cross_check, index, parse_all
-from generator.content.config import load_config
+from generator.content.config import load_config, unused_topic_names
 from generator.content.files import discover
 from generator.content.pages import parse_pages
 from generator.content.timeline import build_date, date_warnings
@@ -61,6 +61,8 @@ def load(source: Path, base_url: str | None = None, timings: Timings | None = No
         diags += problems + page_problems + cross_check(found, institutions, courses,
                                                         config.languages if config else None, reread)
         diags += date_warnings(courses, today)
+        if config is not None and config.translations:
+            diags += unused_topic_names(config, {topic for course in courses for topic in course.topics})
     if config is None or has_errors(diags):
         raise ContentError(diags)
     with timings.stage("index"):

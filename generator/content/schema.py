@@ -66,6 +66,7 @@ KIND_WORDS = {
     "enum_list": "a list of allowed values",
     "text_list": "a list of texts",
     "translations": "each language's code, with its fields below it",
+    "names": "each text as the courses write it, a colon, then its name in the language",
     "languages": "an ISO 639-1 language code (like en or cs), or a list of them",
     "country": "an ISO 3166-1 two-letter country code (like CZ)",
     "currency": "an ISO 4217 currency code (like EUR)",
@@ -306,6 +307,7 @@ SITE_FIELDS: tuple[FieldSpec, ...] = (
 SITE_TRANSLATION_FIELDS: tuple[FieldSpec, ...] = (
     dataclasses.replace(SITE_FIELDS[0], meaning="The catalogue's name in that language", default=None),
     dataclasses.replace(SITE_FIELDS[1], meaning="Its description in that language", default=None),
+    FieldSpec("topics", "names", "The courses' subject tags (their `topics`) in that language", max_length=60),
 )
 
 

@@ -116,12 +116,20 @@ def load_theme(config: Config, compiled: Any = None, language: str | None = None
     translations = text.translations(layers, language)
     env.install_gettext_translations(translations, newstyle=True)
     env.globals.update(_template_gettext(translations))
-    speak = Words(translations, language)
+    topics = config.topic_names(language)
+    speak = Words(translations, language, topics)
     env.filters.update(speak.filters())
     # a field of education's name (ISCED-F's, in English), marked as English on another language's page
     env.filters["isced_name"] = lambda code: speak.isced(code) if language == "en" else Markup(
         '<span lang="en">%s</span>') % speak.isced(code)
     env.filters["facet_value"] = lambda option, key: facets.option_label(key, option, speak)
+    # a subject tag the settings do not name in this language is shown as written: in the default language
+    as_written = config.language if language != config.language else ""
+    env.filters["facet_lang"] = lambda option, key: as_written if key == "topic" and option.value not in topics \
+        else ""
+    env.filters["topics"] = lambda tags: Markup(", ").join(
+        speak.topic(tag) if tag in topics or not as_written else Markup('<span lang="%s">%s</span>') % (as_written, tag)
+        for tag in tags)
     env.filters["json"] = _json_for_html
     env.filters["without_heading"] = markup.without_heading
     env.filters["with_media"] = _with_media

@@ -69,8 +69,10 @@ class Words:
     """The catalogue's words in one language: those of `translations` (English without them), and CLDR's
     formats and names of `language` (English's, written out, for English or an unknown language)."""
 
-    def __init__(self, translations: _gettext.NullTranslations | None = None, language: str = "en") -> None:
+    def __init__(self, translations: _gettext.NullTranslations | None = None, language: str = "en",
+                 topics: dict[str, str] | None = None) -> None:
         self.translations = translations if translations is not None else text.ENGLISH
+        self.topics = topics or {}  # subject tags' names in the language, as the settings give them
         self.gettext: Callable[[str], str] = self.translations.gettext
         self.ngettext: Callable[[str, str, int], str] = self.translations.ngettext
         self.language_code = language
@@ -176,6 +178,10 @@ class Words:
         """'CZ' → 'Czechia' ('Česko' in Czech)."""
         name = self.locale.territories.get(code) if self.locale is not None else None
         return name or schema.country_name(code) or code
+
+    def topic(self, tag: str) -> str:
+        """A subject tag's name in the language, where the settings give one; else as the courses write it."""
+        return self.topics.get(tag, tag)
 
     def isced(self, code: str) -> str:
         """'0511' → 'Biology'."""

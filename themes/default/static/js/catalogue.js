@@ -297,7 +297,8 @@ function showChips(state) {
   const ticked = boxes.filter((box) => (state.filters[box.name] || []).includes(box.value));
   el.chipList.replaceChildren(...ticked.map((box) => node("li", null,
     node("button", { type: "button", class: "chip", "aria-label": say("removeFilter", { value: box.dataset.label }),
-                     "data-remove": `${box.name}=${box.value}` }, box.dataset.label))));
+                     "data-remove": `${box.name}=${box.value}` },
+         box.dataset.lang ? node("span", { lang: box.dataset.lang }, box.dataset.label) : box.dataset.label))));
   el.chips.hidden = ticked.length === 0;
 }
 
