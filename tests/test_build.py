@@ -276,10 +276,10 @@ def test_markdown_bodies_cannot_run_script(make_site, tmp_path):
     assert "&lt;/title&gt;&lt;script&gt;alert(8)&lt;/script&gt;" in html
 
 
-def theme_problems(make_site, tmp_path, chdir_to, templates: dict[str, str]) -> list:
+def theme_problems(make_site, tmp_path, chdir_to, templates: dict[str, str], files: dict | None = None) -> list:
     """The problems of a build with a theme `broken` made of `templates` (over the default theme's)."""
     site = make_site({**{f"themes/broken/templates/{name}": text for name, text in templates.items()},
-                      "site.yaml": "theme: broken\n"})
+                      "site.yaml": "theme: broken\n", **(files or {})})
     chdir_to(site)
     with pytest.raises(ContentError) as err:
         build(site, tmp_path / "out")
@@ -299,6 +299,17 @@ def test_an_error_in_the_calendars_month_template_is_reported_at_its_line(make_s
     problems = theme_problems(make_site, tmp_path, chdir_to,
                               {"_calendar_month.html": "<section>\n{{ month.no_such() }}\n</section>\n"})
     assert {(d.path, d.line) for d in problems} == {("themes/broken/templates/_calendar_month.html", 2)}
+
+
+def test_an_error_in_the_calendars_date_template_is_reported_at_its_line(make_site, tmp_path, chdir_to):
+    import datetime as dt
+    from .conftest import COURSE
+    soon = dt.date.today() + dt.timedelta(days=40)  # (a date on the calendar of the build's day)
+    dated = COURSE.replace("mode: online\n", f"mode: online\nstart_date: {soon.isoformat()}\n")
+    problems = theme_problems(make_site, tmp_path, chdir_to, {"_calendar_date.html": (
+        "{% macro calendar_date(entry, institution) %}\n{{ entry.no_such() }}\n{% endmacro %}\n")},
+        {"content/courses/test-institute/test-course.md": dated})
+    assert {(d.path, d.line) for d in problems} == {("themes/broken/templates/_calendar_date.html", 2)}
 
 
 

@@ -400,26 +400,27 @@ def test_an_edit_renders_only_the_pages_made_from_the_course(site, tmp_path, mon
 
 
 @pytest.mark.slow
-def test_an_edit_makes_again_only_the_calendar_months_of_its_course(site, tmp_path, monkeypatch):
+def test_an_edit_makes_again_only_the_calendar_dates_of_its_course(site, tmp_path, monkeypatch):
     import datetime as dt
     from generator.site import planning
     config = site / "site.yaml"
     config.write_text(config.read_text() + "languages: [en, cs]\n")
     out, today = tmp_path / "out", dt.date(2027, 1, 20)
     first = build(site, out, today=today)
-    made: list[tuple[str, str]] = []
-    real = planning.CalendarMonths._render
+    made: list[tuple[str, str, str, str]] = []
+    real = planning.CalendarMonths._date
 
-    def recording(self, index, month, dates):  # noqa: ANN001, ANN202
-        made.append((self.theme.language, month.isoformat()))
-        return real(self, index, month, dates)
+    def recording(self, date):  # noqa: ANN001, ANN202
+        made.append((self.theme.language, date.course.id, date.kind, date.day.isoformat()))
+        return real(self, date)
 
-    monkeypatch.setattr(planning.CalendarMonths, "_render", recording)
+    monkeypatch.setattr(planning.CalendarMonths, "_date", recording)
     course = site / "content/courses/alpha-institute/data-stewardship.md"
     course.write_text(course.read_text().replace("\ntitle: ", "\ntitle: Edited ", 1))
     build(site, out, today=today)
-    # the months of its application deadline and of its start, in each language: its title is shown there alone
-    assert sorted(made) == [("cs", "2027-02-01"), ("cs", "2027-03-01"), ("en", "2027-02-01"), ("en", "2027-03-01")]
+    # its application deadline and its start, in each language: its title is shown there alone
+    assert sorted(made) == [(language, "alpha-institute/data-stewardship", kind, day) for language in ("cs", "en")
+                            for kind, day in (("deadline", "2027-02-15"), ("start", "2027-03-01"))]
     calendar = (out / "cs/calendar/index.html").read_text(encoding="utf-8")
     assert "Edited Data Stewardship" in calendar and calendar.count("<section class=\"calendar__month\"") == 12
     assert tree(out) == tree(cold_on(site, tmp_path, today))

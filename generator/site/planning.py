@@ -9,6 +9,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import marshal
 import zlib
 from urllib.parse import urlencode
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from generator.content.pathways import Pathway, award_key, pathways
 from generator.content.timeline import build_date
 from generator.engine.artifact import Artifact
 from generator.engine.cache import ParseCache
+from generator.fast.parallel import run_all
 from generator.fingerprint import fingerprint
 from generator.site import feeds, pages
 from generator.site.pages import course_key, facets_in, group_key, page
@@ -110,56 +112,88 @@ def planning_pages(catalogue: Catalogue, theme: Theme, base_key: str, store: Par
 
 
 class CalendarMonths:
-    """The calendar page's months, each made on its own (`_calendar_month.html`) and kept in the store by what
-    it shows: an edit makes again only its course's months, in each language, and the page joins them."""
+    """The calendar page's months, each date on them made on its own (`calendar_date` of `_calendar_date.html`)
+    and kept in the store by what it shows, the language's in one entry: an edit makes again only its course's
+    dates, in each language, and each month is its frame with its dates (`_calendar_month.html`)."""
+
+    TEMPLATE = "_calendar_date.html"
 
     def __init__(self, catalogue: Catalogue, theme: Theme, base_key: str, store: ParseCache, first: dt.date) -> None:
         self.catalogue, self.theme, self.base_key, self.store, self.first = catalogue, theme, base_key, store, first
-        self.made: list[bytes] | None = None  # each month's section, compressed (`ensure`)
+        self.entry = f"calendar-{theme.language}"
+        self.kept: dict[str, bytes] | None = None  # every date's item, by its key (`ensure`)
 
     @functools.cached_property
     def months(self) -> list[tuple[dt.date, list[Date], str]]:
-        """Each month, its dates and its section's key ("" when it is never kept)."""
-        return [(month, dates, courses and fingerprint(self.base_key, f"calendar month {index} {month}", courses))
-                for index, (month, dates, courses) in enumerate(_months_of(self.catalogue, self.first), 1)]
+        """Each month, its dates and what its courses are made from ("" when they are never kept)."""
+        return _months_of(self.catalogue, self.first)
 
     def key(self, facets_key: str) -> str:
-        """The page's key: its months' (which the store keeps, made or not) and the filters'."""
+        """The page's key: its months' courses and the filters'; the store keeps the language's dates."""
+        self.store.keep(self.entry)
         keys = [key for _, _, key in self.months]
-        for key in keys:
-            self.store.keep(_STORED + key)
         return fingerprint(self.base_key, "calendar", str(self.first), facets_key, *keys) if all(keys) else ""
 
     def total(self) -> int:
         return sum(len(dates) for _, dates, _ in self.months)
 
     def ensure(self) -> None:
-        """Make the months the store does not have, and keep them (in this process: see `Artifact.needs`)."""
-        if self.made is None:
+        """Make the dates the store does not have (many shared out between processes), and keep the language's
+        (in this process: see `Artifact.needs`)."""
+        if self.kept is not None or not self.store.keeps or not all(key for _, _, key in self.months):
+            return
+        try:
+            made_from = fingerprint(self.base_key, "calendar dates")
+            entry = self.store.get(self.entry)
             try:
-                self.made = [self._stored(index, month, dates, key)
-                             for index, (month, dates, key) in enumerate(self.months, 1)]
-            except Exception:  # noqa: BLE001 — a theme's error is reported where the page is made (`render_page`)
-                self.made = None
+                kept_from, kept = marshal.loads(zlib.decompress(entry)) if isinstance(entry, bytes) else ("", {})
+            except (ValueError, EOFError, TypeError, zlib.error):
+                kept_from, kept = "", {}
+            if kept_from != made_from or not isinstance(kept, dict):
+                kept = {}
+            wanted = {self._key(date): date for _, dates, _ in self.months for date in dates}
+            missing = [(key, date) for key, date in wanted.items() if key not in kept]
+            made = [self._date(date) for _, date in missing[:1]]  # (the macro loaded before forking)
+            made += run_all([functools.partial(self._date, date) for _, date in missing[1:]])
+            items = {**kept, **{key: item for (key, _), item in zip(missing, made)}}
+            self.kept = {key: items[key] for key in wanted}
+            if missing or len(kept) != len(wanted):
+                self.store.put(self.entry, zlib.compress(marshal.dumps((made_from, self.kept)), 1))
+        except Exception:  # noqa: BLE001 — a theme's error is reported where the page is made (`render_page`)
+            self.kept = None
 
     def sections(self) -> list[bytes]:
         """Each month's section, as the page shows it (UTF-8)."""
-        if self.made is not None:
-            return [zlib.decompress(section) for section in self.made]
-        return [self._render(index, month, dates).encode("utf-8")
-                for index, (month, dates, _) in enumerate(self.months, 1)]
+        kept = self.kept
+        env = self.theme.env
+        month_template = env.get_template("_calendar_month.html")
+        made = []
+        for index, (month, dates, _) in enumerate(self.months, 1):
+            items = [kept[self._key(date)] if kept is not None else self._date(date) for date in dates]
+            made.append(pages.in_theme(self.theme, "_calendar_month.html", lambda: month_template.render(
+                index=index, month=month, items=[Markup(item.decode("utf-8")) for item in items]).encode("utf-8")))
+        return made
 
-    def _stored(self, index: int, month: dt.date, dates: list[Date], key: str) -> bytes:
-        section = self.store.get(_STORED + key) if key else None
-        if section is None:
-            section = zlib.compress(self._render(index, month, dates).encode("utf-8"), 1)
-            if key:
-                self.store.put(_STORED + key, section)
-        return section
+    def _key(self, date: Date) -> str:
+        """What a date's item is made from: its course (its hash, whether it has ended), its kind and its
+        institution (whose name it shows)."""
+        course = date.course
+        return f"{course.digest}:{course.passed}:{date.kind}:{date.day}:" \
+               f"{self.catalogue.institutions_by_id[course.institution_id].digest}"
 
-    def _render(self, index: int, month: dt.date, dates: list[Date]) -> Markup:
-        return Markup(self.theme.env.get_template("_calendar_month.html").render(
-            index=index, month=month, dates=dates, institutions_by_id=self.catalogue.institutions_by_id))
+    def _date(self, date: Date) -> bytes:
+        env = self.theme.env
+
+        def item() -> bytes:
+            try:
+                macro = env.get_template(self.TEMPLATE).module.calendar_date  # type: ignore[attr-defined]
+                return str(macro(date, self.catalogue.institutions_by_id[date.course.institution_id])).strip() \
+                    .encode("utf-8")
+            except Exception:  # noqa: BLE001 — raised again at the template's own lines, as a render would
+                env.handle_exception()
+                raise
+
+        return pages.in_theme(self.theme, self.TEMPLATE, item)
 
 
 def _calendar_page(theme: Theme, months: CalendarMonths, facets: Callable[[], Any]) -> list[bytes]:
@@ -169,7 +203,6 @@ def _calendar_page(theme: Theme, months: CalendarMonths, facets: Callable[[], An
     return pages.pieced(theme, "calendar.html", "calendar/", values, "months", months.sections)
 
 
-_STORED = "calendar-"
 _last: list[Any] = []  # [courses, first month, their months]: the last catalogue's, the same in every language
 
 
