@@ -112,74 +112,91 @@ def planning_pages(catalogue: Catalogue, theme: Theme, base_key: str, store: Par
 
 
 class CalendarMonths:
-    """The calendar page's months, each date on them made on its own (`calendar_date` of `_calendar_date.html`)
-    and kept in the store by what it shows, the language's in one entry: an edit makes again only its course's
-    dates, in each language, and each month is its frame with its dates (`_calendar_month.html`)."""
+    """The calendar page's months, each kept in the store by what it shows, and each date on them made on its own
+    (`calendar_date` of `_calendar_date.html`) and kept too, a month's in one entry: an edit makes again only its
+    course's dates, in each language, and the months they are on (`_calendar_month.html`) from the dates kept."""
 
     TEMPLATE = "_calendar_date.html"
 
     def __init__(self, catalogue: Catalogue, theme: Theme, base_key: str, store: ParseCache, first: dt.date) -> None:
         self.catalogue, self.theme, self.base_key, self.store, self.first = catalogue, theme, base_key, store, first
-        self.entry = f"calendar-{theme.language}"
-        self.kept: dict[str, bytes] | None = None  # every date's item, by its key (`ensure`)
+        self.made: list[bytes] | None = None  # each month's section, compressed (`ensure`)
 
     @functools.cached_property
     def months(self) -> list[tuple[dt.date, list[Date], str]]:
-        """Each month, its dates and what its courses are made from ("" when they are never kept)."""
-        return _months_of(self.catalogue, self.first)
+        """Each month, its dates and its section's key ("" when it is never kept)."""
+        return [(month, dates, courses and fingerprint(self.base_key, f"calendar month {index} {month}", courses))
+                for index, (month, dates, courses) in enumerate(_months_of(self.catalogue, self.first), 1)]
 
     def key(self, facets_key: str) -> str:
-        """The page's key: its months' courses and the filters'; the store keeps the language's dates."""
-        self.store.keep(self.entry)
+        """The page's key: its months' (which the store keeps, made or not, with their dates) and the filters'."""
         keys = [key for _, _, key in self.months]
+        for month, _, key in self.months:
+            self.store.keep(_STORED + key)
+            self.store.keep(self._dates_entry(month))
         return fingerprint(self.base_key, "calendar", str(self.first), facets_key, *keys) if all(keys) else ""
 
     def total(self) -> int:
         return sum(len(dates) for _, dates, _ in self.months)
 
     def ensure(self) -> None:
-        """Make the dates the store does not have (many shared out between processes), and keep the language's
-        (in this process: see `Artifact.needs`)."""
-        if self.kept is not None or not self.store.keeps or not all(key for _, _, key in self.months):
+        """Make the months the store does not have, from the dates it has and those it lacks (many shared out
+        between processes), and keep them (in this process: see `Artifact.needs`)."""
+        if self.made is not None or not all(key for _, _, key in self.months):
             return
         try:
+            made: list[bytes | None] = [self.store.get(_STORED + key) for _, _, key in self.months]
+            lacking = [index for index, section in enumerate(made) if not isinstance(section, bytes)]
             made_from = fingerprint(self.base_key, "calendar dates")
-            entry = self.store.get(self.entry)
-            try:
-                kept_from, kept = marshal.loads(zlib.decompress(entry)) if isinstance(entry, bytes) else ("", {})
-            except (ValueError, EOFError, TypeError, zlib.error):
-                kept_from, kept = "", {}
-            if kept_from != made_from or not isinstance(kept, dict):
-                kept = {}
-            wanted = {self._key(date): date for _, dates, _ in self.months for date in dates}
-            missing = [(key, date) for key, date in wanted.items() if key not in kept]
-            made = [self._date(date) for _, date in missing[:1]]  # (the macro loaded before forking)
-            made += run_all([functools.partial(self._date, date) for _, date in missing[1:]])
-            items = {**kept, **{key: item for (key, _), item in zip(missing, made)}}
-            self.kept = {key: items[key] for key in wanted}
-            if missing or len(kept) != len(wanted):
-                self.store.put(self.entry, zlib.compress(marshal.dumps((made_from, self.kept)), 1))
+            kept = {index: self._kept_dates(self.months[index][0], made_from) for index in lacking}
+            wanted = {index: {self._key(date): date for date in self.months[index][1]} for index in lacking}
+            missing = list({key: date for index in lacking for key, date in wanted[index].items()
+                            if key not in kept[index]}.items())
+            items = [self._date(date) for _, date in missing[:1]]  # (the macro loaded before forking)
+            items += run_all([functools.partial(self._date, date) for _, date in missing[1:]])
+            new = dict(zip((key for key, _ in missing), items))
+            for index in lacking:
+                month, _, key = self.months[index]
+                dates = {key: kept[index].get(key) or new[key] for key in wanted[index]}
+                self.store.put(self._dates_entry(month), zlib.compress(marshal.dumps((made_from, dates)), 1))
+                made[index] = zlib.compress(self._month(index + 1, month, list(dates.values())), 1)
+                self.store.put(_STORED + key, made[index])
+            self.made = made  # type: ignore[assignment]
         except Exception:  # noqa: BLE001 — a theme's error is reported where the page is made (`render_page`)
-            self.kept = None
+            self.made = None
 
     def sections(self) -> list[bytes]:
         """Each month's section, as the page shows it (UTF-8)."""
-        kept = self.kept
-        env = self.theme.env
-        month_template = env.get_template("_calendar_month.html")
-        made = []
-        for index, (month, dates, _) in enumerate(self.months, 1):
-            items = [kept[self._key(date)] if kept is not None else self._date(date) for date in dates]
-            made.append(pages.in_theme(self.theme, "_calendar_month.html", lambda: month_template.render(
-                index=index, month=month, items=[Markup(item.decode("utf-8")) for item in items]).encode("utf-8")))
-        return made
+        if self.made is not None:
+            return [zlib.decompress(section) for section in self.made]
+        return [self._month(index, month, [self._date(date) for date in dates])
+                for index, (month, dates, _) in enumerate(self.months, 1)]
+
+    def _kept_dates(self, month: dt.date, made_from: str) -> dict[str, bytes]:
+        """A month's dates as the store keeps them, by key ({} when they were made from another theme or
+        settings)."""
+        entry = self.store.get(self._dates_entry(month))
+        try:
+            kept_from, kept = marshal.loads(zlib.decompress(entry)) if isinstance(entry, bytes) else ("", {})
+        except (ValueError, EOFError, TypeError, zlib.error):
+            return {}
+        return kept if kept_from == made_from and isinstance(kept, dict) else {}
+
+    def _dates_entry(self, month: dt.date) -> str:
+        return f"{_STORED}dates-{self.theme.language}-{month:%Y-%m}"
 
     def _key(self, date: Date) -> str:
-        """What a date's item is made from: its course (its hash, whether it has ended), its kind and its
+        """What a date's item is made from: its course (its id and hash, whether it has ended), its kind and its
         institution (whose name it shows)."""
         course = date.course
-        return f"{course.digest}:{course.passed}:{date.kind}:{date.day}:" \
+        return f"{course.id}:{course.digest}:{course.passed}:{date.kind}:{date.day}:" \
                f"{self.catalogue.institutions_by_id[course.institution_id].digest}"
+
+    def _month(self, index: int, month: dt.date, items: list[bytes]) -> bytes:
+        """A month's section: its frame and its dates' items (UTF-8)."""
+        return pages.in_theme(self.theme, "_calendar_month.html", lambda: self.theme.env.get_template(
+            "_calendar_month.html").render(index=index, month=month, items=[
+                Markup(item.decode("utf-8")) for item in items]).encode("utf-8"))
 
     def _date(self, date: Date) -> bytes:
         env = self.theme.env
@@ -203,6 +220,7 @@ def _calendar_page(theme: Theme, months: CalendarMonths, facets: Callable[[], An
     return pages.pieced(theme, "calendar.html", "calendar/", values, "months", months.sections)
 
 
+_STORED = "calendar-"
 _last: list[Any] = []  # [courses, first month, their months]: the last catalogue's, the same in every language
 
 
