@@ -472,6 +472,22 @@ def test_an_edit_makes_again_only_the_institution_card_of_its_course(site, tmp_p
     assert tree(out) == tree(cold(site, tmp_path, "cards-again"))
 
 
+def test_two_courses_of_the_same_words_each_have_their_own_card_and_calendar_dates(site, tmp_path):
+    """A course file copied as it is (a new run's first step) has its parse, and so its hash, from its words
+    alone: the parts kept by key (cards, the calendar's dates) still link each to its own page."""
+    import datetime as dt
+    course = site / "content/courses/alpha-institute/data-stewardship.md"
+    (site / "content/courses/alpha-institute/data-stewardship-autumn.md").write_bytes(course.read_bytes())
+    out = tmp_path / "out"
+    build(site, out, today=dt.date(2027, 1, 20))
+    page = (out / "institutions/alpha-institute/index.html").read_text(encoding="utf-8")
+    calendar = (out / "calendar/index.html").read_text(encoding="utf-8")
+    for slug in ("data-stewardship", "data-stewardship-autumn"):
+        assert page.count(f'href="/courses/alpha-institute/{slug}/"') >= 1, slug
+        assert calendar.count(f'data-course="alpha-institute/{slug}"') == 2, slug  # its deadline and its start
+        assert calendar.count(f'href="/courses/alpha-institute/{slug}/"') == 2, slug
+
+
 def test_an_edit_starts_the_search_index_once_its_pages_are_made(site, tmp_path, monkeypatch):
     out = tmp_path / "out"
     build(site, out)

@@ -187,9 +187,9 @@ class Cards:
         courses never kept."""
         if not all(course.digest for course in self.courses):
             return None
-        # the page's cards by course (its hash, and whether it has ended), for a theme, settings and institution
+        # the page's cards by course (its id and hash, whether it has ended), for a theme, settings and institution
         made_from = fingerprint(self.base_key, "cards", self.institution.digest)
-        keys = [f"{course.digest}:{course.passed}" for course in self.courses]
+        keys = [f"{course.id}:{course.digest}:{course.passed}" for course in self.courses]
         entry = self.store.get(self.entry)
         try:
             kept_from, kept = marshal.loads(zlib.decompress(entry)) if isinstance(entry, bytes) else ("", {})
