@@ -21,7 +21,7 @@ from typing import Any, Callable
 from generator.fingerprint import fingerprint
 from generator.engine.cache import read_pack, signing_key, write_pack
 from generator.engine.output import unchanged
-from generator.fast.files import marker_token
+from generator.fast.files import marker_token, stat_lines
 
 log = logging.getLogger(__name__)
 
@@ -97,14 +97,8 @@ class Head:
             return False
         if len(names) != self.files:
             return False
-        h, root = hashlib.sha256(), os.fspath(out)
-        for rel in names:
-            try:
-                st = os.lstat(f"{root}/{rel}")
-            except OSError:
-                return False
-            h.update(f"{st.st_mode >> 12}:{st.st_size}:{st.st_mtime_ns}\n".encode())
-        return h.hexdigest()[:32] == self.checked
+        lines = stat_lines(os.fspath(out), names)
+        return lines is not None and hashlib.sha256(lines.encode()).hexdigest()[:32] == self.checked
 
 
 def _checked(manifest: Manifest) -> str:
