@@ -85,6 +85,27 @@ def test_plural_forms_for_counts_follow_the_languages_categories(language):
     assert set(said) <= categories
 
 
+FRACTION_WORDS = {"en": "2.5 ECTS credits", "cs": "2,5 kreditu ECTS", "pl": "2,5 punktu ECTS",
+                  "hu": "2,5 ECTS-kreditpont", "sl": "2,5 kreditne točke ECTS", "et": "2,5 ECTS-ainepunkti",
+                  "lt": "2,5 ECTS kredito", "lv": "2,5 ECTS kredītpunkti", "sk": "2,5 kreditu ECTS",
+                  "hr": "2,5 ECTS bodova", "bg": "2,5 кредита по ECTS", "ro": "2,5 credite ECTS"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_credits_with_a_fraction_take_the_form_cldr_gives_decimals(language):
+    """gettext counts whole numbers only; a number with a fraction has its own plural category in CLDR (Czech,
+    Slovak and Lithuanian "many", Polish "other": forms no whole number takes), or one whole numbers share."""
+    speak = words.Words(text.translations([DEFAULT_THEME], language) if language != "en" else None, language)
+    assert speak.credits_amount(2.5) == FRACTION_WORDS[language]
+    category = Locale.parse(language).plural_form(2.5)
+    whole = dict(text.plural_samples(language)).get(category)
+    if whole is not None:  # the same words as a whole number of that category
+        assert speak.credits_amount(2.5).replace(speak.number(2.5), "N") == \
+            speak.credits_amount(whole).replace(speak.number(whole), "N", 1), (language, category, whole)
+    else:
+        assert language in ("cs", "sk", "lt", "pl"), (language, category)
+
+
 def test_czech_counts_say_kurz_kurzy_kurzu():
     translations = text.translations([DEFAULT_THEME], "cs")
     say = lambda n: translations.ngettext("%(num)s course", "%(num)s courses", n) % {"num": n}  # noqa: E731

@@ -128,6 +128,23 @@ def test_the_shortlists_totals_calendar_and_print_view(site, context):
     assert page.locator("[data-list]").is_visible()
 
 
+@pytest.mark.parametrize("language, words", [("cs", "kreditu ECTS"), ("pl", "punktu ECTS"), ("lt", "ECTS kredito"),
+                                             ("sl", "kreditne točke ECTS"), ("en", "ECTS credits")])
+def test_a_shortlists_credits_with_a_fraction_take_the_languages_form_for_decimals(site, context, language, words):
+    """gettext counts whole numbers only: the page gives the script the words for a number with a fraction too."""
+    base, _, catalogue = site
+    half = next(c for c in catalogue.listed if not float(c.credits).is_integer())
+    whole = next(c for c in catalogue.listed if float(c.credits).is_integer())
+    total = half.credits + whole.credits
+    page = context.new_page()
+    prefix = "" if language == "en" else f"{language}/"
+    page.goto(f"{base}{prefix}shortlist/?c={half.id},{whole.id}")
+    ready(page, "[data-shortlist]")
+    shown = page.locator("[data-total=credits]").inner_text()
+    number = f"{total:g}" if language == "en" else f"{total:g}".replace(".", ",")
+    assert shown == f"{number} {words}", shown
+
+
 def test_comparing_two_courses_shows_every_fact_and_marks_the_differences(site, context):
     base, _, catalogue = site
     files = content_courses()

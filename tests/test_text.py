@@ -50,6 +50,10 @@ class Marking(gettext.NullTranslations):
         self.asked.add((singular, plural))
         return mark(singular if n == 1 else plural)
 
+    def pgettext(self, context: str, message: str) -> str:
+        self.asked.add(message)
+        return mark(message)
+
 
 class Visible(HTMLParser):
     """What a visitor reads on a page: text outside scripts and styles, the attributes that are read out or

@@ -137,6 +137,7 @@ def plural_samples(language: str) -> tuple[tuple[str, int], ...]:
 
 
 def plural_count(x: float | int) -> int:
-    """The number gettext chooses a plural form by: a whole number as it is; a fraction (2.5 credits), which
-    gettext cannot count, as 5 (English 'credits'; the genitive plural in Czech and Polish)."""
+    """The number gettext chooses a plural form by: a whole number as it is; a fraction, which gettext cannot
+    count, as 5 (hours of work, whole in practice; credits with a fraction have words of their own: see
+    `Words.credits_amount`)."""
     return int(x) if float(x).is_integer() else 5

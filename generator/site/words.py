@@ -129,7 +129,11 @@ class Words:
         return said
 
     def _credits_short(self, credits: float) -> str:
-        return self.ngettext("%(num)s ECTS credit", "%(num)s ECTS credits", text.plural_count(credits)) % {"num": self.number(credits)}
+        if not float(credits).is_integer():  # (gettext counts whole numbers only)
+            # TRANSLATORS: a number of credits with a fraction, like "2.5 ECTS credits": in the form your language
+            # gives such a number (CLDR's plural category of decimals: Czech "2,5 kreditu", Polish "2,5 punktu")
+            return self.translations.pgettext("fraction", "%(num)s ECTS credits") % {"num": self.number(credits)}
+        return self.ngettext("%(num)s ECTS credit", "%(num)s ECTS credits", int(credits)) % {"num": self.number(credits)}
 
     def fee(self, course: Course) -> str:
         """'Free', '€450', '12,000 CZK', or 'Fee not stated'."""

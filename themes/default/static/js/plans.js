@@ -38,12 +38,15 @@ function pluralRules(code) {
   }
 }
 
-// say("courses", { num: 3 }): the words for `key`, the plural form for `num` where it has some.
+// say("courses", { num: 3 }): the words for `key`, the plural form for `num` where it has some (for a number
+// with a fraction, the message's own form for one where it has it: "11,5 kreditu ECTS").
 function say(key, values = {}) {
   let words = TEXT[key];
   if (words && typeof words === "object") {
-    const forms = Object.values(words);
-    words = words[plurals.select(Number(values.count ?? values.num))] ?? words.other ?? forms[forms.length - 1];
+    const { fraction, ...forms } = words;
+    const count = Number(values.count ?? values.num);
+    words = (!Number.isInteger(count) && fraction) || (forms[plurals.select(count)] ?? forms.other ??
+                                                        Object.values(forms).pop());
   }
   return String(words ?? "").replace(/%\((\w+)\)s/g, (match, name) => (name in values ? String(values[name]) : match));
 }
