@@ -73,7 +73,7 @@ def test_a_page_shows_its_translation_in_its_language_and_its_own_text_elsewhere
     assert '<h1 lang="cs">Prohlášení o přístupnosti</h1>' in czech and '<div class="prose" lang="cs">' in czech
     assert '<html lang="cs">' in czech and "<title>Prohlášení o přístupnosti · " in czech
     polish = (out / "pl/accessibility/index.html").read_text()
-    assert '<html lang="pl">' in polish and '<h1 lang="pl">Deklaracja dostępności</h1>' in polish
+    assert '<html lang="pl">' in polish and '<h1 lang="pl">Oświadczenie w sprawie dostępności</h1>' in polish
     english = main_of((out / "accessibility/index.html").read_text())
     # the EU model statement's parts, each a section under the page's one h1
     assert re.findall(r"<h2>([^<]+)</h2>", english) == [
