@@ -24,7 +24,6 @@ from generator.content.pathways import Pathway, award_key, pathways
 from generator.content.timeline import build_date
 from generator.engine.artifact import Artifact
 from generator.engine.cache import ParseCache
-from generator.fast.parallel import run_all
 from generator.fingerprint import fingerprint
 from generator.site import feeds, pages
 from generator.site.pages import course_key, facets_in, group_key, page
@@ -140,8 +139,8 @@ class CalendarMonths:
         return sum(len(dates) for _, dates, _ in self.months)
 
     def ensure(self) -> None:
-        """Make the months the store does not have, from the dates it has and those it lacks (many shared out
-        between processes), and keep them (in this process: see `Artifact.needs`)."""
+        """Make the months the store does not have, from the dates it has and those it lacks, and keep them (in
+        this process: see `Artifact.needs`)."""
         if self.made is not None or not all(key for _, _, key in self.months):
             return
         try:
@@ -152,9 +151,8 @@ class CalendarMonths:
             wanted = {index: {self._key(date): date for date in self.months[index][1]} for index in lacking}
             missing = list({key: date for index in lacking for key, date in wanted[index].items()
                             if key not in kept[index]}.items())
-            items = [self._date(date) for _, date in missing[:1]]  # (the macro loaded before forking)
-            items += run_all([functools.partial(self._date, date) for _, date in missing[1:]])
-            new = dict(zip((key for key, _ in missing), items))
+            # (in this process: shared out between processes, a cold build's 4,000 dates a language took 1 s longer)
+            new = {key: self._date(date) for key, date in missing}
             for index in lacking:
                 month, _, key = self.months[index]
                 dates = {key: kept[index].get(key) or new[key] for key in wanted[index]}
