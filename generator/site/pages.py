@@ -191,12 +191,7 @@ class Cards:
         made_from = fingerprint(self.base_key, "cards", self.institution.digest)
         keys = [f"{course.id}:{course.digest}:{course.passed}" for course in self.courses]
         entry = self.store.get(self.entry)
-        try:
-            kept_from, kept = marshal.loads(zlib.decompress(entry)) if isinstance(entry, bytes) else ("", {})
-        except (ValueError, EOFError, TypeError, zlib.error):
-            kept_from, kept = "", {}
-        if kept_from != made_from or not isinstance(kept, dict):
-            kept = {}
+        kept = kept_parts(entry, made_from)
         return made_from, keys, (entry, kept), [(key, course) for key, course in zip(keys, self.courses)
                                                  if key not in kept]
 
@@ -207,22 +202,42 @@ class Cards:
         if entry is not None and not missing and len(cards) == len(keys):
             return entry, keys
         cards = {**cards, **{key: card for (key, _), card in zip(missing, made)}}
-        entry = zlib.compress(marshal.dumps((made_from, {key: cards[key] for key in keys})), 1)
+        entry = parts_entry(made_from, {key: cards[key] for key in keys})
         self.store.put(self.entry, entry)
         return entry, keys
 
     def _card(self, course: Course) -> bytes:
-        env = self.theme.env
+        return part(self.theme, self.TEMPLATE, "institution_card", course, self.institution)
 
-        def card() -> bytes:
-            try:
-                macro = env.get_template(self.TEMPLATE).module.institution_card  # type: ignore[attr-defined]
-                return str(macro(course, self.institution)).strip().encode("utf-8")
-            except Exception:  # noqa: BLE001 — raised again at the template's own lines, as a render would
-                env.handle_exception()
-                raise
 
-        return in_theme(self.theme, self.TEMPLATE, card)
+def part(theme: Theme, template: str, macro: str, *args: Any) -> bytes:
+    """A part of a page made on its own, to be kept between builds: what a macro of a theme's template makes of
+    `args` (UTF-8); an error in the theme becomes a diagnostic at its template line."""
+    env = theme.env
+
+    def made() -> bytes:
+        try:
+            return str(getattr(env.get_template(template).module, macro)(*args)).strip().encode("utf-8")
+        except Exception:  # noqa: BLE001 — raised again at the template's own lines, as a render would
+            env.handle_exception()
+            raise
+
+    return in_theme(theme, template, made)
+
+
+def parts_entry(made_from: str, parts: dict[str, bytes]) -> bytes:
+    """A store entry of parts by key (`kept_parts` reads it), with what they were made from."""
+    return zlib.compress(marshal.dumps((made_from, parts)), 1)
+
+
+def kept_parts(entry: object, made_from: str) -> dict[str, bytes]:
+    """The parts a store entry keeps by key ({} when there is none, it is damaged, or its parts were made from
+    another theme or settings than `made_from`)."""
+    try:
+        kept_from, kept = marshal.loads(zlib.decompress(entry)) if isinstance(entry, bytes) else ("", {})
+    except (ValueError, EOFError, TypeError, zlib.error):
+        return {}
+    return kept if kept_from == made_from and isinstance(kept, dict) else {}
 
 
 def pieced(theme: Theme, template: str, path: str, values: dict[str, Any], name: str,

@@ -9,7 +9,6 @@ import datetime as dt
 import functools
 import hashlib
 import json
-import marshal
 import zlib
 from urllib.parse import urlencode
 from dataclasses import dataclass
@@ -147,7 +146,8 @@ class CalendarMonths:
             made: list[bytes | None] = [self.store.get(_STORED + key) for _, _, key in self.months]
             lacking = [index for index, section in enumerate(made) if not isinstance(section, bytes)]
             made_from = fingerprint(self.base_key, "calendar dates")
-            kept = {index: self._kept_dates(self.months[index][0], made_from) for index in lacking}
+            kept = {index: pages.kept_parts(self.store.get(self._dates_entry(self.months[index][0])), made_from)
+                    for index in lacking}
             wanted = {index: {self._key(date): date for date in self.months[index][1]} for index in lacking}
             missing = list({key: date for index in lacking for key, date in wanted[index].items()
                             if key not in kept[index]}.items())
@@ -156,7 +156,7 @@ class CalendarMonths:
             for index in lacking:
                 month, _, key = self.months[index]
                 dates = {key: kept[index].get(key) or new[key] for key in wanted[index]}
-                self.store.put(self._dates_entry(month), zlib.compress(marshal.dumps((made_from, dates)), 1))
+                self.store.put(self._dates_entry(month), pages.parts_entry(made_from, dates))
                 made[index] = zlib.compress(self._month(index + 1, month, list(dates.values())), 1)
                 self.store.put(_STORED + key, made[index])
             self.made = made  # type: ignore[assignment]
@@ -169,16 +169,6 @@ class CalendarMonths:
             return [zlib.decompress(section) for section in self.made]
         return [self._month(index, month, [self._date(date) for date in dates])
                 for index, (month, dates, _) in enumerate(self.months, 1)]
-
-    def _kept_dates(self, month: dt.date, made_from: str) -> dict[str, bytes]:
-        """A month's dates as the store keeps them, by key ({} when they were made from another theme or
-        settings)."""
-        entry = self.store.get(self._dates_entry(month))
-        try:
-            kept_from, kept = marshal.loads(zlib.decompress(entry)) if isinstance(entry, bytes) else ("", {})
-        except (ValueError, EOFError, TypeError, zlib.error):
-            return {}
-        return kept if kept_from == made_from and isinstance(kept, dict) else {}
 
     def _dates_entry(self, month: dt.date) -> str:
         return f"{_STORED}dates-{self.theme.language}-{month:%Y-%m}"
@@ -197,18 +187,8 @@ class CalendarMonths:
                 Markup(item.decode("utf-8")) for item in items]).encode("utf-8"))
 
     def _date(self, date: Date) -> bytes:
-        env = self.theme.env
-
-        def item() -> bytes:
-            try:
-                macro = env.get_template(self.TEMPLATE).module.calendar_date  # type: ignore[attr-defined]
-                return str(macro(date, self.catalogue.institutions_by_id[date.course.institution_id])).strip() \
-                    .encode("utf-8")
-            except Exception:  # noqa: BLE001 — raised again at the template's own lines, as a render would
-                env.handle_exception()
-                raise
-
-        return pages.in_theme(self.theme, self.TEMPLATE, item)
+        return pages.part(self.theme, self.TEMPLATE, "calendar_date", date,
+                          self.catalogue.institutions_by_id[date.course.institution_id])
 
 
 def _calendar_page(theme: Theme, months: CalendarMonths, facets: Callable[[], Any]) -> list[bytes]:
